@@ -1,0 +1,14 @@
+/*
+ * commands.h - the audrift subcommands.  Each takes the argv that starts
+ * at its own name (argv[0] is "replay", "check", ...) and returns the
+ * process exit status.  main.c holds the one table of commands.
+ */
+#ifndef AUDRIFT_COMMANDS_H
+#define AUDRIFT_COMMANDS_H
+
+int cmd_replay(int argc, char **argv);	/* replay.c */
+int cmd_check(int argc, char **argv);	/* cmd_rules.c */
+int cmd_fields(int argc, char **argv);	/* cmd_rules.c */
+int cmd_query(int argc, char **argv);	/* query.c */
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * event.c - the tables of the event model: operation classes (one table,
+ * syscall name -> class), nametypes, attributions; and small accessors.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <libaudit.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "event.h"
+
+/* Operation class names, as rules and the database spell them. */
+static const char *const op_names[AD_OP__COUNT] = {
+	[AD_OP_OTHER] = "other",
+	[AD_OP_EXEC] = "exec",
+	[AD_OP_OPEN_WRITE] = "write",
+	[AD_OP_CREATE] = "create",
+	[AD_OP_CHMOD] = "chmod",
+	[AD_OP_CHOWN] = "chown",
+	[AD_OP_LINK] = "link",
+	[AD_OP_SYMLINK] = "symlink",
+	[AD_OP_RENAME] = "rename",
+	[AD_OP_UNLINK] = "unlink",
+	[AD_OP_UTIMES] = "utimes",
+	[AD_OP_TRUNCATE] = "truncate",
+	[AD_OP_MKDIR] = "mkdir",
+	[AD_OP_MOUNT] = "mount",
+};
+
+/*
+ * THE syscall -> operation class table.  Names are libaudit's, so one
+ * table serves every arch (b64 and b32 numbers differ, names do not).
+ * Open-like calls are refined by their flags in ad_op_classify().
+ */
+#define D0 0x1		/* a0 is a directory fd for relative names */
+#define D1 0x2
+#define D2 0x4
+static const struct {
+	const char *syscall;
+	enum ad_op op;
+	unsigned dirfds;	/* which args are dirfds (the *at calls) */
+} op_table[] = {
+	{ "execve", AD_OP_EXEC, 0 },
+	{ "execveat", AD_OP_EXEC, D0 },
+	{ "open", AD_OP_OPEN_WRITE, 0 },
+	{ "openat", AD_OP_OPEN_WRITE, D0 },
+	{ "openat2", AD_OP_OPEN_WRITE, D0 },
+	{ "open_by_handle_at", AD_OP_OPEN_WRITE, D0 },
+	{ "creat", AD_OP_CREATE, 0 },
+	{ "mknod", AD_OP_CREATE, 0 },
+	{ "mknodat", AD_OP_CREATE, D0 },
+	{ "chmod", AD_OP_CHMOD, 0 },
+	{ "fchmod", AD_OP_CHMOD, 0 },
+	{ "fchmodat", AD_OP_CHMOD, D0 },
+	{ "fchmodat2", AD_OP_CHMOD, D0 },
+	{ "chown", AD_OP_CHOWN, 0 },
+	{ "fchown", AD_OP_CHOWN, 0 },
+	{ "fchownat", AD_OP_CHOWN, D0 },
+	{ "lchown", AD_OP_CHOWN, 0 },
+	{ "chown32", AD_OP_CHOWN, 0 },
+	{ "fchown32", AD_OP_CHOWN, 0 },
+	{ "lchown32", AD_OP_CHOWN, 0 },
+	{ "link", AD_OP_LINK, 0 },
+	{ "linkat", AD_OP_LINK, D0 | D2 },
+	{ "symlink", AD_OP_SYMLINK, 0 },
+	{ "symlinkat", AD_OP_SYMLINK, D1 },
+	{ "rename", AD_OP_RENAME, 0 },
+	{ "renameat", AD_OP_RENAME, D0 | D2 },
+	{ "renameat2", AD_OP_RENAME, D0 | D2 },
+	{ "unlink", AD_OP_UNLINK, 0 },
+	{ "unlinkat", AD_OP_UNLINK, D0 },
+	{ "rmdir", AD_OP_UNLINK, 0 },
+	{ "utime", AD_OP_UTIMES, 0 },
+	{ "utimes", AD_OP_UTIMES, 0 },
+	{ "futimesat", AD_OP_UTIMES, D0 },
+	{ "utimensat", AD_OP_UTIMES, D0 },
+	{ "utimensat_time64", AD_OP_UTIMES, D0 },
+	{ "truncate", AD_OP_TRUNCATE, 0 },
+	{ "ftruncate", AD_OP_TRUNCATE, 0 },
+	{ "truncate64", AD_OP_TRUNCATE, 0 },
+	{ "ftruncate64", AD_OP_TRUNCATE, 0 },
+	{ "mkdir", AD_OP_MKDIR, 0 },
+	{ "mkdirat", AD_OP_MKDIR, D0 },
+	{ "mount", AD_OP_MOUNT, 0 },
+	{ "umount", AD_OP_MOUNT, 0 },
+	{ "umount2", AD_OP_MOUNT, 0 },
+	{ "move_mount", AD_OP_MOUNT, 0 },
+	{ "fsmount", AD_OP_MOUNT, 0 },
+};
+
+static const char *const nametype_names[AD_NT__COUNT] = {
+	[AD_NT_UNKNOWN] = "UNKNOWN",
+	[AD_NT_NORMAL] = "NORMAL",
+	[AD_NT_PARENT] = "PARENT",
+	[AD_NT_CREATE] = "CREATE",
+	[AD_NT_DELETE] = "DELETE",
+};
+
+static const char *const attr_names[AD_ATTR__COUNT] = {
+	[AD_ATTR_NONE] = "none",
+	[AD_ATTR_REPLAY] = "replay",
+	[AD_ATTR_HOST] = "host",
+	[AD_ATTR_PID] = "pid",
+	[AD_ATTR_CACHE] = "cache",
+	[AD_ATTR_DEVICE] = "device",
+	[AD_ATTR_PPID] = "ppid",
+	[AD_ATTR_UNKNOWN] = "unknown",
+};
+
+const char *
+ad_op_name(enum ad_op op)
+{
+	if ((unsigned)op >= AD_OP__COUNT)
+		op = AD_OP_OTHER;
+	return op_names[op];
+}
+
+int
+ad_op_from_name(const char *name, enum ad_op *out)
+{
+	int i;
+
+	for (i = 0; i < AD_OP__COUNT; i++)
+		if (strcmp(op_names[i], name) == 0) {
+			*out = (enum ad_op)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+ad_nametype_name(enum ad_nametype nt)
+{
+	if ((unsigned)nt >= AD_NT__COUNT)
+		nt = AD_NT_UNKNOWN;
+	return nametype_names[nt];
+}
+
+const char *
+ad_attr_name(enum ad_attr a)
+{
+	if ((unsigned)a >= AD_ATTR__COUNT)
+		a = AD_ATTR_NONE;
+	return attr_names[a];
+}
+
+/*
+ * Per-machine cache: syscall number -> class, built once from op_table
+ * and libaudit's name table, so classifying an event is an array index.
+ */
+#define MAX_SYSCALL 1024
+#define MAX_MACHINES 8
+
+static struct {
+	int machine;
+	unsigned char op[MAX_SYSCALL];
+} op_cache[MAX_MACHINES];
+static int op_cache_n;
+
+static const unsigned char *
+op_cache_get(int machine)
+{
+	const char *name;
+	size_t i;
+	int c, nr;
+
+	for (c = 0; c < op_cache_n; c++)
+		if (op_cache[c].machine == machine)
+			return op_cache[c].op;
+	if (op_cache_n == MAX_MACHINES)
+		return NULL;
+	c = op_cache_n++;
+	op_cache[c].machine = machine;
+	memset(op_cache[c].op, AD_OP_OTHER, sizeof(op_cache[c].op));
+	for (nr = 0; nr < MAX_SYSCALL; nr++) {
+		name = audit_syscall_to_name(nr, machine);
+		if (name == NULL)
+			continue;
+		for (i = 0; i < sizeof(op_table) / sizeof(op_table[0]); i++)
+			if (strcmp(op_table[i].syscall, name) == 0) {
+				op_cache[c].op[nr] = (unsigned char)op_table[i].op;
+				break;
+			}
+	}
+	return op_cache[c].op;
+}
+
+static int
+has_nametype(const struct ad_event *ev, enum ad_nametype nt)
+{
+	int i;
+
+	for (i = 0; i < ev->nitems; i++)
+		if (ev->items[i].nametype == nt)
+			return 1;
+	return 0;
+}
+
+enum ad_op
+ad_op_classify(const struct ad_event *ev)
+{
+	const unsigned char *tab;
+	const char *name = ev->syscall_name;
+	enum ad_op op;
+	uint64_t flags;
+	int machine;
+
+	if (ev->syscall < 0 || ev->syscall >= MAX_SYSCALL)
+		return AD_OP_OTHER;
+	machine = audit_elf_to_machine(ev->arch);
+	if (machine < 0 || (tab = op_cache_get(machine)) == NULL)
+		return AD_OP_OTHER;
+	op = (enum ad_op)tab[ev->syscall];
+	if (op != AD_OP_OPEN_WRITE && op != AD_OP_CREATE)
+		return op;
+	/* open-like: a created item makes it a create; otherwise only an
+	 * open for writing counts (a read is "other").  openat2 and
+	 * open_by_handle_at keep their flags out of a[], so they count as
+	 * writes only when a watch with -p w reported them. */
+	if (has_nametype(ev, AD_NT_CREATE))
+		return AD_OP_CREATE;
+	if (op == AD_OP_CREATE)		/* creat, mknod on an existing name */
+		return AD_OP_OPEN_WRITE;
+	if (name != NULL && strcmp(name, "open") == 0)
+		flags = ev->a[1];
+	else if (name != NULL && strcmp(name, "openat") == 0)
+		flags = ev->a[2];
+	else
+		return AD_OP_OPEN_WRITE;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+		return AD_OP_OPEN_WRITE;
+	return AD_OP_OTHER;
+}
+
+unsigned
+ad_syscall_dirfds(const struct ad_event *ev)
+{
+	size_t i;
+
+	if (ev->syscall_name == NULL)
+		return 0;
+	for (i = 0; i < sizeof(op_table) / sizeof(op_table[0]); i++)
+		if (strcmp(op_table[i].syscall, ev->syscall_name) == 0)
+			return op_table[i].dirfds;
+	return 0;
+}
+
+const struct ad_item *
+ad_event_file(const struct ad_event *ev)
+{
+	if (ev->file_idx < 0 || ev->file_idx >= ev->nitems)
+		return NULL;
+	return &ev->items[ev->file_idx];
+}
+
+const struct ad_item *
+ad_event_file2(const struct ad_event *ev)
+{
+	if (ev->file2_idx < 0 || ev->file2_idx >= ev->nitems)
+		return NULL;
+	return &ev->items[ev->file2_idx];
+}
+
+int
+ad_path_dir(const struct ad_str *path, char *buf, size_t cap)
+{
+	const char *slash;
+	size_t n;
+
+	if (path->s == NULL)
+		return -1;
+	slash = memrchr(path->s, '/', path->len);
+	if (slash == NULL)
+		n = 0;		/* relative name with no directory */
+	else if (slash == path->s)
+		n = 1;		/* "/ls" -> "/" */
+	else
+		n = (size_t)(slash - path->s);
+	if (n + 1 > cap)
+		return -1;
+	memcpy(buf, path->s, n);
+	buf[n] = '\0';
+	return (int)n;
+}
+
+void
+ad_event_time(const struct ad_event *ev, char *buf, size_t cap)
+{
+	struct tm tm;
+	time_t t = (time_t)ev->sec;
+
+	gmtime_r(&t, &tm);
+	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, ev->ms % 1000);
+}

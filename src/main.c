@@ -1,0 +1,76 @@
+/*
+ * main.c - audrift: container drift detection through the kernel audit
+ * subsystem.  The one table of subcommands.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "log.h"
+
+static const struct command {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+	{ "replay", cmd_replay, "read audit.log files, report findings" },
+	{ "check", cmd_check, "check rules.d and report every error" },
+	{ "fields", cmd_fields, "list the fields rules can use" },
+	{ "query", cmd_query, "ask the findings database common questions" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: audrift [-v] COMMAND [options]\n"
+	    "       audrift --version | --help\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(f, "\n'audrift COMMAND --help' lists a command's options; "
+	    "see audrift(8).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	int verbose = 0, i = 1;
+	size_t c;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--version") == 0 ||
+		    strcmp(argv[i], "-V") == 0) {
+			printf("audrift %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "-v") == 0 ||
+		    strcmp(argv[i], "--verbose") == 0) {
+			verbose++;
+			continue;
+		}
+		fprintf(stderr, "audrift: unknown option %s; see audrift "
+		    "--help\n", argv[i]);
+		return 2;
+	}
+	log_init(1, verbose);
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (strcmp(argv[i], commands[c].name) == 0)
+			return commands[c].fn(argc - i, argv + i);
+	fprintf(stderr, "audrift: unknown command '%s'; see audrift --help\n",
+	    argv[i]);
+	return 2;
+}

@@ -1,0 +1,36 @@
+/*
+ * pipeline.h - what happens to each normalized event: --events output,
+ * rule evaluation, findings to every sink; and the run's counters.
+ * Sources (replay, live) push events in; they do not know the sinks.
+ */
+#ifndef AUDRIFT_PIPELINE_H
+#define AUDRIFT_PIPELINE_H
+
+#include <stdio.h>
+
+#include "event.h"
+#include "ruleset.h"
+#include "sink.h"
+#include "util.h"
+
+struct ad_pipeline {
+	struct ad_ruleset *rs;		/* owned; NULL: no rules */
+	struct ad_sink *sinks;		/* owned list; NULL: none */
+	FILE *events_out;		/* --events: JSON lines, borrowed */
+	struct ad_run_stats stats;
+	struct ad_buf line;		/* reused for --events output */
+	int sink_failed;		/* a sink refused since last report */
+};
+
+void ad_pipeline_init(struct ad_pipeline *p);
+void ad_pipeline_event(struct ad_pipeline *p, struct ad_event *ev);
+/* Tell every sink the run began / ended (the runs table). */
+void ad_pipeline_begin(struct ad_pipeline *p, const char *source);
+void ad_pipeline_end(struct ad_pipeline *p);
+/* Close the sinks, free the ruleset. */
+void ad_pipeline_free(struct ad_pipeline *p);
+int64_t ad_now_ms(void);
+/* ./rules.d when it exists, else SYSCONFDIR/audrift/rules.d (replay.c). */
+const char *ad_default_rules_dir(void);
+
+#endif

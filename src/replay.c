@@ -1,0 +1,507 @@
+/*
+ * replay.c - read audit.log text: check each line, feed the good ones to
+ * the normalizer, report the bad ones with file and line; and the
+ * `audrift replay` command.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "log.h"
+#include "pipeline.h"
+#include "replay.h"
+#include "ruleset.h"
+#include "store.h"
+#include "util.h"
+
+#define ERRORS_SHOWN	20	/* per input; the rest are counted */
+#define SERIAL_RING	512	/* serial -> first line, for error lines */
+
+struct ad_reader {
+	struct ad_norm *norm;
+	const char *label;
+	uint64_t lineno;	/* lines completed so far */
+	uint64_t records;
+	uint64_t malformed;
+	uint64_t shown;
+	struct ad_buf part;	/* a line split across reads */
+	int skipping;		/* inside an over-long line */
+	struct {
+		uint64_t serial, line;
+	} ring[SERIAL_RING];
+	unsigned ring_pos;
+	uint64_t last_serial;
+};
+
+struct ad_reader *
+ad_reader_new(struct ad_norm *norm, const char *label)
+{
+	struct ad_reader *r = xcalloc(1, sizeof(*r));
+
+	r->norm = norm;
+	r->label = label;
+	ad_buf_init(&r->part);
+	r->last_serial = UINT64_MAX;
+	return r;
+}
+
+void
+ad_reader_free(struct ad_reader *r)
+{
+	if (r == NULL)
+		return;
+	ad_buf_free(&r->part);
+	free(r);
+}
+
+uint64_t
+ad_reader_records(const struct ad_reader *r)
+{
+	return r->records;
+}
+
+uint64_t
+ad_reader_malformed(const struct ad_reader *r)
+{
+	return r->malformed;
+}
+
+static void
+report(struct ad_reader *r, uint64_t line, const char *what)
+{
+	if (r->shown++ < ERRORS_SHOWN)
+		log_warnx("%s:%llu: %s", r->label, (unsigned long long)line,
+		    what);
+	else if (r->shown == ERRORS_SHOWN + 1)
+		log_warnx("%s: more problems follow; they are counted but "
+		    "not shown", r->label);
+}
+
+static int
+is_digits(const char **pp, const char *end)
+{
+	const char *p = *pp;
+
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (p == *pp)
+		return 0;
+	*pp = p;
+	return 1;
+}
+
+static int
+lit(const char **pp, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	if ((size_t)(end - *pp) < n || memcmp(*pp, s, n) != 0)
+		return 0;
+	*pp += n;
+	return 1;
+}
+
+int
+ad_record_check(const char *line, size_t len, uint64_t *serial,
+    const char **why)
+{
+	const char *p = line, *end = line + len, *s;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if ((c < 0x20 && c != '\t' && c != 0x1d) || c == 0x7f) {
+			*why = c == 0 ? "binary data (NUL byte)" :
+			    "binary data (control character)";
+			return -1;
+		}
+	}
+	if (lit(&p, end, "node=")) {
+		while (p < end && *p != ' ')
+			p++;
+		if (!lit(&p, end, " ")) {
+			*why = "node= is not followed by a record";
+			return -1;
+		}
+	}
+	if (!lit(&p, end, "type=")) {
+		*why = "not an audit record (no type=)";
+		return -1;
+	}
+	s = p;
+	while (p < end && *p != ' ')
+		p++;
+	if (p == s) {
+		*why = "empty record type";
+		return -1;
+	}
+	if (!lit(&p, end, " msg=audit(") || !is_digits(&p, end) ||
+	    !lit(&p, end, ".") || !is_digits(&p, end) ||
+	    !lit(&p, end, ":")) {
+		*why = "no msg=audit(SECONDS.MS:SERIAL) timestamp";
+		return -1;
+	}
+	s = p;
+	if (!is_digits(&p, end) || !lit(&p, end, "):")) {
+		*why = "bad serial in msg=audit(...)";
+		return -1;
+	}
+	*serial = strtoull(s, NULL, 10);
+	return 0;
+}
+
+static void
+remember_serial(struct ad_reader *r, uint64_t serial)
+{
+	if (serial == r->last_serial)
+		return;
+	r->last_serial = serial;
+	r->ring[r->ring_pos].serial = serial;
+	r->ring[r->ring_pos].line = r->lineno;
+	r->ring_pos = (r->ring_pos + 1) % SERIAL_RING;
+}
+
+void
+ad_reader_event_error(struct ad_reader *r, uint64_t serial, const char *msg)
+{
+	char buf[512];
+	unsigned i;
+
+	r->malformed++;
+	for (i = 0; i < SERIAL_RING; i++)
+		if (r->ring[i].serial == serial && r->ring[i].line != 0) {
+			snprintf(buf, sizeof(buf), "event %llu: %s; the field "
+			    "is left unset", (unsigned long long)serial, msg);
+			report(r, r->ring[i].line, buf);
+			return;
+		}
+	if (r->shown++ < ERRORS_SHOWN)
+		log_warnx("%s: event %llu: %s; the field is left unset",
+		    r->label, (unsigned long long)serial, msg);
+}
+
+/* One complete line (no newline), numbered r->lineno.  Returns 1 if it
+ * should be fed, 0 if it was reported and skipped. */
+static int
+check_line(struct ad_reader *r, const char *line, size_t len)
+{
+	const char *why;
+	uint64_t serial;
+	char buf[128];
+
+	if (len == 0)
+		return 0;	/* blank lines carry nothing */
+	if (len > AD_LINE_MAX) {
+		snprintf(buf, sizeof(buf), "line of %zu bytes is longer than "
+		    "%d: not an audit record; skipped", len, AD_LINE_MAX);
+		r->malformed++;
+		report(r, r->lineno, buf);
+		return 0;
+	}
+	if (ad_record_check(line, len, &serial, &why) != 0) {
+		snprintf(buf, sizeof(buf), "%s; skipped", why);
+		r->malformed++;
+		report(r, r->lineno, buf);
+		return 0;
+	}
+	r->records++;
+	remember_serial(r, serial);
+	return 1;
+}
+
+void
+ad_reader_input(struct ad_reader *r, const char *p, size_t len)
+{
+	const char *end = p + len, *nl, *run = NULL;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL) {
+			/* keep the partial line, unless it is already too
+			 * long to be a record: then skip to its end */
+			if (!r->skipping && r->part.len + (size_t)(end - p) >
+			    AD_LINE_MAX) {
+				r->skipping = 1;
+				r->part.len += (size_t)(end - p);
+			} else if (r->skipping)
+				r->part.len += (size_t)(end - p);
+			else
+				ad_buf_add(&r->part, p, (size_t)(end - p));
+			break;
+		}
+		r->lineno++;
+		if (r->part.len > 0 || r->skipping) {
+			/* the line began in an earlier read */
+			if (run != NULL) {
+				ad_norm_feed(r->norm, run, (size_t)(p - run));
+				run = NULL;
+			}
+			if (r->skipping) {
+				size_t total = r->part.len + (size_t)(nl - p);
+				char buf[128];
+
+				snprintf(buf, sizeof(buf), "line of %zu bytes "
+				    "is longer than %d: not an audit record; "
+				    "skipped", total, AD_LINE_MAX);
+				r->malformed++;
+				report(r, r->lineno, buf);
+				r->skipping = 0;
+			} else {
+				ad_buf_add(&r->part, p, (size_t)(nl - p) + 1);
+				if (check_line(r, r->part.p, r->part.len - 1))
+					ad_norm_feed(r->norm, r->part.p,
+					    r->part.len);
+			}
+			ad_buf_reset(&r->part);
+			r->part.len = 0;
+		} else if (check_line(r, p, (size_t)(nl - p))) {
+			/* good lines in a row are fed in one call */
+			if (run == NULL)
+				run = p;
+		} else if (run != NULL) {
+			ad_norm_feed(r->norm, run, (size_t)(p - run));
+			run = NULL;
+		}
+		p = nl + 1;
+	}
+	if (run != NULL)
+		ad_norm_feed(r->norm, run, (size_t)(p - run));
+}
+
+void
+ad_reader_eof(struct ad_reader *r)
+{
+	char buf[128];
+
+	if (r->part.len > 0 || r->skipping) {
+		r->lineno++;
+		snprintf(buf, sizeof(buf), "last line has no newline (%zu "
+		    "bytes): the file was cut while being written; skipped",
+		    r->part.len);
+		r->malformed++;
+		report(r, r->lineno, buf);
+		ad_buf_reset(&r->part);
+		r->skipping = 0;
+	}
+	ad_norm_flush(r->norm);
+}
+
+/* --- audrift replay -------------------------------------------------------- */
+
+struct replay {
+	struct ad_pipeline pipe;
+	struct ad_reader *reader;	/* the input being read */
+};
+
+static void
+replay_event(void *arg, struct ad_event *ev)
+{
+	struct replay *rp = arg;
+
+	ad_pipeline_event(&rp->pipe, ev);
+}
+
+static void
+replay_error(void *arg, uint64_t serial, const char *msg)
+{
+	struct replay *rp = arg;
+
+	if (rp->reader != NULL)
+		ad_reader_event_error(rp->reader, serial, msg);
+}
+
+/* Read one input through a reader.  Returns 0, or -1 if it could not be
+ * opened or read at all. */
+static int
+replay_file(struct replay *rp, struct ad_norm *norm, const char *path)
+{
+	static char buf[256 * 1024];
+	const char *label = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		log_warn("cannot open %s: skipped; check the path and that "
+		    "it is readable by this user", path);
+		return -1;
+	}
+	rp->reader = ad_reader_new(norm, label);
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_warn("%s:%llu: read failed; the rest of the file is "
+			    "skipped", label,
+			    (unsigned long long)rp->reader->lineno + 1);
+			rc = rp->reader->lineno == 0 ? -1 : 0;
+			break;
+		}
+		if (n == 0)
+			break;
+		ad_reader_input(rp->reader, buf, (size_t)n);
+	}
+	ad_reader_eof(rp->reader);
+	rp->pipe.stats.records_read += rp->reader->records;
+	rp->pipe.stats.malformed += rp->reader->malformed;
+	if (rp->reader->malformed > 0)
+		log_warnx("%s: %llu malformed record(s) skipped of %llu lines; "
+		    "events around them may be incomplete: check the file was "
+		    "not cut or corrupted", label,
+		    (unsigned long long)rp->reader->malformed,
+		    (unsigned long long)rp->reader->lineno);
+	ad_reader_free(rp->reader);
+	rp->reader = NULL;
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return rc;
+}
+
+static void
+replay_usage(FILE *f)
+{
+	fprintf(f,
+"usage: audrift replay [options] FILE...\n"
+"Read audit.log files (raw or ENRICHED format, with or without node=),\n"
+"normalize their events and evaluate the rules on them.  FILE - reads stdin.\n"
+"\n"
+"  -r, --rules DIR        rules directory (default: ./rules.d if present,\n"
+"                         else " SYSCONFDIR "/audrift/rules.d)\n"
+"  -d, --db FILE          write findings to this SQLite database\n"
+"  -j, --json FILE|-      write findings as JSON lines (- = stdout)\n"
+"  -e, --events           print every normalized event as a JSON line on\n"
+"                         stdout (no rules unless --rules is given)\n"
+"      --insecure-rules   accept rule files not owned by root (tests)\n"
+"      --insecure-db      accept a database in a world-writable place (tests)\n"
+"  -h, --help             this help\n"
+"\n"
+"With no --db, --json or --events, findings are printed as JSON lines.\n"
+"Replayed events carry no container attribution: there is no /proc to\n"
+"read for a past event (attribution \"replay\").\n"
+"Exit status: 0, or 1 if an input could not be read at all or the rules\n"
+"did not load.\n");
+}
+
+const char *
+ad_default_rules_dir(void)
+{
+	if (access("rules.d", F_OK) == 0)
+		return "rules.d";
+	return SYSCONFDIR "/audrift/rules.d";
+}
+
+int
+cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "events", no_argument, NULL, 'e' },
+		{ "insecure-rules", no_argument, NULL, 'I' },
+		{ "insecure-db", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *rules = NULL, *db = NULL, *json = NULL;
+	int events = 0, insecure_rules = 0, insecure_db = 0;
+	struct ad_store_opts so;
+	struct ad_sink *s;
+	struct replay rp;
+	struct ad_norm *norm;
+	int c, i, rc = 0;
+
+	if (getenv("AUDRIFT_INSECURE_RULES") != NULL)
+		insecure_rules = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:d:j:eh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': rules = optarg; break;
+		case 'd': db = optarg; break;
+		case 'j': json = optarg; break;
+		case 'e': events = 1; break;
+		case 'I': insecure_rules = 1; break;
+		case 'D': insecure_db = 1; break;
+		case 'h': replay_usage(stdout); return 0;
+		default:
+			replay_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		log_warnx("replay: no input file; give audit.log paths, or - "
+		    "for stdin (see audrift replay --help)");
+		return 2;
+	}
+	if (db == NULL && json == NULL && !events)
+		json = "-";
+
+	memset(&rp, 0, sizeof(rp));
+	ad_pipeline_init(&rp.pipe);
+	if (rules != NULL || db != NULL || json != NULL) {
+		if (rules == NULL)
+			rules = ad_default_rules_dir();
+		rp.pipe.rs = ad_ruleset_load(rules, NULL, 0, insecure_rules,
+		    stderr);
+		if (rp.pipe.rs == NULL) {
+			log_warnx("replay: the rules in %s did not load; fix "
+			    "the errors above (audrift check --rules %s)",
+			    rules, rules);
+			ad_pipeline_free(&rp.pipe);
+			return 1;
+		}
+	}
+	if (db != NULL) {
+		ad_store_opts_default(&so);
+		so.path = db;
+		so.insecure = insecure_db ||
+		    getenv("AUDRIFT_INSECURE_DB") != NULL;
+		if ((s = ad_store_open(&so)) == NULL) {
+			ad_pipeline_free(&rp.pipe);
+			return 1;
+		}
+		s->next = rp.pipe.sinks;
+		rp.pipe.sinks = s;
+	}
+	if (json != NULL) {
+		if ((s = ad_jsonl_open(json)) == NULL) {
+			ad_pipeline_free(&rp.pipe);
+			return 1;
+		}
+		s->next = rp.pipe.sinks;
+		rp.pipe.sinks = s;
+	}
+	if (events)
+		rp.pipe.events_out = stdout;
+
+	norm = ad_norm_new(replay_event, replay_error, &rp);
+	if (norm == NULL) {
+		ad_pipeline_free(&rp.pipe);
+		return 1;
+	}
+	ad_norm_set_attribution(norm, AD_ATTR_REPLAY);
+	ad_pipeline_begin(&rp.pipe, "replay");
+	for (i = optind; i < argc; i++)
+		if (replay_file(&rp, norm, argv[i]) != 0)
+			rc = 1;
+	ad_pipeline_end(&rp.pipe);
+	log_info("replayed %llu records, %llu events; %llu malformed "
+	    "skipped; %llu findings",
+	    (unsigned long long)rp.pipe.stats.records_read,
+	    (unsigned long long)rp.pipe.stats.events_read,
+	    (unsigned long long)rp.pipe.stats.malformed,
+	    (unsigned long long)rp.pipe.stats.findings);
+	ad_norm_free(norm);
+	ad_pipeline_free(&rp.pipe);
+	return rc;
+}

@@ -1,0 +1,38 @@
+/*
+ * replay.h - audit.log text in, through the normalizer, line-checked.
+ *
+ * The reader splits input into lines, refuses the ones that are not audit
+ * records (binary garbage, over-long, truncated), reports each with its
+ * file and line, and feeds the rest to the normalizer.  Shared by
+ * `audrift replay` and the plugin source (auditd's stream on stdin).
+ */
+#ifndef AUDRIFT_REPLAY_H
+#define AUDRIFT_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "normalize.h"
+
+#define AD_LINE_MAX	(64 * 1024)	/* audit caps a record near 9 KiB */
+
+struct ad_reader;
+
+struct ad_reader *ad_reader_new(struct ad_norm *norm, const char *label);
+void ad_reader_free(struct ad_reader *r);
+/* Feed bytes as read (any split); complete lines are checked and fed. */
+void ad_reader_input(struct ad_reader *r, const char *p, size_t len);
+/* End of input: a last line without newline is reported and skipped. */
+void ad_reader_eof(struct ad_reader *r);
+/* A normalizer problem in event `serial`: printed with file and line. */
+void ad_reader_event_error(struct ad_reader *r, uint64_t serial,
+    const char *msg);
+uint64_t ad_reader_records(const struct ad_reader *r);
+uint64_t ad_reader_malformed(const struct ad_reader *r);
+
+/* Check one line (without its newline): 0 if it is an audit record,
+ * else -1 with a static reason.  Pure; unit-tested. */
+int ad_record_check(const char *line, size_t len, uint64_t *serial,
+    const char **why);
+
+#endif

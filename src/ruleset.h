@@ -1,0 +1,39 @@
+/*
+ * ruleset.h - a loaded, compiled rules.d (interface used by the pipeline).
+ *
+ * Owned by the rules module (ruleset.c, eval.c, grammar/).  A ruleset is
+ * immutable once loaded, so a reload builds a new one and swaps it in.
+ */
+#ifndef AUDRIFT_RULESET_H
+#define AUDRIFT_RULESET_H
+
+#include <stdio.h>
+
+#include "event.h"
+#include "sink.h"
+
+struct ad_ruleset;
+
+/* Load every *.rules file of dir (lexical order; dir may be NULL) and then
+ * the extra files, compile them, and return the ruleset.  On any error,
+ * print every diagnostic (file:line:col: error: ..., source line, carets)
+ * to errout and return NULL: a rules.d with an error never half-loads.
+ * insecure: skip the root-owned / not group-or-world-writable check
+ * (tests only, AUDRIFT_INSECURE_RULES=1 or --insecure-rules). */
+struct ad_ruleset *ad_ruleset_load(const char *dir, char *const *files,
+    int nfiles, int insecure, FILE *errout);
+void ad_ruleset_free(struct ad_ruleset *rs);
+
+/* Counts for the summary line and the runs table. */
+void ad_ruleset_counts(const struct ad_ruleset *rs, int *files, int *rules,
+    int *lists, int *macros);
+/* sha256 (hex) over the files loaded, in order: borrowed. */
+const char *ad_ruleset_digest(const struct ad_ruleset *rs);
+
+/* Evaluate every candidate rule on ev; call fn once per matching rule.
+ * The finding is borrowed for the call.  Returns the number of matches. */
+typedef void (*ad_finding_fn)(void *arg, const struct ad_finding *f);
+int ad_ruleset_eval(const struct ad_ruleset *rs, const struct ad_event *ev,
+    ad_finding_fn fn, void *arg);
+
+#endif

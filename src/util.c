@@ -1,0 +1,322 @@
+/*
+ * util.c - growable buffers, JSON strings, audit value decoding.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		fatal("out of memory allocating %zu bytes", n);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		fatal("out of memory allocating %zu x %zu bytes", n, size);
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (q == NULL)
+		fatal("out of memory growing to %zu bytes", n);
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void
+ad_buf_init(struct ad_buf *b)
+{
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+void
+ad_buf_free(struct ad_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->p);
+	ad_buf_init(b);
+}
+
+void
+ad_buf_reset(struct ad_buf *b)
+{
+	b->len = 0;
+	if (b->p != NULL)
+		b->p[0] = '\0';
+}
+
+void
+ad_buf_reserve(struct ad_buf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;
+	size_t cap;
+
+	if (need <= b->cap)
+		return;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	b->p = xrealloc(b->p, cap);
+	b->cap = cap;
+}
+
+void
+ad_buf_add(struct ad_buf *b, const void *p, size_t n)
+{
+	ad_buf_reserve(b, n);
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void
+ad_buf_addc(struct ad_buf *b, char c)
+{
+	ad_buf_reserve(b, 1);
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
+
+void
+ad_buf_adds(struct ad_buf *b, const char *s)
+{
+	ad_buf_add(b, s, strlen(s));
+}
+
+void
+ad_buf_printf(struct ad_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b->p ? b->p + b->len : NULL,
+	    b->p ? b->cap - b->len : 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (b->p == NULL || (size_t)n >= b->cap - b->len) {
+		ad_buf_reserve(b, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most len bytes), or 0 if the
+ * bytes there are not valid UTF-8 (overlongs and surrogates rejected). */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned c = s[0];
+	size_t n, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+	} else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+int
+ad_json_str(struct ad_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, start, n;
+	int lossy = 0;
+
+	ad_buf_reserve(b, len + 2);
+	ad_buf_addc(b, '"');
+	while (i < len) {
+		/* copy the longest run that needs no escaping in one go */
+		start = i;
+		while (i < len && u[i] >= 0x20 && u[i] < 0x80 &&
+		    u[i] != '"' && u[i] != '\\')
+			i++;
+		if (i > start)
+			ad_buf_add(b, s + start, i - start);
+		if (i >= len)
+			break;
+		if (u[i] >= 0x80) {
+			n = utf8_seq(u + i, len - i);
+			if (n == 0) {
+				ad_buf_add(b, "\xef\xbf\xbd", 3);
+				lossy = 1;
+				i++;
+			} else {
+				ad_buf_add(b, s + i, n);
+				i += n;
+			}
+			continue;
+		}
+		switch (u[i]) {
+		case '"':  ad_buf_add(b, "\\\"", 2); break;
+		case '\\': ad_buf_add(b, "\\\\", 2); break;
+		case '\n': ad_buf_add(b, "\\n", 2); break;
+		case '\t': ad_buf_add(b, "\\t", 2); break;
+		case '\r': ad_buf_add(b, "\\r", 2); break;
+		default: {
+			char esc[6] = { '\\', 'u', '0', '0',
+			    hex[u[i] >> 4], hex[u[i] & 15] };
+
+			ad_buf_add(b, esc, sizeof(esc));
+		}
+		}
+		i++;
+	}
+	ad_buf_addc(b, '"');
+	return lossy;
+}
+
+void
+ad_json_hex(struct ad_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	ad_buf_reserve(b, 2 * len + 2);
+	b->p[b->len++] = '"';
+	for (i = 0; i < len; i++) {
+		b->p[b->len++] = hex[(unsigned char)s[i] >> 4];
+		b->p[b->len++] = hex[(unsigned char)s[i] & 15];
+	}
+	b->p[b->len++] = '"';
+	b->p[b->len] = '\0';
+}
+
+void
+ad_json_key(struct ad_buf *b, const char *key, int first)
+{
+	if (!first)
+		ad_buf_addc(b, ',');
+	ad_buf_addc(b, '"');
+	ad_buf_adds(b, key);
+	ad_buf_add(b, "\":", 2);
+}
+
+void
+ad_json_member_str(struct ad_buf *b, const char *key, const char *s,
+    size_t len)
+{
+	ad_json_key(b, key, b->len > 0 && b->p[b->len - 1] == '{');
+	if (s == NULL) {
+		ad_buf_add(b, "null", 4);
+		return;
+	}
+	if (ad_json_str(b, s, len)) {
+		ad_buf_add(b, ",\"", 2);
+		ad_buf_adds(b, key);
+		ad_buf_add(b, "_hex\":", 6);
+		ad_json_hex(b, s, len);
+	}
+}
+
+void
+ad_json_member_int(struct ad_buf *b, const char *key, int64_t v)
+{
+	ad_json_key(b, key, b->len > 0 && b->p[b->len - 1] == '{');
+	ad_buf_printf(b, "%lld", (long long)v);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+long
+ad_audit_decode(const char *val, struct ad_buf *out)
+{
+	size_t len, i;
+
+	ad_buf_reset(out);
+	if (val == NULL)
+		return -1;
+	len = strlen(val);
+	if (len >= 2 && val[0] == '"' && val[len - 1] == '"') {
+		ad_buf_add(out, val + 1, len - 2);
+		return (long)out->len;
+	}
+	if (len == 0 || strcmp(val, "(null)") == 0 || strcmp(val, "?") == 0)
+		return -1;
+	if (len % 2 == 0) {
+		for (i = 0; i < len; i++)
+			if (hexval((unsigned char)val[i]) < 0)
+				break;
+		if (i == len) {
+			ad_buf_reserve(out, len / 2);
+			for (i = 0; i < len; i += 2)
+				out->p[out->len++] = (char)(hexval(val[i]) << 4 |
+				    hexval(val[i + 1]));
+			out->p[out->len] = '\0';
+			return (long)out->len;
+		}
+	}
+	ad_buf_add(out, val, len);
+	return (long)out->len;
+}

@@ -1,0 +1,63 @@
+/*
+ * util.h - growable byte buffers and JSON string output.
+ *
+ * Ownership: ad_buf owns its bytes; ad_buf_free(NULL) is a no-op.  Every
+ * append keeps the buffer NUL-terminated.  Growth doubles, so a buffer
+ * reused across events stops allocating once it has reached its working
+ * size: reset with ad_buf_reset(), do not free, on hot paths.
+ * Allocation failure is fatal (xmalloc style): audrift cannot do useful
+ * work without memory and must not drop events silently.
+ */
+#ifndef AUDRIFT_UTIL_H
+#define AUDRIFT_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AD_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct ad_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+void ad_buf_init(struct ad_buf *b);
+void ad_buf_free(struct ad_buf *b);		/* frees bytes, keeps struct */
+void ad_buf_reset(struct ad_buf *b);		/* len = 0, keeps capacity */
+void ad_buf_reserve(struct ad_buf *b, size_t extra);
+void ad_buf_add(struct ad_buf *b, const void *p, size_t n);
+void ad_buf_addc(struct ad_buf *b, char c);
+void ad_buf_adds(struct ad_buf *b, const char *s);
+void ad_buf_printf(struct ad_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* JSON output.  ad_json_str appends a quoted JSON string for any bytes:
+ * valid UTF-8 is kept, control characters are escaped, and each byte that
+ * is not part of valid UTF-8 becomes U+FFFD.  Returns 1 if the string was
+ * lossy (had invalid UTF-8), 0 otherwise: callers that must keep exact
+ * bytes then add a "<name>_hex" member with ad_json_hex. */
+int ad_json_str(struct ad_buf *b, const char *s, size_t len);
+void ad_json_hex(struct ad_buf *b, const char *s, size_t len);
+/* Append "key": (with a leading comma unless first is set). */
+void ad_json_key(struct ad_buf *b, const char *key, int first);
+/* "key":"value" or "key":null when s is NULL; hex twin when lossy. */
+void ad_json_member_str(struct ad_buf *b, const char *key,
+    const char *s, size_t len);
+void ad_json_member_int(struct ad_buf *b, const char *key, int64_t v);
+
+/* Decode an audit value as logged (quoted "text", hex, or (null)) into
+ * out.  Returns the decoded length, or -1 for (null)/empty-unquoted.
+ * Hex is decoded when the value is unquoted, of even length and all hex
+ * digits; anything else unquoted is kept as is.  Pure; used by the
+ * normalizer. */
+long ad_audit_decode(const char *val, struct ad_buf *out);
+
+#endif

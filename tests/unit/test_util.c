@@ -1,0 +1,153 @@
+/*
+ * test_util.c - JSON strings for any bytes, audit value decoding, and the
+ * line check of the replay reader.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "replay.h"
+#include "util.h"
+
+static void
+json_is(const char *in, size_t len, const char *want, int want_lossy)
+{
+	struct ad_buf b;
+	int lossy;
+
+	ad_buf_init(&b);
+	lossy = ad_json_str(&b, in, len);
+	assert_string_equal(b.p, want);
+	assert_int_equal(lossy, want_lossy);
+	ad_buf_free(&b);
+}
+
+static void
+test_json_plain(void **state)
+{
+	json_is("/usr/bin/ls", 11, "\"/usr/bin/ls\"", 0);
+	json_is("", 0, "\"\"", 0);
+}
+
+static void
+test_json_escapes(void **state)
+{
+	json_is("a\"b\\c", 5, "\"a\\\"b\\\\c\"", 0);
+	json_is("new\nline\ttab\r", 13, "\"new\\nline\\ttab\\r\"", 0);
+	json_is("\x01\x1f\x1d", 3, "\"\\u0001\\u001f\\u001d\"", 0);
+}
+
+static void
+test_json_utf8(void **state)
+{
+	/* valid UTF-8 kept as is */
+	json_is("caf\xc3\xa9", 5, "\"caf\xc3\xa9\"", 0);
+	/* invalid bytes become U+FFFD, and the call says it was lossy */
+	json_is("bad\xff\xfename", 9, "\"bad\xef\xbf\xbd\xef\xbf\xbdname\"", 1);
+	/* overlong encoding of '/' and a lone surrogate are invalid */
+	json_is("\xc0\xaf", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"", 1);
+	json_is("\xed\xa0\x80", 3,
+	    "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", 1);
+	/* truncated sequence at the end */
+	json_is("a\xe2\x82", 3, "\"a\xef\xbf\xbd\xef\xbf\xbd\"", 1);
+}
+
+static void
+test_json_member_hex_twin(void **state)
+{
+	struct ad_buf b;
+
+	ad_buf_init(&b);
+	ad_buf_addc(&b, '{');
+	ad_json_member_str(&b, "path", "/x\xff", 3);
+	ad_json_member_str(&b, "none", NULL, 0);
+	ad_json_member_int(&b, "n", -1);
+	ad_buf_addc(&b, '}');
+	assert_string_equal(b.p, "{\"path\":\"/x\xef\xbf\xbd\","
+	    "\"path_hex\":\"2f78ff\",\"none\":null,\"n\":-1}");
+	ad_buf_free(&b);
+}
+
+static void
+decode_is(const char *raw, const char *want, long want_len)
+{
+	struct ad_buf b;
+	long n;
+
+	ad_buf_init(&b);
+	n = ad_audit_decode(raw, &b);
+	assert_int_equal(n, want_len);
+	if (want != NULL)
+		assert_memory_equal(b.p, want, (size_t)want_len);
+	ad_buf_free(&b);
+}
+
+static void
+test_decode(void **state)
+{
+	decode_is("\"/usr/bin/ls\"", "/usr/bin/ls", 11);
+	decode_is("2F746D702F6E65770A6C696E65", "/tmp/new\nline", 13);
+	decode_is("2f62616dfffe", "/bam\xff\xfe", 6);
+	decode_is("(null)", NULL, -1);
+	decode_is("?", NULL, -1);
+	decode_is("\"\"", "", 0);
+	/* odd length or non-hex unquoted: kept as logged */
+	decode_is("abc", "abc", 3);
+	decode_is("(none)", "(none)", 6);
+}
+
+static void
+check_ok(const char *line, uint64_t want_serial)
+{
+	const char *why = NULL;
+	uint64_t serial = 0;
+
+	assert_int_equal(ad_record_check(line, strlen(line), &serial, &why), 0);
+	assert_int_equal(serial, want_serial);
+}
+
+static void
+check_bad(const char *line, size_t len, const char *want_why)
+{
+	const char *why = NULL;
+	uint64_t serial = 0;
+
+	assert_int_equal(ad_record_check(line, len, &serial, &why), -1);
+	assert_non_null(why);
+	assert_non_null(strstr(why, want_why));
+}
+
+static void
+test_record_check(void **state)
+{
+	check_ok("type=SYSCALL msg=audit(1700000000.123:42): arch=c000003e", 42);
+	check_ok("node=web-1 type=PATH msg=audit(1.002:7): item=0", 7);
+	check_ok("type=UNKNOWN[1334] msg=audit(1.002:8): x=1", 8);
+	check_ok("type=PATH msg=audit(1.0:9): a=1\x1dUID=\"root\"", 9);
+	check_bad("hello world", 11, "no type=");
+	check_bad("type=SYSCALL arch=c000003e", 26, "timestamp");
+	check_bad("type=SYSCALL msg=audit(1.2:x): a", 32, "serial");
+	check_bad("type=SYSCALL msg=audit(1.2:3)\0: a", 33, "NUL");
+	check_bad("type=SYSCALL msg=audit(1.2:3):\x07", 31, "control");
+	check_bad("node=x", 6, "node=");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_plain),
+		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_json_utf8),
+		cmocka_unit_test(test_json_member_hex_twin),
+		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_record_check),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
