@@ -1,0 +1,478 @@
+/*
+ * query.c - `audrift query`: the analyst's common questions without SQL.
+ *
+ * One static SELECT with every filter a bound parameter (NULL = no
+ * filter); rows come back through the finding column table (finding.c),
+ * so --format json prints the same objects as the JSON-lines sink.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "commands.h"
+#include "finding.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define QUERY_LOCAL_DB	"./audrift.db"
+#define QUERY_LIMIT	100
+
+/* Severities, lowest first: --severity S keeps S and above. */
+static const char *const severities[] = {
+	"info", "low", "medium", "high", "critical"
+};
+
+static const char sql_query[] =
+	"SELECT * FROM (SELECT id, " AD_FINDING_COLUMNS " FROM findings"
+	" WHERE (?1 IS NULL OR time >= ?1)"
+	" AND (?2 IS NULL OR rule = ?2)"
+	" AND (?3 IS NULL OR substr(container_id, 1, length(?3)) = ?3"
+	"  OR substr(container_name, 1, length(?3)) = ?3)"
+	" AND (?4 IS NULL OR (CASE severity WHEN 'info' THEN 0"
+	"  WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3"
+	"  WHEN 'critical' THEN 4 ELSE 0 END) >= ?4)"
+	" ORDER BY time DESC, id DESC LIMIT ?5)"
+	" ORDER BY time, id";
+
+enum qfmt { FMT_TABLE, FMT_JSON, FMT_CSV };
+
+/* Columns of the table format (full rows: json; csv: all but event). */
+static const struct {
+	const char *head;
+	const char *col;
+	int max;		/* width cap; the last column is not padded */
+} table_cols[] = {
+	{ "TIME", "time", 24 },
+	{ "SEVERITY", "severity", 8 },
+	{ "RULE", "rule", 32 },
+	{ "CONTAINER", "container_name", 24 },
+	{ "OP", "op", 8 },
+	{ "PATH", "path", 48 },
+	{ "COMM", "comm", 16 },
+	{ "MESSAGE", "message", 0 },
+};
+
+static void
+query_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: audrift query [--db FILE] [--since 1h|2d|30m|ISO-8601]\n"
+	    "                     [--rule RULE] [--container ID-OR-NAME]\n"
+	    "                     [--severity info|low|medium|high|critical]\n"
+	    "                     [--format table|json|csv] [--limit N]\n"
+	    "\n"
+	    "  --db FILE         the findings database (default ./audrift.db "
+	    "if it\n"
+	    "                    exists, else " AD_STORE_DEFAULT_DB ")\n"
+	    "  --since WHEN      findings at or after WHEN: N followed by s, "
+	    "m, h, d\n"
+	    "                    or w (ago), or a UTC time 2026-11-23[T10:00"
+	    "[:00[.000]]][Z]\n"
+	    "  --rule RULE       only this rule\n"
+	    "  --container C     only containers whose id or name starts with "
+	    "C\n"
+	    "  --severity S      S and more severe\n"
+	    "  --format F        table (default), json (one object per line, "
+	    "the\n"
+	    "                    columns of findings with the event), csv "
+	    "(RFC 4180)\n"
+	    "  --limit N         the N most recent findings (default %d; 0: "
+	    "all)\n"
+	    "  --help            this help\n"
+	    "\nOutput is oldest first.  For anything else: sqlite3 DB "
+	    "(docs/schema.md).\n", QUERY_LIMIT);
+}
+
+/*
+ * --since: "90s", "30m", "1h", "2d", "1w" ago, or an ISO-8601 UTC time.
+ * Writes the lower bound, comparable with findings.time, into out.
+ * 0 ok, -1 bad.
+ */
+static int
+parse_since(const char *s, char *out, size_t cap)
+{
+	char *end;
+	long long n, mult;
+	size_t len = strlen(s), i;
+	struct timespec ts;
+	time_t t;
+	struct tm tm;
+	static const char pat[] = "dddd-dd-ddTdd:dd:dd.ddd";
+
+	n = strtoll(s, &end, 10);
+	if (end != s && n >= 0 && end[0] != '\0' && end[1] == '\0' &&
+	    strchr("smhdw", end[0]) != NULL) {
+		mult = end[0] == 's' ? 1 : end[0] == 'm' ? 60 :
+		    end[0] == 'h' ? 3600 : end[0] == 'd' ? 86400 : 604800;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		t = ts.tv_sec - (time_t)(n * mult);
+		gmtime_r(&t, &tm);
+		snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+		return 0;
+	}
+	/* ISO: a prefix of pat, cut at a field boundary; optional Z. */
+	if (len > 0 && s[len - 1] == 'Z')
+		len--;
+	if (len < 10 || len > sizeof(pat) - 1 || len >= cap)
+		return -1;
+	for (i = 0; i < len; i++) {
+		char c = s[i] == ' ' ? 'T' : s[i];
+
+		if (pat[i] == 'd' ? (c < '0' || c > '9') : c != pat[i])
+			return -1;
+		out[i] = c;
+	}
+	if (len != 10 && len != 16 && len != 19 && len != 21 && len != 22 &&
+	    len != 23)
+		return -1;
+	/* Without Z and cut short, a prefix still compares right:
+	 * "2026-11-23T10" <= "2026-11-23T10:00:00.000Z". */
+	out[len] = '\0';
+	return 0;
+}
+
+static int
+severity_rank(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < AD_ARRAY_SIZE(severities); i++)
+		if (strcmp(severities[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* For the terminal: control bytes would let a file name drive it. */
+static void
+table_cell(struct ad_buf *b, const char *s, size_t len, size_t width,
+    int pad)
+{
+	size_t i, w = 0;
+	unsigned char c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f) {
+			ad_buf_printf(b, "\\x%02x", c);
+			w += 4;
+		} else {
+			ad_buf_addc(b, (char)c);
+			if ((c & 0xc0) != 0x80)
+				w++;
+		}
+	}
+	for (; pad && w < width; w++)
+		ad_buf_addc(b, ' ');
+}
+
+static size_t
+cell_width(const char *s, size_t len)
+{
+	size_t i, w = 0;
+	unsigned char c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			w += 4;
+		else if ((c & 0xc0) != 0x80)
+			w++;
+	}
+	return w;
+}
+
+/* Value of table column k of row r, "-" when null; the container column
+ * falls back to the short id. */
+static const char *
+table_value(const struct ad_row *r, size_t k, size_t *len, char *tmp,
+    size_t cap)
+{
+	const char *s = ad_row_text(r, ad_col_index(table_cols[k].col), len);
+
+	if (s == NULL && strcmp(table_cols[k].col, "container_name") == 0 &&
+	    (s = ad_row_text(r, ad_col_index("container_id"), len)) != NULL &&
+	    *len > 12)
+		*len = 12;
+	if (s == NULL) {
+		snprintf(tmp, cap, "-");
+		*len = 1;
+		return tmp;
+	}
+	if (table_cols[k].max && *len > (size_t)table_cols[k].max * 4)
+		*len = (size_t)table_cols[k].max * 4;
+	return s;
+}
+
+static void
+print_table(struct ad_row *rows, int n, FILE *out)
+{
+	size_t w[AD_ARRAY_SIZE(table_cols)], k, len;
+	struct ad_buf b;
+	char tmp[8];
+	const char *s;
+	int i;
+
+	for (k = 0; k < AD_ARRAY_SIZE(table_cols); k++)
+		w[k] = strlen(table_cols[k].head);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < AD_ARRAY_SIZE(table_cols); k++) {
+			s = table_value(&rows[i], k, &len, tmp, sizeof(tmp));
+			if (cell_width(s, len) > w[k])
+				w[k] = cell_width(s, len);
+		}
+	ad_buf_init(&b);
+	for (k = 0; k < AD_ARRAY_SIZE(table_cols); k++) {
+		int last = k + 1 == AD_ARRAY_SIZE(table_cols);
+
+		table_cell(&b, table_cols[k].head, strlen(table_cols[k].head),
+		    w[k], !last);
+		ad_buf_adds(&b, last ? "\n" : "  ");
+	}
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < AD_ARRAY_SIZE(table_cols); k++) {
+			int last = k + 1 == AD_ARRAY_SIZE(table_cols);
+
+			s = table_value(&rows[i], k, &len, tmp, sizeof(tmp));
+			table_cell(&b, s, len, w[k], !last);
+			ad_buf_adds(&b, last ? "\n" : "  ");
+		}
+		fwrite(b.p, 1, b.len, out);
+		ad_buf_reset(&b);
+	}
+	if (b.len)
+		fwrite(b.p, 1, b.len, out);
+	ad_buf_free(&b);
+}
+
+/* RFC 4180: quote a field holding a comma, quote, CR or LF. */
+static void
+csv_field(struct ad_buf *b, const char *s, size_t len)
+{
+	size_t i;
+
+	if (strcspn(s, ",\"\r\n") >= len) {
+		ad_buf_add(b, s, len);
+		return;
+	}
+	ad_buf_addc(b, '"');
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			ad_buf_addc(b, '"');
+		ad_buf_addc(b, s[i]);
+	}
+	ad_buf_addc(b, '"');
+}
+
+static void
+print_csv_row(struct ad_buf *b, const struct ad_row *r, int64_t id)
+{
+	int i, ev = ad_col_index("event");
+	const char *s;
+	size_t len;
+
+	if (r == NULL) {
+		ad_buf_adds(b, "id");
+		for (i = 0; i < AD_FINDING_NCOLS; i++)
+			if (i != ev)
+				ad_buf_printf(b, ",%s", ad_finding_cols[i].name);
+	} else {
+		ad_buf_printf(b, "%lld", (long long)id);
+		for (i = 0; i < AD_FINDING_NCOLS; i++) {
+			if (i == ev)
+				continue;
+			ad_buf_addc(b, ',');
+			if (r->v[i].null)
+				continue;
+			if (ad_finding_cols[i].kind == AD_COL_INT)
+				ad_buf_printf(b, "%lld", (long long)r->v[i].i);
+			else if ((s = ad_row_text(r, i, &len)) != NULL)
+				csv_field(b, s, len);
+		}
+	}
+	ad_buf_add(b, "\r\n", 2);
+}
+
+static const char *
+default_db(void)
+{
+	struct stat st;
+
+	return stat(QUERY_LOCAL_DB, &st) == 0 ? QUERY_LOCAL_DB :
+	    AD_STORE_DEFAULT_DB;
+}
+
+int
+cmd_query(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "since", required_argument, NULL, 's' },
+		{ "rule", required_argument, NULL, 'r' },
+		{ "container", required_argument, NULL, 'c' },
+		{ "severity", required_argument, NULL, 'S' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *db = NULL, *rule = NULL, *cont = NULL;
+	char since[96] = "", *end;
+	int ch, sev = -1, ret = 1, rc, n = 0, cap = 0, i;
+	enum qfmt fmt = FMT_TABLE;
+	long long limit = QUERY_LIMIT;
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	struct ad_row *rows = NULL, row;
+	struct ad_buf b;
+	struct stat sb;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			db = optarg;
+			break;
+		case 's':
+			if (parse_since(optarg, since, sizeof(since)) != 0) {
+				log_warnx("query: bad --since '%s': give 30m, "
+				    "1h, 2d, 1w or a UTC time like "
+				    "2026-11-23T10:00:00Z", optarg);
+				return 2;
+			}
+			break;
+		case 'r':
+			rule = optarg;
+			break;
+		case 'c':
+			cont = optarg;
+			break;
+		case 'S':
+			if ((sev = severity_rank(optarg)) < 0) {
+				log_warnx("query: bad --severity '%s': give "
+				    "info, low, medium, high or critical",
+				    optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") == 0)
+				fmt = FMT_TABLE;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = FMT_JSON;
+			else if (strcmp(optarg, "csv") == 0)
+				fmt = FMT_CSV;
+			else {
+				log_warnx("query: bad --format '%s': give "
+				    "table, json or csv", optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			errno = 0;
+			limit = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end || limit < 0) {
+				log_warnx("query: bad --limit '%s': give a "
+				    "number, 0 for all", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			query_usage(stdout);
+			return 0;
+		default:
+			query_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		log_warnx("query: unexpected argument '%s'; see audrift query "
+		    "--help", argv[optind]);
+		return 2;
+	}
+	if (db == NULL)
+		db = default_db();
+	if (stat(db, &sb) == -1) {
+		log_warn("query: no database %s: give --db FILE, or let "
+		    "audrift create it with --db", db);
+		return 1;
+	}
+	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(h, 5000) != SQLITE_OK ||
+	    sqlite3_prepare_v2(h, sql_query, -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("query: database %s: %s; is it an audrift "
+		    "database?", db, h ? sqlite3_errmsg(h) : "cannot open");
+		goto out;
+	}
+	if (since[0])
+		sqlite3_bind_text(st, 1, since, -1, SQLITE_STATIC);
+	if (rule)
+		sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
+	if (cont)
+		sqlite3_bind_text(st, 3, cont, -1, SQLITE_STATIC);
+	if (sev >= 0)
+		sqlite3_bind_int(st, 4, sev);
+	sqlite3_bind_int64(st, 5, limit ? limit : -1);
+
+	ad_buf_init(&b);
+	ad_row_init(&row);
+	if (fmt == FMT_CSV)
+		print_csv_row(&b, NULL, 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (fmt == FMT_TABLE) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				rows = xrealloc(rows, (size_t)cap *
+				    sizeof(*rows));
+			}
+			ad_row_init(&rows[n]);
+			ad_row_from_stmt(&rows[n++], st, 1);
+			continue;
+		}
+		ad_row_from_stmt(&row, st, 1);
+		if (fmt == FMT_JSON) {
+			ad_row_json(&b, &row, id);
+			ad_buf_addc(&b, '\n');
+		} else
+			print_csv_row(&b, &row, id);
+		if (b.len > 65536) {
+			fwrite(b.p, 1, b.len, stdout);
+			ad_buf_reset(&b);
+		}
+	}
+	if (b.len)
+		fwrite(b.p, 1, b.len, stdout);
+	ad_buf_free(&b);
+	ad_row_free(&row);
+	if (rc != SQLITE_DONE)
+		log_warnx("query: database %s: %s", db, sqlite3_errmsg(h));
+	else {
+		if (fmt == FMT_TABLE)
+			print_table(rows, n, stdout);
+		ret = 0;
+	}
+	for (i = 0; i < n; i++)
+		ad_row_free(&rows[i]);
+	free(rows);
+	if (fflush(stdout) == EOF) {
+		log_warn("query: write");
+		ret = 1;
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return ret;
+}

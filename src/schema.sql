@@ -1,0 +1,124 @@
+-- schema.sql - audrift's database: a public interface (docs/schema.md).
+--
+-- The binary embeds this file.  It is a chain of forward migrations: the
+-- block after "-- @@ N" takes a database from user_version N-1 to N.  A new
+-- database runs every block; an older one runs the blocks it lacks, in one
+-- transaction each, and is never dropped.  Never edit a released block:
+-- append a new one.
+
+-- @@ 1
+CREATE TABLE findings (
+	id		INTEGER PRIMARY KEY,
+	time		TEXT NOT NULL,	-- ISO-8601 UTC, ms, audit timestamp
+	serial		INTEGER,	-- audit event serial
+	host		TEXT,
+	rule		TEXT NOT NULL,
+	severity	TEXT,
+	tags		TEXT,		-- JSON array
+	message		TEXT,		-- the rule's rendered output
+	syscall		TEXT,
+	op		TEXT,		-- exec, write, create, chmod, ...
+	success		INTEGER,
+	path		TEXT,
+	path2		TEXT,		-- rename / link target
+	exe		TEXT,
+	comm		TEXT,
+	cmdline		TEXT,
+	pid		INTEGER,
+	ppid		INTEGER,
+	uid		INTEGER,
+	euid		INTEGER,
+	auid		INTEGER,
+	container_id	TEXT,		-- full id; NULL on the host
+	container_runtime TEXT,
+	container_name	TEXT,
+	image		TEXT,
+	pod_uid		TEXT,
+	event		TEXT		-- the normalized event, JSON
+);
+CREATE INDEX findings_time ON findings(time);
+CREATE INDEX findings_rule ON findings(rule, time);
+CREATE INDEX findings_container ON findings(container_id, time);
+CREATE INDEX findings_path ON findings(path);
+
+CREATE TABLE containers (
+	id		TEXT PRIMARY KEY,
+	runtime		TEXT,
+	name		TEXT,
+	image		TEXT,
+	pod		TEXT,
+	first_seen	TEXT NOT NULL,
+	last_seen	TEXT NOT NULL
+);
+
+CREATE TABLE runs (
+	id		INTEGER PRIMARY KEY,
+	start		TEXT NOT NULL,
+	stop		TEXT,		-- NULL: running, or killed
+	version		TEXT,
+	host		TEXT,
+	source		TEXT,
+	rules_digest	TEXT,
+	records_read	INTEGER,
+	events_read	INTEGER,
+	events_lost	INTEGER,
+	malformed	INTEGER,
+	findings	INTEGER
+);
+
+CREATE VIEW recent_findings AS
+	SELECT id, time, severity, rule, container_name, container_id, op,
+	    path, exe, comm, message
+	FROM findings
+	WHERE time >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')
+	ORDER BY time DESC;
+
+CREATE VIEW drift_by_container AS
+	SELECT container_id, container_name, image,
+	    count(*) AS findings, count(DISTINCT rule) AS rules,
+	    count(DISTINCT path) AS paths,
+	    min(time) AS first, max(time) AS last
+	FROM findings
+	WHERE container_id IS NOT NULL
+	GROUP BY container_id
+	ORDER BY findings DESC;
+
+CREATE VIEW findings_by_rule AS
+	SELECT rule, severity, count(*) AS findings,
+	    count(DISTINCT container_id) AS containers,
+	    min(time) AS first, max(time) AS last
+	FROM findings
+	GROUP BY rule, severity
+	ORDER BY findings DESC;
+
+PRAGMA user_version = 1;
+
+-- @@ 2
+-- Evidence a finding carries (containers issue), and the runs' overflow
+-- count, so an auditor can tell lost findings from none.
+ALTER TABLE findings ADD COLUMN attribution TEXT;	-- how the container was found
+ALTER TABLE findings ADD COLUMN upper_layer INTEGER;	-- file in the container's upper layer
+ALTER TABLE findings ADD COLUMN file_mode INTEGER;
+ALTER TABLE findings ADD COLUMN file_uid INTEGER;
+ALTER TABLE findings ADD COLUMN file_gid INTEGER;
+ALTER TABLE findings ADD COLUMN file_size INTEGER;
+ALTER TABLE findings ADD COLUMN file_mtime TEXT;
+ALTER TABLE findings ADD COLUMN file_sha256 TEXT;
+ALTER TABLE findings ADD COLUMN image_sha256 TEXT;
+ALTER TABLE findings ADD COLUMN package TEXT;		-- owning package, if any
+ALTER TABLE findings ADD COLUMN package_ok INTEGER;	-- matches the package's digest
+ALTER TABLE runs ADD COLUMN findings_dropped INTEGER;
+
+DROP VIEW drift_by_container;
+CREATE VIEW drift_by_container AS
+	SELECT container_id, container_name, image,
+	    count(*) AS findings, count(DISTINCT rule) AS rules,
+	    count(DISTINCT path) AS paths,
+	    sum(upper_layer = 1) AS upper_layer_findings,
+	    min(time) AS first, max(time) AS last
+	FROM findings
+	WHERE container_id IS NOT NULL
+	GROUP BY container_id
+	ORDER BY findings DESC;
+
+PRAGMA user_version = 2;

@@ -1,0 +1,835 @@
+/*
+ * store.c - findings into SQLite.
+ *
+ * Shape (OpenSMTPD's queue backend): a struct ad_sink whose write copies
+ * the finding into a row of an in-memory queue; a commit writes the whole
+ * queue in one transaction (BEGIN IMMEDIATE .. COMMIT, prepared statements
+ * only) when batch_max rows wait or the oldest waited batch_ms.  The queue
+ * is the retry buffer too: when SQLite says BUSY, FULL, IOERR or worse,
+ * the transaction is rolled back, the rows stay, the condition is logged
+ * once with what to do, and later ticks retry.  Rows that do not fit in
+ * queue_max are counted (runs.findings_dropped), never silently lost.
+ *
+ * WAL with synchronous=NORMAL: readers never block the writer, and a
+ * kill -9 loses nothing committed (the WAL is in the page cache).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "finding.h"
+#include "log.h"
+#include "schema_sql.h"
+#include "sink.h"
+#include "store.h"
+#include "util.h"
+
+#define STORE_BUSY_MS		50	/* the pipeline must not wait long */
+#define STORE_OPEN_BUSY_MS	5000	/* opening and migrating may */
+#define STORE_RETRY_BUSY_MS	100
+#define STORE_RETRY_MS		1000
+#define STORE_PRUNE_BATCH	1000	/* rows per DELETE (in the SQL) */
+#define STORE_PRUNE_EVERY_MS	60000
+
+struct store {
+	char *path;
+	struct ad_store_opts o;
+	sqlite3 *db;
+
+	sqlite3_stmt *st_begin, *st_commit, *st_rollback;
+	sqlite3_stmt *st_ins, *st_cins, *st_cupd;
+	sqlite3_stmt *st_run_ins, *st_run_upd;
+	sqlite3_stmt *st_prune, *st_prune_c;
+
+	struct ad_row *q;	/* the queue: rows 0..qlen-1 wait */
+	int qlen, qcap;
+	int64_t first_ms;	/* when row 0 was queued */
+
+	int cond;		/* SQLite error being retried, 0 none */
+	int64_t retry_ms;	/* no automatic retry before this */
+	int overflow_logged;
+	uint64_t written, dropped;
+
+	char host[256];
+	/* runs row: inserted with the next commit while run_pending */
+	int run_pending;
+	int64_t run_id;		/* -1 none */
+	int64_t run_start_ms;
+	char *run_version, *run_host, *run_source, *run_digest;
+
+	int64_t prune_ms;	/* next prune */
+};
+
+static const struct ad_sink_ops store_ops;
+
+void
+ad_store_opts_default(struct ad_store_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->path = AD_STORE_DEFAULT_DB;
+	o->batch_max = 512;
+	o->batch_ms = 200;
+	o->queue_max = 16384;
+	o->retain_days = 0;
+	o->insecure = 0;
+}
+
+int64_t
+ad_store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wall-clock ms as ISO-8601 UTC with ms, into buf (>= 32 bytes). */
+static void
+iso_ms(int64_t ms, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- schema ------------------------------------------------------- */
+
+#define BLOCK_MARK	"\n-- @@ "
+
+/* Find migration block n of schema_sql: its text (from the marker) and
+ * length.  Returns 0, or -1 when there is none. */
+static int
+schema_block(int n, const char **start, size_t *len)
+{
+	const char *p = schema_sql, *next;
+
+	while ((p = strstr(p, BLOCK_MARK)) != NULL) {
+		p++;
+		if (atoi(p + strlen(BLOCK_MARK) - 1) == n) {
+			next = strstr(p, BLOCK_MARK);
+			*start = p;
+			*len = next ? (size_t)(next - p) + 1 : strlen(p);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+ad_schema_version(void)
+{
+	const char *s;
+	size_t len;
+	int n = 0;
+
+	while (schema_block(n + 1, &s, &len) == 0)
+		n++;
+	return n;
+}
+
+static int
+user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Exec static SQL (schema text, pragmas); log failures. */
+static int
+exec_static(sqlite3 *db, const char *sql, const char *path)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_warnx("database %s: %s", path, err ? err : "error");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Run the migration blocks the database lacks, up to version upto, each
+ * in its own transaction; each block ends by setting user_version.
+ */
+int
+ad_schema_apply(sqlite3 *db, int upto, const char *path)
+{
+	int cur, n, want = ad_schema_version(), after;
+	const char *s;
+	size_t len;
+	char *block;
+
+	if (user_version(db, &cur) != SQLITE_OK) {
+		log_warnx("database %s: cannot read its schema version: %s; "
+		    "is it an SQLite database?", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	if (cur > want) {
+		log_warnx("database %s has schema version %d, newer than "
+		    "this audrift's %d: use a newer audrift", path, cur, want);
+		return -1;
+	}
+	for (n = cur + 1; n <= upto && n <= want; n++) {
+		if (schema_block(n, &s, &len) != 0)
+			return -1;
+		block = xstrndup(s, len);
+		if (exec_static(db, "BEGIN IMMEDIATE", path) != 0) {
+			free(block);
+			return -1;
+		}
+		if (exec_static(db, block, path) != 0 ||
+		    user_version(db, &after) != SQLITE_OK || after != n) {
+			free(block);
+			log_warnx("database %s: upgrade to schema version %d "
+			    "failed; the database is left at version %d",
+			    path, n, n - 1);
+			exec_static(db, "ROLLBACK", path);
+			return -1;
+		}
+		free(block);
+		if (exec_static(db, "COMMIT", path) != 0)
+			return -1;
+		if (cur > 0)
+			log_info("database %s upgraded to schema version %d",
+			    path, n);
+	}
+	return 0;
+}
+
+/* ---- path safety -------------------------------------------------- */
+
+/*
+ * Refuse what would let someone else swap or read the database: a symlink
+ * (ours or the -wal/-shm beside it), something not a regular file, a
+ * world-writable file, a world-writable directory without the sticky bit.
+ * Creates a missing directory 0750.  0 ok, -1 logged.
+ */
+static int
+store_check_path(const char *path, int insecure)
+{
+	char dir[PATH_MAX], side[PATH_MAX + 8];
+	const char *slash, *sfx[] = { "-wal", "-shm" };
+	struct stat st;
+	size_t i;
+
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+
+	if (stat(dir, &st) == -1) {
+		if (errno != ENOENT || mkdir(dir, 0750) == -1) {
+			log_warn("database directory %s: cannot create it; "
+			    "create it (mode 0750) or choose another --db", dir);
+			return -1;
+		}
+	} else if (!S_ISDIR(st.st_mode)) {
+		log_warnx("database directory %s is not a directory", dir);
+		return -1;
+	} else if (!insecure && (st.st_mode & S_IWOTH) &&
+	    !(st.st_mode & S_ISVTX)) {
+		log_warnx("database directory %s is world-writable: anyone "
+		    "could replace the database; chmod o-w it or choose "
+		    "another --db", dir);
+		return -1;
+	}
+	if (insecure)
+		return 0;
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			log_warnx("database %s is a symlink: refusing to "
+			    "follow it; give the real path with --db", path);
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			log_warnx("database %s is not a regular file", path);
+			return -1;
+		}
+		if (st.st_mode & S_IWOTH) {
+			log_warnx("database %s is world-writable: anyone could "
+			    "rewrite the evidence; chmod o-w %s", path, path);
+			return -1;
+		}
+	}
+	for (i = 0; i < AD_ARRAY_SIZE(sfx); i++) {
+		snprintf(side, sizeof(side), "%s%s", path, sfx[i]);
+		if (lstat(side, &st) == 0 && S_ISLNK(st.st_mode)) {
+			log_warnx("%s is a symlink: refusing to open database "
+			    "%s; remove it", side, path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Create the file 0640 without following a symlink. */
+static int
+store_create(const char *path, int insecure)
+{
+	int fd, flags = O_RDWR | O_CREAT | O_CLOEXEC;
+	struct stat st;
+
+	if (!insecure)
+		flags |= O_NOFOLLOW;
+	if ((fd = open(path, flags, 0640)) == -1) {
+		if (errno == ELOOP)
+			log_warnx("database %s is a symlink: refusing to "
+			    "follow it; give the real path with --db", path);
+		else
+			log_warn("database %s: cannot open it; check the "
+			    "path and its permissions", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		log_warnx("database %s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* ---- statements --------------------------------------------------- */
+
+static const char sql_cins[] =
+	"INSERT OR IGNORE INTO containers"
+	"(id, runtime, name, image, pod, first_seen, last_seen)"
+	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6)";
+static const char sql_cupd[] =
+	"UPDATE containers SET last_seen = max(last_seen, ?6),"
+	" first_seen = min(first_seen, ?6),"
+	" runtime = coalesce(?2, runtime), name = coalesce(?3, name),"
+	" image = coalesce(?4, image), pod = coalesce(?5, pod)"
+	" WHERE id = ?1";
+static const char sql_run_ins[] =
+	"INSERT INTO runs(start, version, host, source, rules_digest)"
+	" VALUES(?, ?, ?, ?, ?)";
+static const char sql_run_upd[] =
+	"UPDATE runs SET stop = ?, records_read = ?, events_read = ?,"
+	" events_lost = ?, malformed = ?, findings = ?, findings_dropped = ?"
+	" WHERE id = ?";
+/* Small batches: each DELETE is its own short transaction. */
+static const char sql_prune[] =
+	"DELETE FROM findings WHERE id IN (SELECT id FROM findings"
+	" WHERE time < ?1 ORDER BY time LIMIT 1000)";
+static const char sql_prune_c[] =
+	"DELETE FROM containers WHERE last_seen < ?1";
+
+static int
+store_prepare(struct store *s)
+{
+	struct {
+		sqlite3_stmt **st;
+		const char *sql;
+	} t[] = {
+		{ &s->st_begin, "BEGIN IMMEDIATE" },
+		{ &s->st_commit, "COMMIT" },
+		{ &s->st_rollback, "ROLLBACK" },
+		{ &s->st_ins, AD_FINDING_INSERT_SQL },
+		{ &s->st_cins, sql_cins },
+		{ &s->st_cupd, sql_cupd },
+		{ &s->st_run_ins, sql_run_ins },
+		{ &s->st_run_upd, sql_run_upd },
+		{ &s->st_prune, sql_prune },
+		{ &s->st_prune_c, sql_prune_c },
+	};
+	size_t i;
+
+	for (i = 0; i < AD_ARRAY_SIZE(t); i++) {
+		if (sqlite3_prepare_v3(s->db, t[i].sql, -1,
+		    SQLITE_PREPARE_PERSISTENT, t[i].st, NULL) != SQLITE_OK) {
+			log_warnx("database %s: cannot prepare \"%s\": %s; is "
+			    "its schema damaged?", s->path, t[i].sql,
+			    sqlite3_errmsg(s->db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Step a statement to completion and reset it; returns the step code
+ * (SQLITE_DONE on success). */
+static int
+step_reset(sqlite3_stmt *st)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* ---- commit and failure ------------------------------------------- */
+
+static void
+store_fail(struct store *s, int rc, int64_t now)
+{
+	int prim = rc & 0xff;
+
+	s->retry_ms = now + (prim == SQLITE_BUSY ? STORE_RETRY_BUSY_MS :
+	    STORE_RETRY_MS);
+	if (prim == s->cond)
+		return;
+	s->cond = prim;
+	switch (prim) {
+	case SQLITE_FULL:
+		log_warnx("database %s is full: free space on its filesystem; "
+		    "%d findings are queued in memory (at most %d) and will "
+		    "be retried", s->path, s->qlen, s->o.queue_max);
+		break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		log_warnx("database %s is locked by another writer: stop it "
+		    "(readers are fine); %d findings are queued in memory (at "
+		    "most %d) and will be retried", s->path, s->qlen,
+		    s->o.queue_max);
+		break;
+	case SQLITE_IOERR:
+		log_warnx("database %s: I/O error (%s): check the disk and the "
+		    "kernel log; %d findings are queued in memory (at most %d) "
+		    "and will be retried", s->path, sqlite3_errmsg(s->db),
+		    s->qlen, s->o.queue_max);
+		break;
+	default:
+		log_warnx("database %s: %s: check the file and its "
+		    "filesystem; %d findings are queued in memory (at most %d) "
+		    "and will be retried", s->path, sqlite3_errstr(rc), s->qlen,
+		    s->o.queue_max);
+		break;
+	}
+}
+
+static int
+bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) :
+	    sqlite3_bind_null(st, i);
+}
+
+static int
+store_run_insert(struct store *s)
+{
+	char t[96];
+
+	iso_ms(s->run_start_ms, t, sizeof(t));
+	sqlite3_bind_text(s->st_run_ins, 1, t, -1, SQLITE_TRANSIENT);
+	bind_text_or_null(s->st_run_ins, 2, s->run_version);
+	bind_text_or_null(s->st_run_ins, 3, s->run_host);
+	bind_text_or_null(s->st_run_ins, 4, s->run_source);
+	bind_text_or_null(s->st_run_ins, 5, s->run_digest);
+	return step_reset(s->st_run_ins);
+}
+
+static int
+store_container(struct store *s, const struct ad_row *r)
+{
+	static int cols[6] = { -1 };
+	static const char *names[6] = { "container_id", "container_runtime",
+	    "container_name", "image", "pod_uid", "time" };
+	sqlite3_stmt *sts[2] = { s->st_cins, s->st_cupd };
+	int i, j, rc = SQLITE_DONE;
+	const char *v;
+
+	if (cols[0] == -1)
+		for (i = 0; i < 6; i++)
+			cols[i] = ad_col_index(names[i]);
+	if (ad_row_text(r, cols[0], NULL) == NULL)
+		return SQLITE_DONE;
+	for (j = 0; j < 2 && rc == SQLITE_DONE; j++) {
+		for (i = 0; i < 6; i++) {
+			v = ad_row_text(r, cols[i], NULL);
+			bind_text_or_null(sts[j], i + 1, v);
+		}
+		rc = step_reset(sts[j]);
+	}
+	return rc;
+}
+
+/*
+ * Write the whole queue (and a pending runs row) in one transaction.
+ * Unless force, a failing store waits for retry_ms.  0 committed (or
+ * nothing to do), -1 failed: rows kept, condition logged once.
+ */
+static int
+store_commit(struct store *s, int64_t now, int force)
+{
+	int rc, i;
+	int64_t run_id = -1;
+
+	if (s->qlen == 0 && !s->run_pending)
+		return 0;
+	if (s->cond && !force && now < s->retry_ms)
+		return -1;
+	if ((rc = step_reset(s->st_begin)) != SQLITE_DONE)
+		goto fail;
+	if (s->run_pending) {
+		if ((rc = store_run_insert(s)) != SQLITE_DONE)
+			goto fail;
+		run_id = sqlite3_last_insert_rowid(s->db);
+	}
+	for (i = 0; i < s->qlen; i++) {
+		rc = ad_row_bind(s->st_ins, &s->q[i]);
+		if (rc != SQLITE_OK)
+			goto fail;
+		if ((rc = step_reset(s->st_ins)) != SQLITE_DONE)
+			goto fail;
+		if ((rc = store_container(s, &s->q[i])) != SQLITE_DONE)
+			goto fail;
+	}
+	if ((rc = step_reset(s->st_commit)) != SQLITE_DONE)
+		goto fail;
+	sqlite3_clear_bindings(s->st_ins);	/* rows point into the queue */
+	s->written += (uint64_t)s->qlen;
+	if (s->cond)
+		log_info("database %s is writable again: %d queued findings "
+		    "written%s", s->path, s->qlen, s->dropped ?
+		    "; findings dropped meanwhile are counted in "
+		    "runs.findings_dropped" : "");
+	s->qlen = 0;
+	s->cond = 0;
+	s->overflow_logged = 0;
+	if (s->run_pending) {
+		s->run_pending = 0;
+		s->run_id = run_id;
+	}
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(s->db))
+		step_reset(s->st_rollback);
+	sqlite3_clear_bindings(s->st_ins);
+	store_fail(s, rc, now);
+	return -1;
+}
+
+/* One small DELETE of findings older than retain_days (by event time),
+ * then, when done, of containers not seen since. */
+static void
+store_prune(struct store *s, int64_t now)
+{
+	char cut[96];
+	int rc, n;
+
+	if (s->o.retain_days <= 0 || s->cond || now < s->prune_ms)
+		return;
+	iso_ms(wall_ms() - (int64_t)s->o.retain_days * 86400000, cut,
+	    sizeof(cut));
+	sqlite3_bind_text(s->st_prune, 1, cut, -1, SQLITE_TRANSIENT);
+	rc = step_reset(s->st_prune);
+	if (rc != SQLITE_DONE) {
+		log_debug("database %s: prune deferred: %s", s->path,
+		    sqlite3_errstr(rc));
+		s->prune_ms = now + STORE_RETRY_MS;
+		return;
+	}
+	n = sqlite3_changes(s->db);
+	if (n >= STORE_PRUNE_BATCH) {
+		s->prune_ms = now;	/* more: next tick */
+		return;
+	}
+	sqlite3_bind_text(s->st_prune_c, 1, cut, -1, SQLITE_TRANSIENT);
+	step_reset(s->st_prune_c);
+	s->prune_ms = now + STORE_PRUNE_EVERY_MS;
+}
+
+/* ---- sink ops ----------------------------------------------------- */
+
+static int
+store_write(void *ctx, const struct ad_finding *f)
+{
+	struct store *s = ctx;
+	int64_t now = ad_store_now_ms();
+	int ncap;
+
+	if (s->qlen >= s->o.queue_max) {
+		store_commit(s, now, 0);
+		if (s->qlen >= s->o.queue_max) {
+			s->dropped++;
+			if (!s->overflow_logged) {
+				log_warnx("database %s: %d findings wait in "
+				    "memory, the most allowed: new findings "
+				    "are dropped and counted in "
+				    "runs.findings_dropped until the database "
+				    "takes writes again", s->path, s->qlen);
+				s->overflow_logged = 1;
+			}
+			return -1;
+		}
+	}
+	if (s->qlen == s->qcap) {
+		ncap = s->qcap ? s->qcap * 2 : 64;
+		if (ncap > s->o.queue_max)
+			ncap = s->o.queue_max;
+		s->q = xrealloc(s->q, (size_t)ncap * sizeof(*s->q));
+		for (; s->qcap < ncap; s->qcap++)
+			ad_row_init(&s->q[s->qcap]);
+	}
+	ad_row_fill(&s->q[s->qlen], f, s->run_host ? s->run_host : s->host);
+	if (s->qlen++ == 0)
+		s->first_ms = now;
+	if (s->qlen >= s->o.batch_max || now - s->first_ms >= s->o.batch_ms)
+		store_commit(s, now, 0);
+	return 0;
+}
+
+static int
+store_flush(void *ctx)
+{
+	struct store *s = ctx;
+
+	return store_commit(s, ad_store_now_ms(), 1);
+}
+
+static int
+store_tick(void *ctx, int64_t now_ms)
+{
+	struct store *s = ctx;
+	int rc = 0;
+
+	if (s->qlen > 0 && (s->cond || now_ms - s->first_ms >= s->o.batch_ms))
+		rc = store_commit(s, now_ms, 0);
+	if (s->qlen == 0)
+		store_prune(s, now_ms);
+	return rc;
+}
+
+static void
+store_run_begin(void *ctx, const struct ad_run_stats *st)
+{
+	struct store *s = ctx;
+
+	free(s->run_version);
+	free(s->run_host);
+	free(s->run_source);
+	free(s->run_digest);
+	s->run_version = st->version ? xstrdup(st->version) : NULL;
+	s->run_host = st->host ? xstrdup(st->host) : NULL;
+	s->run_source = st->source ? xstrdup(st->source) : NULL;
+	s->run_digest = st->rules_digest ? xstrdup(st->rules_digest) : NULL;
+	s->run_start_ms = st->start_ms ? st->start_ms : wall_ms();
+	s->run_pending = 1;
+	s->run_id = -1;
+	store_commit(s, ad_store_now_ms(), 1);
+}
+
+/*
+ * Close the runs row.  findings_dropped is the pipeline's count plus the
+ * store's own overflow (which the pipeline must not count again).
+ */
+static void
+store_run_end(void *ctx, const struct ad_run_stats *st)
+{
+	struct store *s = ctx;
+	sqlite3_stmt *u = s->st_run_upd;
+	char t[96];
+	int rc, tries;
+
+	for (tries = 0; tries < 3 && (s->qlen || s->run_pending); tries++)
+		if (store_commit(s, ad_store_now_ms(), 1) != 0)
+			usleep(100 * 1000);
+	if (s->run_id < 0) {
+		log_warnx("database %s: the runs row of this run could not be "
+		    "written", s->path);
+		return;
+	}
+	iso_ms(st->stop_ms ? st->stop_ms : wall_ms(), t, sizeof(t));
+	sqlite3_bind_text(u, 1, t, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(u, 2, (sqlite3_int64)st->records_read);
+	sqlite3_bind_int64(u, 3, (sqlite3_int64)st->events_read);
+	sqlite3_bind_int64(u, 4, (sqlite3_int64)st->events_lost);
+	sqlite3_bind_int64(u, 5, (sqlite3_int64)st->malformed);
+	sqlite3_bind_int64(u, 6, (sqlite3_int64)st->findings);
+	sqlite3_bind_int64(u, 7,
+	    (sqlite3_int64)(st->findings_dropped + s->dropped));
+	sqlite3_bind_int64(u, 8, s->run_id);
+	if ((rc = step_reset(u)) != SQLITE_DONE)
+		log_warnx("database %s: cannot close the runs row of this "
+		    "run: %s; its stop stays empty", s->path,
+		    sqlite3_errstr(rc));
+}
+
+static void
+store_free(struct store *s)
+{
+	sqlite3_stmt **sts[] = { &s->st_begin, &s->st_commit, &s->st_rollback,
+	    &s->st_ins, &s->st_cins, &s->st_cupd, &s->st_run_ins,
+	    &s->st_run_upd, &s->st_prune, &s->st_prune_c };
+	size_t i;
+	int j;
+
+	for (i = 0; i < AD_ARRAY_SIZE(sts); i++)
+		sqlite3_finalize(*sts[i]);
+	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
+		log_warnx("database %s: close: %s", s->path,
+		    sqlite3_errmsg(s->db));
+	for (j = 0; j < s->qcap; j++)
+		ad_row_free(&s->q[j]);
+	free(s->q);
+	free(s->run_version);
+	free(s->run_host);
+	free(s->run_source);
+	free(s->run_digest);
+	free(s->path);
+	free(s);
+}
+
+static void
+store_close(void *ctx)
+{
+	struct store *s = ctx;
+	int tries;
+
+	for (tries = 0; tries < 3 && (s->qlen || s->run_pending); tries++)
+		if (store_commit(s, ad_store_now_ms(), 1) != 0)
+			usleep(200 * 1000);
+	if (s->qlen > 0) {
+		s->dropped += (uint64_t)s->qlen;
+		log_warnx("database %s: %d findings could not be written "
+		    "before exit and are lost (%llu dropped in all); fix the "
+		    "condition logged above", s->path, s->qlen,
+		    (unsigned long long)s->dropped);
+	}
+	store_free(s);
+}
+
+static const struct ad_sink_ops store_ops = {
+	.name = "sqlite",
+	.write = store_write,
+	.flush = store_flush,
+	.run_begin = store_run_begin,
+	.run_end = store_run_end,
+	.close = store_close,
+	.tick = store_tick,
+};
+
+struct ad_sink *
+ad_store_open(const struct ad_store_opts *o)
+{
+	struct store *s;
+	struct ad_sink *sink;
+	mode_t omask;
+	int rc, flags = SQLITE_OPEN_READWRITE;
+
+	if (o->path == NULL || *o->path == '\0') {
+		log_warnx("no database path given");
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(o->path);
+	s->o = *o;
+	s->o.path = s->path;
+	if (s->o.batch_max < 1)
+		s->o.batch_max = 1;
+	if (s->o.batch_ms < 0)
+		s->o.batch_ms = 0;
+	if (s->o.queue_max < s->o.batch_max)
+		s->o.queue_max = s->o.batch_max;
+	s->run_id = -1;
+	if (gethostname(s->host, sizeof(s->host) - 1) == -1)
+		snprintf(s->host, sizeof(s->host), "localhost");
+
+	omask = umask(027);
+	if (store_check_path(s->path, o->insecure) != 0 ||
+	    store_create(s->path, o->insecure) != 0)
+		goto fail;
+#ifdef SQLITE_OPEN_NOFOLLOW
+	if (!o->insecure)
+		flags |= SQLITE_OPEN_NOFOLLOW;
+#endif
+	if ((rc = sqlite3_open_v2(s->path, &s->db, flags, NULL)) != SQLITE_OK) {
+		log_warnx("database %s: cannot open it: %s", s->path,
+		    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, STORE_OPEN_BUSY_MS);
+	if (exec_static(s->db, "PRAGMA page_size=16384;PRAGMA journal_mode=WAL", s->path) != 0 ||
+	    exec_static(s->db, "PRAGMA synchronous=NORMAL;"
+	    "PRAGMA journal_size_limit=67108864;PRAGMA cache_size=-32768", s->path) != 0 ||
+	    ad_schema_apply(s->db, ad_schema_version(), s->path) != 0 ||
+	    store_prepare(s) != 0)
+		goto fail;
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	umask(omask);
+
+	sink = xcalloc(1, sizeof(*sink));
+	sink->ops = &store_ops;
+	sink->ctx = s;
+	return sink;
+fail:
+	umask(omask);
+	store_free(s);
+	return NULL;
+}
+
+void
+ad_store_stats(const struct ad_sink *sink, struct ad_store_stats *st)
+{
+	const struct store *s;
+
+	memset(st, 0, sizeof(*st));
+	if (sink == NULL || sink->ops != &store_ops)
+		return;
+	s = sink->ctx;
+	st->written = s->written;
+	st->dropped = s->dropped;
+	st->queued = s->qlen;
+	st->failing = s->cond;
+}
+
+void
+ad_sink_free_all(struct ad_sink *list)
+{
+	struct ad_sink *next;
+
+	for (; list != NULL; list = next) {
+		next = list->next;
+		list->ops->close(list->ctx);
+		free(list);
+	}
+}
+
+void
+ad_sink_tick_all(struct ad_sink *list, int64_t now_ms)
+{
+	for (; list != NULL; list = list->next)
+		if (list->ops->tick != NULL)
+			list->ops->tick(list->ctx, now_ms);
+}

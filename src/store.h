@@ -1,0 +1,62 @@
+/*
+ * store.h - the sinks of findings: the SQLite store (store.c) and JSON
+ * lines (sink_json.c), both behind struct ad_sink (sink.h).
+ *
+ * Time: the store batches by CLOCK_MONOTONIC milliseconds; pass
+ * ad_store_now_ms() to ops->tick.  The pipeline calls tick about every
+ * 100 ms (ad_sink_tick_all): it commits a batch older than batch_ms,
+ * retries findings queued after an error and prunes old rows.
+ */
+#ifndef AUDRIFT_STORE_H
+#define AUDRIFT_STORE_H
+
+#include <stdint.h>
+
+#include "sink.h"
+
+struct ad_store_opts {
+	const char *path;	/* the database file */
+	int batch_max;		/* commit after this many findings (512) */
+	int batch_ms;		/* or when the oldest waited this long (200) */
+	int queue_max;		/* findings kept in memory while the
+				 * database fails, then counted as dropped
+				 * (16384) */
+	int retain_days;	/* prune findings older than this; 0 keeps */
+	int insecure;		/* skip the path checks: tests only */
+};
+
+#define AD_STORE_DEFAULT_DB	"/var/lib/audrift/audrift.db"
+
+void ad_store_opts_default(struct ad_store_opts *o);
+
+/* Open (creating and upgrading) the database, checking the path first.
+ * Returns an owned sink, or NULL after logging why and what to do. */
+struct ad_sink *ad_store_open(const struct ad_store_opts *o);
+
+/* JSON lines appended to path ("-": stdout).  Owned sink, or NULL after
+ * logging why. */
+struct ad_sink *ad_jsonl_open(const char *path);
+
+/* Close (flush, then free) every sink of a list linked by next. */
+void ad_sink_free_all(struct ad_sink *list);
+/* Call ops->tick of every sink that has one. */
+void ad_sink_tick_all(struct ad_sink *list, int64_t now_ms);
+
+int64_t ad_store_now_ms(void);		/* CLOCK_MONOTONIC, ms */
+
+/* Counters of a store sink (for the run summary and tests). */
+struct ad_store_stats {
+	uint64_t written;	/* committed to the database */
+	uint64_t dropped;	/* queue overflow, never written */
+	int queued;		/* waiting in memory now */
+	int failing;		/* 0, or the SQLite error code being retried */
+};
+void ad_store_stats(const struct ad_sink *sink, struct ad_store_stats *st);
+
+/* Schema (schema.sql): the newest version, and for tests, bring db up to
+ * version upto (0 < upto <= ad_schema_version()).  0 ok, -1 logged. */
+struct sqlite3;
+int ad_schema_version(void);
+int ad_schema_apply(struct sqlite3 *db, int upto, const char *path);
+
+#endif

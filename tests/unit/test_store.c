@@ -1,0 +1,513 @@
+/*
+ * test_store.c - the SQLite store, the JSON-lines sink and `audrift query`
+ * through their headers: schema creation and migration, batched insert and
+ * read back, the column table against the INSERT and the schema, BUSY with
+ * a bounded queue, retention, path safety, query formats.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "commands.h"
+#include "finding.h"
+#include "log.h"
+#include "store.h"
+#include "store_fixture.h"
+#include "util.h"
+
+static char tmpdir[64];
+static char dbpath[128];
+
+static int
+setup(void **state)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_store.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	snprintf(dbpath, sizeof(dbpath), "%s/f.db", tmpdir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[160];
+
+	/* Our own mkdtemp directory only. */
+	snprintf(cmd, sizeof(cmd), "%s/f.db", tmpdir);
+	unlink(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/f.db-wal", tmpdir);
+	unlink(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/f.db-shm", tmpdir);
+	unlink(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/out", tmpdir);
+	unlink(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/link.db", tmpdir);
+	unlink(cmd);
+	rmdir(tmpdir);
+	return 0;
+}
+
+static struct ad_sink *
+open_store(int batch_max, int queue_max, int retain)
+{
+	struct ad_store_opts o;
+	struct ad_sink *s;
+
+	ad_store_opts_default(&o);
+	o.path = dbpath;
+	o.batch_max = batch_max;
+	o.queue_max = queue_max;
+	o.retain_days = retain;
+	s = ad_store_open(&o);
+	assert_non_null(s);
+	return s;
+}
+
+static long long
+sql_int(const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+static void
+write_n(struct ad_sink *s, int n, int64_t sec)
+{
+	struct fx x;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fx_make(&x, (uint64_t)i, sec, i & 1);
+		assert_int_equal(s->ops->write(s->ctx, &x.f), 0);
+	}
+}
+
+static void
+test_schema_create(void **state)
+{
+	struct ad_sink *s = open_store(512, 1024, 0);
+
+	ad_sink_free_all(s);
+	assert_int_equal(sql_int("PRAGMA user_version"), ad_schema_version());
+	assert_true(ad_schema_version() >= 2);
+	assert_int_equal(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name IN ('findings', 'containers', 'runs')"), 3);
+	assert_int_equal(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'view' AND name IN ('recent_findings', "
+	    "'drift_by_container', 'findings_by_rule')"), 3);
+	assert_int_equal(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'index' AND tbl_name = 'findings'"), 4);
+	/* 0640, and WAL */
+	{
+		struct stat st;
+
+		assert_int_equal(stat(dbpath, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0640);
+	}
+	assert_int_equal(sql_int("SELECT journal_mode = 'wal' FROM "
+	    "pragma_journal_mode"), 1);
+}
+
+/* A version-1 database with rows is upgraded in place, rows kept. */
+static void
+test_migrate_v1(void **state)
+{
+	sqlite3 *h;
+	struct ad_sink *s;
+
+	assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+	assert_int_equal(ad_schema_apply(h, 1, dbpath), 0);
+	assert_int_equal(sqlite3_exec(h,
+	    "INSERT INTO findings(time, rule, path) VALUES"
+	    " ('2026-01-01T00:00:00.000Z', 'old-rule', '/old');"
+	    "INSERT INTO runs(start, findings) VALUES"
+	    " ('2026-01-01T00:00:00.000Z', 1);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(sql_int("PRAGMA user_version"), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'findings') WHERE name = 'attribution'"), 0);
+
+	s = open_store(512, 1024, 0);
+	write_n(s, 3, time(NULL));
+	ad_sink_free_all(s);
+	assert_int_equal(sql_int("PRAGMA user_version"), 2);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings WHERE "
+	    "rule = 'old-rule' AND path = '/old' AND attribution IS NULL"), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 4);
+	assert_int_equal(sql_int("SELECT count(*) FROM runs WHERE "
+	    "findings = 1 AND findings_dropped IS NULL"), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings WHERE "
+	    "attribution = 'pid'"), 1);
+}
+
+/* A newer database than we know is refused, not damaged. */
+static void
+test_newer_refused(void **state)
+{
+	struct ad_store_opts o;
+	sqlite3 *h;
+
+	assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 99", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	ad_store_opts_default(&o);
+	o.path = dbpath;
+	assert_null(ad_store_open(&o));
+	assert_int_equal(sql_int("PRAGMA user_version"), 99);
+}
+
+static void
+test_batch_insert_read(void **state)
+{
+	struct ad_sink *s = open_store(100, 1000, 0);
+	struct ad_store_stats ss;
+	int64_t sec = 1795000000;	/* 2026-11-18T11:06:40Z */
+
+	write_n(s, 250, sec);
+	/* two batches of 100 committed, 50 waiting for the batch time */
+	ad_store_stats(s, &ss);
+	assert_int_equal(ss.written, 200);
+	assert_int_equal(ss.queued, 50);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 200);
+	assert_int_equal(s->ops->flush(s->ctx), 0);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 250);
+	ad_sink_free_all(s);
+
+	assert_int_equal(sql_int("SELECT count(*) FROM findings WHERE "
+	    "time = '2026-11-18T11:06:40.007Z' AND serial = 1007 AND "
+	    "rule = 'write-then-exec' AND op = 'exec' AND "
+	    "syscall = 'execve' AND success = 1 AND path = '/tmp/payload-7' "
+	    "AND path2 IS NULL AND exe = '/usr/bin/curl' AND comm = 'curl' "
+	    "AND cmdline = 'curl -o /tmp/payload' AND pid = 4007 AND "
+	    "auid = 4294967295 AND container_name = 'web-1' AND "
+	    "container_runtime = 'podman' AND tags = "
+	    "'[\"drift\",\"mitre:T1105\"]' AND upper_layer = 1 AND "
+	    "json_extract(event, '$.proc.argv[2]') = '/tmp/payload-7'"), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings WHERE "
+	    "serial = 1008 AND container_id IS NULL AND image IS NULL AND "
+	    "container_name IS NULL AND attribution IS NULL"), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM containers WHERE "
+	    "name = 'web-1' AND first_seen = '2026-11-18T11:06:40.001Z' AND "
+	    "last_seen = '2026-11-18T11:06:40.249Z'"), 1);
+	assert_int_equal(sql_int("SELECT findings FROM drift_by_container"),
+	    125);
+	assert_int_equal(sql_int("SELECT sum(findings) FROM findings_by_rule"),
+	    250);
+}
+
+/* The one column table, the INSERT and the schema agree. */
+static void
+test_columns_match(void **state)
+{
+	struct ad_buf b;
+	struct ad_sink *s;
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	const char *sql = AD_FINDING_INSERT_SQL, *p;
+	int i, n = 0;
+
+	ad_buf_init(&b);
+	for (i = 0; i < AD_FINDING_NCOLS; i++) {
+		if (i)
+			ad_buf_adds(&b, ", ");
+		ad_buf_adds(&b, ad_finding_cols[i].name);
+	}
+	assert_string_equal(b.p, AD_FINDING_COLUMNS);
+	ad_buf_free(&b);
+	for (p = sql; *p; p++)
+		n += *p == '?';
+	assert_int_equal(n, AD_FINDING_NCOLS);
+
+	s = open_store(512, 1024, 0);
+	ad_sink_free_all(s);
+	assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_bind_parameter_count(st), AD_FINDING_NCOLS);
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT name, type FROM "
+	    "pragma_table_info('findings') ORDER BY cid", -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(sqlite3_column_text(st, 0), "id");
+	for (i = 0; i < AD_FINDING_NCOLS; i++) {
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_string_equal(sqlite3_column_text(st, 0),
+		    ad_finding_cols[i].name);
+		assert_string_equal(sqlite3_column_text(st, 1),
+		    ad_finding_cols[i].sqltype);
+	}
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	static char buf[1 << 20];
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* JSON lines: same names, event embedded, bytes kept via _hex. */
+static void
+test_jsonl(void **state)
+{
+	char out[128];
+	struct ad_sink *s;
+	struct fx x;
+	char *text;
+	static char bad[] = "/tmp/\xff\xfe\"x\n";
+
+	snprintf(out, sizeof(out), "%s/out", tmpdir);
+	assert_non_null(s = ad_jsonl_open(out));
+	fx_make(&x, 1, 1795000000, 1);
+	x.ev.items[1].path = (struct ad_str){ bad, sizeof(bad) - 1 };
+	assert_int_equal(s->ops->write(s->ctx, &x.f), 0);
+	fx_make(&x, 2, 1795000000, 0);
+	assert_int_equal(s->ops->write(s->ctx, &x.f), 0);
+	ad_sink_free_all(s);
+	text = slurp(out);
+	assert_non_null(strstr(text, "{\"time\":\"2026-11-18T11:06:40.001Z\","
+	    "\"serial\":1001,"));
+	assert_non_null(strstr(text, ",\"path\":\"/tmp/\xef\xbf\xbd\xef\xbf"
+	    "\xbd\\\"x\\n\",\"path_hex\":\"2f746d702ffffe22780a\","));
+	assert_non_null(strstr(text, ",\"tags\":[\"drift\",\"mitre:T1105\"],"));
+	assert_non_null(strstr(text, ",\"event\":{\"serial\":1001,"));
+	assert_non_null(strstr(text, ",\"container_id\":null,"));
+	/* two lines, each one object */
+	assert_non_null(strchr(text, '\n'));
+	assert_int_equal(strchr(strchr(text, '\n') + 1, '\n')[1], '\0');
+}
+
+/* Another writer holds the lock: findings wait in the bounded queue, the
+ * overflow is counted, and all queued ones land once it lets go. */
+static void
+test_busy_queue(void **state)
+{
+	struct ad_sink *s = open_store(10, 50, 0);
+	struct ad_store_stats ss;
+	struct ad_run_stats rs;
+	sqlite3 *h;
+	struct fx x;
+	int i, rc;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.source = "test";
+	s->ops->run_begin(s->ctx, &rs);
+	assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+	    SQLITE_OK);
+	for (i = 0; i < 80; i++) {
+		fx_make(&x, (uint64_t)i, 1795000000, 0);
+		rc = s->ops->write(s->ctx, &x.f);
+		assert_int_equal(rc, i < 50 ? 0 : -1);
+	}
+	ad_store_stats(s, &ss);
+	assert_int_equal(ss.written, 0);
+	assert_int_equal(ss.queued, 50);
+	assert_int_equal(ss.dropped, 30);
+	assert_int_equal(ss.failing, SQLITE_BUSY);
+	assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(h);
+	usleep(150 * 1000);
+	assert_int_equal(s->ops->tick(s->ctx, ad_store_now_ms()), 0);
+	ad_store_stats(s, &ss);
+	assert_int_equal(ss.written, 50);
+	assert_int_equal(ss.failing, 0);
+	rs.findings = 80;
+	s->ops->run_end(s->ctx, &rs);
+	ad_sink_free_all(s);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 50);
+	assert_int_equal(sql_int("SELECT findings_dropped FROM runs"), 30);
+	assert_int_equal(sql_int("SELECT stop IS NOT NULL FROM runs"), 1);
+}
+
+static void
+test_retention(void **state)
+{
+	struct ad_sink *s = open_store(512, 8192, 0);
+	int64_t now = time(NULL), t;
+	int i;
+
+	write_n(s, 2500, now - 10 * 86400);
+	write_n(s, 7, now);
+	ad_sink_free_all(s);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 2507);
+	s = open_store(512, 8192, 5);
+	/* in batches of 1000, one per tick */
+	t = ad_store_now_ms();
+	s->ops->tick(s->ctx, t);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 1507);
+	for (i = 1; i < 5; i++)
+		s->ops->tick(s->ctx, t + i);
+	ad_sink_free_all(s);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 7);
+	assert_int_equal(sql_int("SELECT count(*) FROM containers"), 1);
+}
+
+static void
+test_refuse_unsafe(void **state)
+{
+	char link[128];
+	struct ad_store_opts o;
+
+	snprintf(link, sizeof(link), "%s/link.db", tmpdir);
+	assert_int_equal(symlink("f.db", link), 0);
+	ad_store_opts_default(&o);
+	o.path = link;
+	assert_null(ad_store_open(&o));
+	assert_int_equal(access(dbpath, F_OK), -1);	/* not created */
+	o.insecure = 1;
+	ad_sink_free_all(ad_store_open(&o));
+	assert_int_equal(access(dbpath, F_OK), 0);
+
+	assert_int_equal(chmod(tmpdir, 0777), 0);
+	o.path = dbpath;
+	o.insecure = 0;
+	assert_null(ad_store_open(&o));
+	assert_int_equal(chmod(tmpdir, 01777), 0);	/* sticky: fine */
+	ad_sink_free_all(ad_store_open(&o));
+	assert_int_equal(chmod(tmpdir, 0700), 0);
+	assert_int_equal(chmod(dbpath, 0666), 0);
+	assert_null(ad_store_open(&o));
+}
+
+/* Run cmd_query with args, stdout into a file; returns its text. */
+static char *
+query(int *ret, ...)
+{
+	char out[128], *argv[16];
+	va_list ap;
+	int argc = 0, fd, saved;
+
+	argv[argc++] = "query";
+	argv[argc++] = "--db";
+	argv[argc++] = dbpath;
+	va_start(ap, ret);
+	while ((argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	snprintf(out, sizeof(out), "%s/out", tmpdir);
+	fflush(stdout);
+	saved = dup(1);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 1);
+	close(fd);
+	*ret = cmd_query(argc, argv);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	return slurp(out);
+}
+
+static void
+test_query_formats(void **state)
+{
+	struct ad_sink *s = open_store(512, 1024, 0);
+	char *t;
+	int ret;
+	struct fx x;
+
+	write_n(s, 10, 1795000000);
+	fx_make(&x, 99, 1795000100, 0);
+	x.ev.items[1].path = (struct ad_str){ "/a,b\"c", 6 };
+	s->ops->write(s->ctx, &x.f);
+	ad_sink_free_all(s);
+
+	t = query(&ret, "--format", "table", NULL);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(t, "TIME                      SEVERITY  RULE"));
+	assert_non_null(strstr(t, "2026-11-18T11:06:40.001Z  high      "
+	    "write-then-exec  web-1"));
+	assert_non_null(strstr(t, "/a,b\"c"));
+
+	t = query(&ret, "--format", "json", "--container", "web", NULL);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(t, "{\"id\":2,\"time\":"
+	    "\"2026-11-18T11:06:40.001Z\","));
+	assert_non_null(strstr(t, "\"event\":{\"serial\":1001"));
+	assert_null(strstr(t, "\"id\":1,"));
+
+	t = query(&ret, "--format", "csv", "--severity", "critical",
+	    "--since", "2026-11-18T11:06:40.000Z", NULL);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(t, "id,time,serial,host,rule,severity,"));
+	assert_non_null(strstr(t, "\r\n1,2026-11-18T11:06:40.000Z,1000,"));
+	assert_non_null(strstr(t, "\r\n6,2026-11-18T11:06:40.005Z,1005,"));
+	assert_null(strstr(t, "\r\n2,"));
+
+	t = query(&ret, "--format", "csv", "--limit", "1", NULL);
+	assert_non_null(strstr(t, "\r\n11,"));
+	assert_non_null(strstr(t, ",\"/a,b\"\"c\","));	/* RFC 4180 */
+	assert_null(strstr(t, "\r\n10,"));
+	t = query(&ret, "--since", "1h", NULL);
+	assert_int_equal(ret, 0);
+	assert_null(strstr(t, "2026-11-18"));
+	t = query(&ret, "--since", "yesterday", NULL);
+	assert_int_equal(ret, 2);
+	t = query(&ret, "--help", NULL);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(t, "--severity"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_schema_create, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v1, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_newer_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_batch_insert_read, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_columns_match, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_jsonl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_busy_queue, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_retention, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_refuse_unsafe, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_query_formats, setup,
+		    teardown),
+	};
+
+	log_init(1, 0);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
