@@ -8,6 +8,8 @@
  *	rule NAME += { except <expr> }	disable rule NAME
  *
  * Expressions: field OPERATOR [value | (a, b) | listname], a macro name,
+ * (a symbol operator always takes a value: `proc.pid ==` is a syntax
+ * error; a word operator may take none, like `exists`),
  * and/or/not, parentheses.  Field names and operators are plain words
  * (and symbols) checked against the tables in fields.c later, so the
  * grammar stays this small.  Every statement is handed to the parse
@@ -198,7 +200,7 @@ expr:	  expr AND expr		{ $$ = bin(AD_X_AND, &@$, $1, $3); }
 	| '(' expr ')'		{ $$ = $2; }
 	| WORD
 		{ $$ = ad_expr_new(AD_X_REF, &@$); $$->name = $1; }
-	| WORD opname		{ $$ = cmp(&@$, $1, $2); }
+	| WORD WORD		{ $$ = cmp(&@$, $1, $2); }
 	| WORD opname value
 		{
 			$$ = cmp(&@$, $1, $2);
@@ -211,6 +213,8 @@ expr:	  expr AND expr		{ $$ = bin(AD_X_AND, &@$, $1, $3); }
 			$$->opd = AD_OPD_SET;
 			$$->set = $4;
 			$$->val.loc = @3;
+			$$->val.loc.last_line = @5.last_line;
+			$$->val.loc.last_column = @5.last_column;
 		}
 	;
 
@@ -245,10 +249,12 @@ sym_name(yysymbol_kind_t k, char *buf, size_t cap)
 	default:
 		break;
 	}
-	if (n[0] == '"' || n[0] == '\'')
+	if (n[0] == '\'')
+		snprintf(buf, cap, "%s", n);
+	else if (n[0] == '"')
 		snprintf(buf, cap, "'%.*s'", (int)strlen(n) - 2, n + 1);
 	else
-		snprintf(buf, cap, "%s", n);
+		snprintf(buf, cap, "'%s'", n);
 }
 
 static int

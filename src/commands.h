@@ -10,5 +10,7 @@ int cmd_replay(int argc, char **argv);	/* replay.c */
 int cmd_check(int argc, char **argv);	/* cmd_rules.c */
 int cmd_fields(int argc, char **argv);	/* cmd_rules.c */
 int cmd_query(int argc, char **argv);	/* query.c */
+int cmd_run(int argc, char **argv);	/* live.c */
+int cmd_rules(int argc, char **argv);	/* kernel_rules.c */
 
 #endif

@@ -20,6 +20,8 @@ static const struct command {
 	{ "check", cmd_check, "check rules.d and report every error" },
 	{ "fields", cmd_fields, "list the fields rules can use" },
 	{ "query", cmd_query, "ask the findings database common questions" },
+	{ "run", cmd_run, "live capture from the kernel audit subsystem" },
+	{ "rules", cmd_rules, "print the kernel audit rules run installs" },
 };
 
 static void

@@ -42,6 +42,38 @@ on_finding(void *arg, const struct ad_finding *f)
 }
 
 void
+ad_pipeline_finding(struct ad_pipeline *p, const struct ad_finding *f)
+{
+	on_finding(p, f);
+}
+
+int
+ad_pipeline_add_sinks(struct ad_pipeline *p, const char *db,
+    const char *json, int insecure_db)
+{
+	struct ad_store_opts so;
+	struct ad_sink *s;
+
+	if (db != NULL) {
+		ad_store_opts_default(&so);
+		so.path = db;
+		so.insecure = insecure_db ||
+		    getenv("AUDRIFT_INSECURE_DB") != NULL;
+		if ((s = ad_store_open(&so)) == NULL)
+			return -1;
+		s->next = p->sinks;
+		p->sinks = s;
+	}
+	if (json != NULL) {
+		if ((s = ad_jsonl_open(json)) == NULL)
+			return -1;
+		s->next = p->sinks;
+		p->sinks = s;
+	}
+	return 0;
+}
+
+void
 ad_pipeline_event(struct ad_pipeline *p, struct ad_event *ev)
 {
 	p->stats.events_read++;
@@ -53,6 +85,10 @@ ad_pipeline_event(struct ad_pipeline *p, struct ad_event *ev)
 	}
 	if (p->rs != NULL)
 		ad_ruleset_eval(p->rs, ev, on_finding, p);
+	/* sinks commit by age too: a cheap clock read every 1024 events
+	 * (live sources also tick from their poll loop) */
+	if ((p->stats.events_read & 1023) == 0)
+		ad_sink_tick_all(p->sinks, ad_store_now_ms());
 }
 
 void

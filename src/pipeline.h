@@ -24,6 +24,13 @@ struct ad_pipeline {
 
 void ad_pipeline_init(struct ad_pipeline *p);
 void ad_pipeline_event(struct ad_pipeline *p, struct ad_event *ev);
+/* A finding made outside the rules (live.c: audit_events_lost,
+ * audit_rules_tampered): counted and sent to every sink; borrowed. */
+void ad_pipeline_finding(struct ad_pipeline *p, const struct ad_finding *f);
+/* Open the --db and --json sinks (either may be NULL) onto p->sinks, as
+ * replay and run both do.  0 ok, -1 logged. */
+int ad_pipeline_add_sinks(struct ad_pipeline *p, const char *db,
+    const char *json, int insecure_db);
 /* Tell every sink the run began / ended (the runs table). */
 void ad_pipeline_begin(struct ad_pipeline *p, const char *source);
 void ad_pipeline_end(struct ad_pipeline *p);

@@ -411,8 +411,21 @@ cmd_query(int argc, char **argv)
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(h, 5000) != SQLITE_OK ||
 	    sqlite3_prepare_v2(h, sql_query, -1, &st, NULL) != SQLITE_OK) {
-		log_warnx("query: database %s: %s; is it an audrift "
-		    "database?", db, h ? sqlite3_errmsg(h) : "cannot open");
+		sqlite3_stmt *v = NULL;
+		int ver = -1;
+
+		if (h && sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &v,
+		    NULL) == SQLITE_OK && sqlite3_step(v) == SQLITE_ROW)
+			ver = sqlite3_column_int(v, 0);
+		sqlite3_finalize(v);
+		if (ver > 0 && ver < ad_schema_version())
+			log_warnx("query: database %s has schema version %d: "
+			    "run audrift once with --db %s to upgrade it to "
+			    "%d", db, ver, db, ad_schema_version());
+		else
+			log_warnx("query: database %s: %s; is it an audrift "
+			    "database?", db, h ? sqlite3_errmsg(h) :
+			    "cannot open");
 		goto out;
 	}
 	if (since[0])

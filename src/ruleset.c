@@ -1366,7 +1366,9 @@ loader_finish(struct loader *L, FILE *errout)
 	struct ad_ruleset *rs = NULL;
 	int i;
 
-	if (ad_diags_count(L->d) == 0 || L->nsrcs > 0)
+	/* After a syntax or file error, names and types are not checked:
+	 * what error recovery skipped would only cause false reports. */
+	if (ad_diags_count(L->d) == 0)
 		rs = build(L);
 	if (ad_diags_count(L->d) > 0) {
 		ad_diags_print(L->d, errout);

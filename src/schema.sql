@@ -38,8 +38,9 @@ CREATE TABLE findings (
 );
 CREATE INDEX findings_time ON findings(time);
 CREATE INDEX findings_rule ON findings(rule, time);
-CREATE INDEX findings_container ON findings(container_id, time);
-CREATE INDEX findings_path ON findings(path);
+CREATE INDEX findings_container ON findings(container_id, time)
+	WHERE container_id IS NOT NULL;
+CREATE INDEX findings_path ON findings(path) WHERE path IS NOT NULL;
 
 CREATE TABLE containers (
 	id		TEXT PRIMARY KEY,

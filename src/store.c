@@ -780,9 +780,10 @@ ad_store_open(const struct ad_store_opts *o)
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, STORE_OPEN_BUSY_MS);
-	if (exec_static(s->db, "PRAGMA page_size=16384;PRAGMA journal_mode=WAL", s->path) != 0 ||
+	if (exec_static(s->db, "PRAGMA journal_mode=WAL", s->path) != 0 ||
 	    exec_static(s->db, "PRAGMA synchronous=NORMAL;"
-	    "PRAGMA journal_size_limit=67108864;PRAGMA cache_size=-32768", s->path) != 0 ||
+	    "PRAGMA journal_size_limit=67108864;"
+	    "PRAGMA cache_size=-32768", s->path) != 0 ||
 	    ad_schema_apply(s->db, ad_schema_version(), s->path) != 0 ||
 	    store_prepare(s) != 0)
 		goto fail;

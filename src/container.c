@@ -1,0 +1,1854 @@
+/*
+ * container.c - the container resolver: cgroup patterns, the pid cache,
+ * container records, runtime state on disk, and the overlay layers.
+ *
+ * Ownership: the resolver owns every record (struct crec, whose first
+ * member is the public struct ad_container) and every string in it.
+ * Events and cache entries borrow records.  The pid cache is one array
+ * allocated by ad_resolver_new, so a cache hit allocates nothing; /proc is
+ * read only on a miss.  Files read on a miss go through one reused buffer.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "resolver.h"
+#include "util.h"
+
+#define CACHE_DEFAULT	8192
+#define CG_MAX_COMPS	32		/* cgroup path components looked at */
+#define MAX_STAT	4096		/* /proc/PID/stat */
+#define MAX_CGROUP	(64 * 1024)	/* /proc/PID/cgroup */
+#define MAX_MOUNTINFO	(4 * 1024 * 1024)
+#define MAX_STATE_JSON	(64 * 1024 * 1024)	/* containers.json can be big */
+#define MOUNT_TRIES	3	/* mountinfo reads per record before giving up */
+
+/* --- the cgroup pattern table ------------------------------------------ */
+
+enum cg_role {
+	CG_CONTAINER,		/* the container's own processes */
+	CG_HELPER,		/* a runtime's helper or a VM: never attributed */
+	CG_POD,			/* a Kubernetes pod slice: gives the pod uid */
+};
+
+enum cg_idkind {
+	ID_HEX64,		/* 64 lowercase hex digits */
+	ID_NAME,		/* a name: no '/', printable, 1..255 bytes */
+	ID_NONE,		/* the component is exactly `pre` */
+	ID_POD,			/* pod uid, dashed (or 32 hex for static pods) */
+	ID_POD_US,		/* pod uid with '_' for '-' (systemd slices) */
+};
+
+#define CG_INFIX	0x01	/* pre is a marker inside the component */
+#define CG_SUF_OPT	0x02	/* suf is stripped when present, not required */
+#define CG_PARENT_PFX	0x04	/* parent is a prefix of the component above */
+#define CG_PARENT_POD	0x08	/* the component above is a pod (CG_POD row) */
+#define CG_NS_CHILD	0x10	/* /<ns>/<id>: the top component is the ns */
+#define CG_UNESCAPE	0x20	/* systemd \xNN escapes in the id */
+
+struct cg_pattern {
+	const char *runtime;	/* NULL for helper and pod rows */
+	enum cg_role role;
+	const char *parent;	/* component above must be this; NULL: any */
+	const char *pre;	/* component starts with (contains: CG_INFIX) */
+	const char *suf;	/* component ends with; NULL: nothing after id */
+	enum cg_idkind idk;
+	unsigned flags;
+};
+
+/*
+ * The one table.  Each cgroup path is looked at from its deepest
+ * component up (podman's `libpod-<id>.scope/container`, systemd inside a
+ * container's `init.scope`), and at each component the first row that
+ * matches wins: helper rows come before the container rows sharing their
+ * prefix.  docs/containers.md shows the same table with examples.
+ */
+static const struct cg_pattern cg_table[] = {
+	/* helpers: the runtime's own process, not the container */
+	{ NULL, CG_HELPER, NULL, "libpod-conmon-", ".scope", ID_HEX64, CG_SUF_OPT },
+	{ NULL, CG_HELPER, NULL, "crio-conmon-", ".scope", ID_HEX64, CG_SUF_OPT },
+	{ NULL, CG_HELPER, NULL, "lxc.monitor.", NULL, ID_NAME, 0 },
+	{ NULL, CG_HELPER, "machine-", "supervisor", NULL, ID_NONE, CG_PARENT_PFX },
+	/* libvirt's qemu machines are VMs: their processes are on the host */
+	{ NULL, CG_HELPER, NULL, "machine-qemu\\x2d", ".scope", ID_NAME, 0 },
+
+	/* podman: cgroupfs (/libpod_parent/libpod-<id>), systemd
+	 * (machine.slice/libpod-<id>.scope), rootless (user@UID.service/...) */
+	{ "podman", CG_CONTAINER, NULL, "libpod-payload-", ".scope", ID_HEX64, CG_SUF_OPT },
+	{ "podman", CG_CONTAINER, NULL, "libpod-", ".scope", ID_HEX64, CG_SUF_OPT },
+	/* CRI-O */
+	{ "cri-o", CG_CONTAINER, NULL, "crio-", ".scope", ID_HEX64, CG_SUF_OPT },
+	{ "cri-o", CG_CONTAINER, NULL, ":crio:", NULL, ID_HEX64, CG_INFIX },
+	/* containerd CRI, systemd driver; and its v1 "slice:prefix:id" form */
+	{ "containerd", CG_CONTAINER, NULL, "cri-containerd-", ".scope", ID_HEX64, CG_SUF_OPT },
+	{ "containerd", CG_CONTAINER, NULL, ":cri-containerd:", NULL, ID_HEX64, CG_INFIX },
+	/* Docker: systemd driver, cgroupfs driver */
+	{ "docker", CG_CONTAINER, NULL, "docker-", ".scope", ID_HEX64, 0 },
+	{ "docker", CG_CONTAINER, "docker", "", NULL, ID_HEX64, 0 },
+	/* Kubernetes, cgroupfs driver: /kubepods/<qos>/pod<uid>/<id>; the
+	 * runtime is found from its state on disk ("cri" if none is) */
+	{ "cri", CG_CONTAINER, NULL, "", NULL, ID_HEX64, CG_PARENT_POD },
+	/* LXC 4+ (and LXD), older LXC */
+	{ "lxc", CG_CONTAINER, NULL, "lxc.payload.", NULL, ID_NAME, 0 },
+	{ "lxc", CG_CONTAINER, "lxc", "", NULL, ID_NAME, 0 },
+	/* systemd-nspawn and other machined machines */
+	{ "nspawn", CG_CONTAINER, NULL, "machine-", ".scope", ID_NAME, CG_UNESCAPE },
+	/* plain containerd namespaces, cgroupfs: /k8s.io/<id>, /default/<id> */
+	{ "containerd", CG_CONTAINER, NULL, "", NULL, ID_HEX64, CG_NS_CHILD },
+
+	/* Kubernetes pod slices: the pod uid */
+	{ NULL, CG_POD, NULL, "kubepods-burstable-pod", ".slice", ID_POD_US, 0 },
+	{ NULL, CG_POD, NULL, "kubepods-besteffort-pod", ".slice", ID_POD_US, 0 },
+	{ NULL, CG_POD, NULL, "kubepods-pod", ".slice", ID_POD_US, 0 },
+	{ NULL, CG_POD, NULL, "pod", NULL, ID_POD, 0 },
+};
+
+struct cg_comp {
+	const char *p;
+	size_t len;
+};
+
+static int
+is_hex(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+has_prefix(const char *p, size_t len, const char *pre)
+{
+	size_t n = strlen(pre);
+
+	return len >= n && memcmp(p, pre, n) == 0;
+}
+
+static int
+has_suffix(const char *p, size_t len, const char *suf)
+{
+	size_t n = strlen(suf);
+
+	return len >= n && memcmp(p + len - n, suf, n) == 0;
+}
+
+/* A pod uid: 8-4-4-4-12 hex with `dash` as separator, or 32 hex (static
+ * pods' uid is a hash of the manifest).  Written with dashes into out. */
+static int
+pod_uid_ok(const char *p, size_t len, char dash, char *out, size_t cap)
+{
+	size_t i;
+
+	if (len + 1 > cap)
+		return 0;
+	if (len == 32) {
+		for (i = 0; i < len; i++)
+			if (!is_hex(p[i]))
+				return 0;
+	} else if (len == 36) {
+		for (i = 0; i < len; i++) {
+			if (i == 8 || i == 13 || i == 18 || i == 23) {
+				if (p[i] != dash)
+					return 0;
+			} else if (!is_hex(p[i]))
+				return 0;
+		}
+	} else
+		return 0;
+	for (i = 0; i < len; i++)
+		out[i] = p[i] == dash ? '-' : p[i];
+	out[len] = '\0';
+	return 1;
+}
+
+/* Copy id p[0..len) into out (cap bytes) as idk requires; 1 if valid. */
+static int
+id_ok(const struct cg_pattern *pt, const char *p, size_t len, char *out,
+    size_t cap)
+{
+	size_t i, n;
+
+	switch (pt->idk) {
+	case ID_NONE:
+		if (len != 0)
+			return 0;
+		out[0] = '\0';
+		return 1;
+	case ID_HEX64:
+		if (len != 64 || cap < 65)
+			return 0;
+		for (i = 0; i < len; i++)
+			if (!is_hex(p[i]))
+				return 0;
+		memcpy(out, p, len);
+		out[len] = '\0';
+		return 1;
+	case ID_POD:
+		return pod_uid_ok(p, len, '-', out, cap);
+	case ID_POD_US:
+		return pod_uid_ok(p, len, '_', out, cap);
+	case ID_NAME:
+		for (i = n = 0; i < len; i++) {
+			int c = (unsigned char)p[i];
+
+			if ((pt->flags & CG_UNESCAPE) && c == '\\' &&
+			    i + 3 < len && p[i + 1] == 'x' &&
+			    hexval(p[i + 2]) >= 0 && hexval(p[i + 3]) >= 0) {
+				c = hexval(p[i + 2]) * 16 + hexval(p[i + 3]);
+				i += 3;
+			}
+			if (c < 0x20 || c == 0x7f || c == '/' || n + 1 >= cap)
+				return 0;
+			out[n++] = (char)c;
+		}
+		out[n] = '\0';
+		return n > 0 && n <= 255 && strcmp(out, ".") != 0 &&
+		    strcmp(out, "..") != 0;
+	}
+	return 0;
+}
+
+/* A containerd namespace name: [A-Za-z0-9._-], not a systemd unit. */
+static int
+ns_ok(const struct cg_comp *c)
+{
+	size_t i;
+
+	if (c->len == 0 || c->len >= 64 || c->p[0] == '.' ||
+	    has_suffix(c->p, c->len, ".slice") ||
+	    has_suffix(c->p, c->len, ".scope") ||
+	    has_suffix(c->p, c->len, ".service"))
+		return 0;
+	for (i = 0; i < c->len; i++)
+		if (!isalnum((unsigned char)c->p[i]) && c->p[i] != '.' &&
+		    c->p[i] != '_' && c->p[i] != '-')
+			return 0;
+	return 1;
+}
+
+static int cg_match_pod(const struct cg_comp *c, char *uid, size_t cap);
+
+/*
+ * Does row pt match component comps[i]?  On a match the id goes into
+ * out (cap bytes) and *marker is set to where an infix marker starts
+ * (the pod slice may be the part before it), else to the component end.
+ */
+static int
+cg_match_row(const struct cg_pattern *pt, const struct cg_comp *comps,
+    int i, char *out, size_t cap, size_t *marker)
+{
+	const struct cg_comp *c = &comps[i];
+	const char *p = c->p, *at;
+	size_t len = c->len, plen = strlen(pt->pre);
+	char tmp[40];
+
+	*marker = len;
+	if (pt->flags & CG_NS_CHILD) {
+		if (i != 1 || !ns_ok(&comps[0]))
+			return 0;
+	} else if (pt->flags & CG_PARENT_POD) {
+		if (i == 0 || !cg_match_pod(&comps[i - 1], tmp, sizeof(tmp)))
+			return 0;
+	} else if (pt->parent != NULL) {
+		if (i == 0)
+			return 0;
+		if (pt->flags & CG_PARENT_PFX) {
+			if (!has_prefix(comps[i - 1].p, comps[i - 1].len,
+			    pt->parent))
+				return 0;
+		} else if (comps[i - 1].len != strlen(pt->parent) ||
+		    memcmp(comps[i - 1].p, pt->parent, comps[i - 1].len) != 0)
+			return 0;
+	}
+	if (pt->flags & CG_INFIX) {
+		at = plen ? memmem(p, len, pt->pre, plen) : NULL;
+		if (at == NULL)
+			return 0;
+		*marker = (size_t)(at - p);
+		len -= (size_t)(at - p) + plen;
+		p = at + plen;
+	} else {
+		if (!has_prefix(p, len, pt->pre))
+			return 0;
+		p += plen;
+		len -= plen;
+	}
+	if (pt->suf != NULL) {
+		if (has_suffix(p, len, pt->suf))
+			len -= strlen(pt->suf);
+		else if (!(pt->flags & CG_SUF_OPT))
+			return 0;
+	}
+	return id_ok(pt, p, len, out, cap);
+}
+
+static int
+cg_match_pod(const struct cg_comp *c, char *uid, size_t cap)
+{
+	size_t i, marker;
+
+	for (i = 0; i < AD_ARRAY_SIZE(cg_table); i++)
+		if (cg_table[i].role == CG_POD &&
+		    cg_match_row(&cg_table[i], c, 0, uid, cap, &marker))
+			return 1;
+	return 0;
+}
+
+/* Match one cgroup path (not NUL-terminated).  1 on a match. */
+static int
+cg_match_path(const char *path, size_t len, struct ad_cgroup_match *out)
+{
+	struct cg_comp comps[CG_MAX_COMPS + 1];
+	const char *p = path, *end = path + len, *slash;
+	int n = 0, i, j;
+	size_t k, marker;
+
+	while (p < end && n < CG_MAX_COMPS) {
+		slash = memchr(p, '/', (size_t)(end - p));
+		if (slash == NULL)
+			slash = end;
+		if (slash > p) {
+			comps[n].p = p;
+			comps[n].len = (size_t)(slash - p);
+			n++;
+		}
+		p = slash + 1;
+	}
+	for (i = n - 1; i >= 0; i--) {
+		for (k = 0; k < AD_ARRAY_SIZE(cg_table); k++) {
+			const struct cg_pattern *pt = &cg_table[k];
+
+			if (pt->role == CG_POD)
+				continue;
+			if (!cg_match_row(pt, comps, i, out->id,
+			    sizeof(out->id), &marker))
+				continue;
+			out->helper = pt->role == CG_HELPER;
+			out->runtime = out->helper ? NULL : pt->runtime;
+			out->pod_uid[0] = out->ns[0] = '\0';
+			if (out->helper)
+				return 1;
+			if (pt->flags & CG_NS_CHILD)
+				snprintf(out->ns, sizeof(out->ns), "%.*s",
+				    (int)comps[0].len, comps[0].p);
+			/* the pod: the part of this component before an
+			 * infix marker, then the components above */
+			if (marker < comps[i].len) {
+				struct cg_comp head = { comps[i].p, marker };
+
+				if (cg_match_pod(&head, out->pod_uid,
+				    sizeof(out->pod_uid)))
+					return 1;
+			}
+			for (j = i - 1; j >= 0; j--)
+				if (cg_match_pod(&comps[j], out->pod_uid,
+				    sizeof(out->pod_uid)))
+					break;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+ad_cgroup_match(const char *text, size_t len, struct ad_cgroup_match *out)
+{
+	const char *end = text + len;
+	int pass;
+
+	memset(out, 0, sizeof(*out));
+	/* pass 0: the unified "0::" line; 1: name=systemd; 2: the rest */
+	for (pass = 0; pass < 3; pass++) {
+		const char *line = text;
+
+		while (line < end) {
+			const char *eol = memchr(line, '\n', (size_t)(end - line));
+			const char *c1, *c2;
+			int v2, sd;
+
+			if (eol == NULL)
+				eol = end;
+			c1 = memchr(line, ':', (size_t)(eol - line));
+			c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
+			if (c2 != NULL) {
+				v2 = c1 - line == 1 && line[0] == '0' &&
+				    c2 == c1 + 1;
+				sd = memmem(c1, (size_t)(c2 - c1),
+				    "name=systemd", 12) != NULL;
+				if (((pass == 0 && v2) || (pass == 1 && sd) ||
+				    (pass == 2 && !v2 && !sd)) &&
+				    cg_match_path(c2 + 1, (size_t)(eol - c2 - 1),
+				    out))
+					return 1;
+			}
+			line = eol + 1;
+		}
+	}
+	memset(out, 0, sizeof(*out));
+	return 0;
+}
+
+/* --- records and the resolver ------------------------------------------ */
+
+struct crec {
+	struct ad_container c;	/* first: ev->container points here */
+	const char *key_runtime;	/* the matching row's runtime (static) */
+	char *id, *name, *image, *pod_uid, *ns, *upperdir;
+	char **lowerdirs;
+	int mount_tries;	/* mountinfo reads that found no root */
+	/* liveness: the overlay device is only trusted for events at or
+	 * before the last time a process of the container was seen alive */
+	int64_t alive_ms;
+	pid_t witness;		/* oldest process seen in it */
+	uint64_t witness_ticks;	/* its start time (field 22) */
+};
+
+struct pent {
+	pid_t pid;		/* 0: free */
+	pid_t ppid;
+	uint64_t ticks;		/* start time, clock ticks since boot */
+	int64_t start_ms;	/* the same, wall clock when filled */
+	struct crec *rec;	/* NULL: host */
+	int exe_upper;		/* -2 not computed, else as exe_upper_layer */
+	int32_t hnext;		/* hash chain */
+	int32_t prev, next;	/* LRU list, most recent first */
+};
+
+struct ad_resolver {
+	char *procfs;		/* no trailing slash */
+	char *root;		/* host root, "" for "/" */
+	long hz;
+	int64_t fixed_boot_ms, fixed_now_ms;
+	int64_t slack_ms;
+
+	struct crec **recs;
+	size_t nrecs, caprecs;
+
+	struct pent *ents;
+	int32_t *buckets;
+	uint32_t nbuckets;	/* power of two */
+	size_t cap;
+	int32_t head, tail, free_list;
+
+	int host_dev_known;
+	unsigned host_dev_major, host_dev_minor;
+
+	struct ad_buf file;	/* the file being read, reused */
+	struct ad_buf tmp;	/* JSON strings, reused */
+	char path[PATH_MAX];
+	struct ad_resolver_stats st;
+};
+
+static int64_t
+clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+now_ms(const struct ad_resolver *r)
+{
+	return r->fixed_now_ms ? r->fixed_now_ms : clock_ms(CLOCK_REALTIME);
+}
+
+/* Wall-clock time of boot, computed afresh (NTP may have moved it). */
+static int64_t
+boot_ms(const struct ad_resolver *r)
+{
+	if (r->fixed_boot_ms)
+		return r->fixed_boot_ms;
+	return clock_ms(CLOCK_REALTIME) - clock_ms(CLOCK_BOOTTIME);
+}
+
+static int64_t
+ticks_ms(const struct ad_resolver *r, uint64_t ticks)
+{
+	return boot_ms(r) + (int64_t)(ticks * 1000 / (uint64_t)r->hz);
+}
+
+/*
+ * Read a whole file (at most max bytes) into r->file, NUL-terminated.
+ * nofollow for runtime state files.  0 ok, -1 with errno.
+ */
+static int
+read_into(struct ad_resolver *r, const char *path, size_t max, int nofollow)
+{
+	int fd, e;
+	ssize_t n;
+
+	ad_buf_reset(&r->file);
+	fd = open(path, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ad_buf_reserve(&r->file, 4096);
+		n = read(fd, r->file.p + r->file.len,
+		    r->file.cap - r->file.len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		r->file.len += (size_t)n;
+		if (r->file.len > max) {
+			n = -1;
+			errno = EFBIG;
+			break;
+		}
+	}
+	e = errno;
+	close(fd);
+	r->file.p[r->file.len] = '\0';
+	if (n < 0) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+proc_path(struct ad_resolver *r, pid_t pid, const char *what)
+{
+	snprintf(r->path, sizeof(r->path), "%s/%d/%s", r->procfs, (int)pid,
+	    what);
+	return r->path;
+}
+
+/* Host path below the host root; NULL if it does not fit. */
+static const char *
+host_path(struct ad_resolver *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static const char *
+host_path(struct ad_resolver *r, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = strlen(r->root);
+	int m;
+
+	memcpy(r->path, r->root, n);
+	va_start(ap, fmt);
+	m = vsnprintf(r->path + n, sizeof(r->path) - n, fmt, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)m >= sizeof(r->path) - n)
+		return NULL;
+	return r->path;
+}
+
+/*
+ * /proc/PID/stat: ppid (field 4) and start time (field 22, ticks since
+ * boot).  comm (field 2) may hold spaces and ')': fields are counted
+ * from the last ')'.  1 ok, 0 gone or unreadable.
+ */
+static int
+proc_stat(struct ad_resolver *r, pid_t pid, pid_t *ppid, uint64_t *ticks)
+{
+	const char *p;
+	char *end;
+	int field;
+
+	r->st.proc_reads++;
+	if (read_into(r, proc_path(r, pid, "stat"), MAX_STAT, 0) != 0)
+		return 0;
+	p = strrchr(r->file.p, ')');
+	if (p == NULL)
+		return 0;
+	p++;
+	for (field = 3; field <= 22; field++) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			return 0;
+		if (field == 4)
+			*ppid = (pid_t)strtol(p, NULL, 10);
+		if (field == 22) {
+			errno = 0;
+			*ticks = strtoull(p, &end, 10);
+			return end != p && errno == 0;
+		}
+		while (*p != ' ' && *p != '\0')
+			p++;
+	}
+	return 0;
+}
+
+/* --- mountinfo: the root overlay ---------------------------------------- */
+
+/* Undo mountinfo's octal escapes (\040 \011 \012 \134 \054 \072) in place. */
+static void
+unoctal(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+			    (s[3] - '0'));
+			s += 3;
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+}
+
+static char *
+root_join(const struct ad_resolver *r, const char *p, size_t n)
+{
+	size_t rl = strlen(r->root);
+	char *s = xmalloc(rl + n + 1);
+
+	memcpy(s, r->root, rl);
+	memcpy(s + rl, p, n);
+	s[rl + n] = '\0';
+	unoctal(s + rl);
+	return s;
+}
+
+static void
+lower_add(char ***v, size_t *n, char *s)
+{
+	*v = xrealloc(*v, (*n + 2) * sizeof(**v));
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+}
+
+/* Split a legacy lowerdir= value (octal-escaped; "\:" is a literal
+ * colon, "::" starts data-only layers, which are not in the tree). */
+static void
+lower_split(const struct ad_resolver *r, const char *v, size_t len,
+    char ***out, size_t *n)
+{
+	char *s = root_join(r, v, len);	/* unescaped, rooted */
+	size_t rl = strlen(r->root);
+	char *p = s + rl, *o, *start;
+	int stop = 0;
+
+	while (*p && !stop) {
+		start = o = p;
+		while (*p && *p != ':') {
+			if (p[0] == '\\' && p[1] == ':')
+				p++;
+			*o++ = *p++;
+		}
+		if (p[0] == ':' && p[1] == ':')
+			stop = 1;
+		if (*p)
+			p++;
+		*o = '\0';
+		if (o > start) {
+			char *l = xmalloc(rl + (size_t)(o - start) + 1);
+
+			memcpy(l, r->root, rl);
+			memcpy(l + rl, start, (size_t)(o - start) + 1);
+			lower_add(out, n, l);
+		}
+	}
+	free(s);
+}
+
+static void
+strv_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+struct rootmnt {
+	int found, overlay;
+	unsigned major, minor;
+	char *upper;
+	char **lower;
+	size_t nlower;
+};
+
+/*
+ * The root mount ("/", the last such line: the topmost) of the mountinfo
+ * text in r->file: its st_dev, and for overlay its upper and lower dirs.
+ */
+static void
+parse_root_mount(struct ad_resolver *r, struct rootmnt *m)
+{
+	char *line = r->file.p, *eol;
+	const char *best = NULL;
+
+	memset(m, 0, sizeof(*m));
+	for (; line && *line; line = eol ? eol + 1 : NULL) {
+		char *f[6];
+		int i;
+
+		eol = strchr(line, '\n');
+		if (eol)
+			*eol = '\0';
+		f[0] = line;
+		for (i = 1; i < 6 && f[i - 1]; i++) {
+			f[i] = strchr(f[i - 1], ' ');
+			if (f[i])
+				f[i]++;
+		}
+		/* f[4] is the mount point, "/ " when it is the root */
+		if (i == 6 && f[4] && f[4][0] == '/' && f[4][1] == ' ')
+			best = line;
+		if (eol)
+			*eol = '\n';	/* keep the buffer intact */
+	}
+	if (best == NULL)
+		return;
+	{
+		char dev[32];
+		const char *p = best, *sep, *fstype, *src, *opts, *end;
+		unsigned a, b;
+		int i;
+
+		for (i = 0; i < 2 && p; i++)
+			p = strchr(p, ' '), p = p ? p + 1 : NULL;
+		if (p == NULL || sscanf(p, "%31s", dev) != 1 ||
+		    sscanf(dev, "%u:%u", &a, &b) != 2)
+			return;
+		m->found = 1;
+		m->major = a;
+		m->minor = b;
+		end = strchr(best, '\n');
+		if (end == NULL)
+			end = best + strlen(best);
+		sep = strstr(best, " - ");
+		if (sep == NULL || sep > end)
+			return;
+		fstype = sep + 3;
+		src = memchr(fstype, ' ', (size_t)(end - fstype));
+		if (src == NULL)
+			return;
+		if ((size_t)(src - fstype) == 7 &&
+		    memcmp(fstype, "overlay", 7) == 0)
+			m->overlay = 1;
+		else if (has_prefix(fstype, (size_t)(src - fstype),
+		    "fuse.fuse-overlayfs"))
+			m->overlay = 2;	/* a key, but no dirs to look at */
+		opts = memchr(src + 1, ' ', (size_t)(end - src - 1));
+		if (opts == NULL || m->overlay != 1)
+			return;
+		for (p = opts + 1; p < end;) {
+			const char *comma = memchr(p, ',', (size_t)(end - p));
+			size_t n;
+
+			if (comma == NULL)
+				comma = end;
+			n = (size_t)(comma - p);
+			if (has_prefix(p, n, "upperdir=") && m->upper == NULL)
+				m->upper = root_join(r, p + 9, n - 9);
+			else if (has_prefix(p, n, "lowerdir="))
+				lower_split(r, p + 9, n - 9, &m->lower,
+				    &m->nlower);
+			else if (has_prefix(p, n, "lowerdir+="))
+				lower_add(&m->lower, &m->nlower,
+				    root_join(r, p + 10, n - 10));
+			p = comma + 1;
+		}
+	}
+}
+
+/* The host's root device, to refuse a "container" sharing it. */
+static void
+host_dev(struct ad_resolver *r)
+{
+	struct rootmnt m;
+
+	if (r->host_dev_known)
+		return;
+	r->host_dev_known = 1;
+	if (read_into(r, proc_path(r, 1, "mountinfo"), MAX_MOUNTINFO, 0) != 0)
+		return;
+	parse_root_mount(r, &m);
+	if (m.found) {
+		r->host_dev_major = m.major;
+		r->host_dev_minor = m.minor;
+	} else
+		r->host_dev_known = 2;	/* unknown: compare nothing */
+	free(m.upper);
+	strv_free(m.lower);
+}
+
+static void
+rec_load_mounts(struct ad_resolver *r, struct crec *c, pid_t pid)
+{
+	struct rootmnt m;
+	size_t i;
+
+	if (c->c.has_root_dev || c->mount_tries >= MOUNT_TRIES)
+		return;
+	host_dev(r);
+	c->mount_tries++;
+	if (read_into(r, proc_path(r, pid, "mountinfo"), MAX_MOUNTINFO, 0) != 0)
+		return;
+	parse_root_mount(r, &m);
+	/* only an overlay's anonymous device names one container */
+	if (m.found && m.overlay && m.major == 0 && !(r->host_dev_known == 1 &&
+	    m.major == r->host_dev_major && m.minor == r->host_dev_minor)) {
+		c->c.root_dev_major = m.major;
+		c->c.root_dev_minor = m.minor;
+		c->c.has_root_dev = 1;
+		/* a mounted overlay's device is its own: an older record
+		 * holding it is for a container that has gone */
+		for (i = 0; i < r->nrecs; i++) {
+			struct crec *o = r->recs[i];
+
+			if (o != c && o->c.has_root_dev &&
+			    o->c.root_dev_major == m.major &&
+			    o->c.root_dev_minor == m.minor)
+				o->c.has_root_dev = 0;
+		}
+	}
+	if (m.upper != NULL && c->upperdir == NULL) {
+		c->upperdir = m.upper;
+		c->c.upperdir = c->upperdir;
+		m.upper = NULL;
+	}
+	if (m.lower != NULL && c->lowerdirs == NULL) {
+		c->lowerdirs = m.lower;
+		c->c.lowerdirs = (const char *const *)c->lowerdirs;
+		m.lower = NULL;
+	}
+	free(m.upper);
+	strv_free(m.lower);
+}
+
+/* --- a small JSON reader for runtime state ------------------------------ */
+
+/*
+ * Just enough JSON to pull a few members out of a runtime's state files:
+ * navigate in place (no tree), decode only the strings asked for.
+ * Every function takes [p, e) and returns NULL on malformed input.
+ */
+#define JS_DEPTH	64
+
+static const char *
+js_ws(const char *p, const char *e)
+{
+	while (p && p < e && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return p;
+}
+
+static const char *
+js_str_end(const char *p, const char *e)
+{
+	if (p >= e || *p != '"')
+		return NULL;
+	for (p++; p < e; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+static const char *
+js_skip(const char *p, const char *e, int depth)
+{
+	p = js_ws(p, e);
+	if (p == NULL || p >= e || depth > JS_DEPTH)
+		return NULL;
+	if (*p == '"')
+		return js_str_end(p, e);
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+
+		p = js_ws(p + 1, e);
+		if (p < e && *p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				p = js_str_end(js_ws(p, e), e);
+				p = js_ws(p, e);
+				if (p == NULL || p >= e || *p != ':')
+					return NULL;
+				p++;
+			}
+			p = js_ws(js_skip(p, e, depth + 1), e);
+			if (p == NULL || p >= e)
+				return NULL;
+			if (*p == close)
+				return p + 1;
+			if (*p != ',')
+				return NULL;
+			p++;
+		}
+	}
+	while (p < e && (isalnum((unsigned char)*p) || *p == '-' ||
+	    *p == '+' || *p == '.'))
+		p++;
+	return p;
+}
+
+static void
+utf8_put(struct ad_buf *b, unsigned cp)
+{
+	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff))
+		cp = 0xfffd;
+	if (cp < 0x80)
+		ad_buf_addc(b, (char)cp);
+	else if (cp < 0x800) {
+		ad_buf_addc(b, (char)(0xc0 | (cp >> 6)));
+		ad_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		ad_buf_addc(b, (char)(0xe0 | (cp >> 12)));
+		ad_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		ad_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
+	} else {
+		ad_buf_addc(b, (char)(0xf0 | (cp >> 18)));
+		ad_buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
+		ad_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		ad_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
+	}
+}
+
+static int
+js_u4(const char *p, const char *e, unsigned *out)
+{
+	int i, v;
+
+	*out = 0;
+	if (e - p < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		if ((v = hexval(p[i])) < 0)
+			return -1;
+		*out = *out * 16 + (unsigned)v;
+	}
+	return 0;
+}
+
+/* Decode the JSON string at p into b (reset first).  0 ok, -1 not one. */
+static int
+js_decode(const char *p, const char *e, struct ad_buf *b)
+{
+	const char *end = js_str_end(p, e);
+	unsigned cp, lo;
+
+	ad_buf_reset(b);
+	ad_buf_reserve(b, 1);
+	b->p[0] = '\0';
+	if (end == NULL)
+		return -1;
+	for (p++; p < end - 1; p++) {
+		if (*p != '\\') {
+			ad_buf_addc(b, *p == '\0' ? '?' : *p);
+			continue;
+		}
+		switch (*++p) {
+		case 'b': ad_buf_addc(b, '\b'); break;
+		case 'f': ad_buf_addc(b, '\f'); break;
+		case 'n': ad_buf_addc(b, '\n'); break;
+		case 'r': ad_buf_addc(b, '\r'); break;
+		case 't': ad_buf_addc(b, '\t'); break;
+		case 'u':
+			if (js_u4(p + 1, end, &cp) != 0)
+				return -1;
+			p += 4;
+			if (cp >= 0xd800 && cp < 0xdc00 && p + 6 < end &&
+			    p[1] == '\\' && p[2] == 'u' &&
+			    js_u4(p + 3, end, &lo) == 0 &&
+			    lo >= 0xdc00 && lo <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (lo - 0xdc00);
+				p += 6;
+			}
+			utf8_put(b, cp);
+			break;
+		default: ad_buf_addc(b, *p); break;
+		}
+	}
+	return 0;
+}
+
+/* The value of member key of the object at p, or NULL. */
+static const char *
+js_get(struct ad_resolver *r, const char *p, const char *e, const char *key)
+{
+	p = js_ws(p, e);
+	if (p == NULL || p >= e || *p != '{')
+		return NULL;
+	p = js_ws(p + 1, e);
+	while (p && p < e && *p == '"') {
+		int hit = js_decode(p, e, &r->tmp) == 0 &&
+		    strcmp(r->tmp.p, key) == 0;
+
+		p = js_ws(js_str_end(p, e), e);
+		if (p == NULL || p >= e || *p != ':')
+			return NULL;
+		p = js_ws(p + 1, e);
+		if (hit)
+			return p;
+		p = js_ws(js_skip(p, e, 1), e);
+		if (p == NULL || p >= e || *p != ',')
+			return NULL;
+		p = js_ws(p + 1, e);
+	}
+	return NULL;
+}
+
+/* An owned copy of the string at p, NULL if absent, not a string, or "". */
+static char *
+js_strdup(struct ad_resolver *r, const char *p, const char *e)
+{
+	if (p == NULL || js_decode(p, e, &r->tmp) != 0 || r->tmp.len == 0)
+		return NULL;
+	return xstrdup(r->tmp.p);
+}
+
+/* Element i of the array at p, or NULL. */
+static const char *
+js_index(const char *p, const char *e, int i)
+{
+	p = js_ws(p, e);
+	if (p == NULL || p >= e || *p != '[')
+		return NULL;
+	p = js_ws(p + 1, e);
+	while (p && p < e && *p != ']') {
+		if (i-- == 0)
+			return p;
+		p = js_ws(js_skip(p, e, 1), e);
+		if (p == NULL || p >= e || *p != ',')
+			return NULL;
+		p = js_ws(p + 1, e);
+	}
+	return NULL;
+}
+
+static void
+set_str(char **field, const char **pub, char *v)
+{
+	if (v == NULL)
+		return;
+	if (*field != NULL) {
+		free(v);
+		return;
+	}
+	*field = v;
+	*pub = v;
+}
+
+/* --- runtime state on disk: name and image ------------------------------ */
+
+/* Docker: /var/lib/docker/containers/<id>/config.v2.json */
+static int
+meta_docker(struct ad_resolver *r, struct crec *c)
+{
+	const char *path, *s, *e, *v;
+
+	path = host_path(r, "/var/lib/docker/containers/%s/config.v2.json",
+	    c->id);
+	if (path == NULL || read_into(r, path, MAX_STATE_JSON, 1) != 0)
+		return 0;
+	s = r->file.p;
+	e = s + r->file.len;
+	v = js_get(r, s, e, "Name");
+	if (v && js_decode(v, e, &r->tmp) == 0 && r->tmp.len > 0)
+		set_str(&c->name, &c->c.name, xstrdup(r->tmp.p +
+		    (r->tmp.p[0] == '/' && r->tmp.len > 1)));
+	if ((v = js_get(r, s, e, "Config")) != NULL)
+		set_str(&c->image, &c->c.image,
+		    js_strdup(r, js_get(r, v, e, "Image"), e));
+	set_str(&c->image, &c->c.image, js_strdup(r, js_get(r, s, e, "Image"),
+	    e));
+	return 1;
+}
+
+/* Annotations of an OCI config.json (CRI-O, podman, containerd CRI). */
+static int
+meta_oci(struct ad_resolver *r, struct crec *c, const char *path)
+{
+	static const char *const name_keys[] = {
+		"io.kubernetes.container.name",
+		"io.kubernetes.cri.container-name",
+	};
+	static const char *const image_keys[] = {
+		"io.kubernetes.cri-o.ImageName",
+		"io.kubernetes.cri.image-name",
+		"org.opencontainers.image.ref.name",
+	};
+	static const char *const pod_keys[] = {
+		"io.kubernetes.pod.uid",
+		"io.kubernetes.cri.sandbox-uid",
+	};
+	const char *s, *e, *a;
+	size_t i;
+
+	if (path == NULL || read_into(r, path, MAX_STATE_JSON, 1) != 0)
+		return 0;
+	s = r->file.p;
+	e = s + r->file.len;
+	if ((a = js_get(r, s, e, "annotations")) == NULL)
+		return 1;
+	for (i = 0; i < AD_ARRAY_SIZE(name_keys); i++)
+		set_str(&c->name, &c->c.name,
+		    js_strdup(r, js_get(r, a, e, name_keys[i]), e));
+	for (i = 0; i < AD_ARRAY_SIZE(image_keys); i++)
+		set_str(&c->image, &c->c.image,
+		    js_strdup(r, js_get(r, a, e, image_keys[i]), e));
+	for (i = 0; i < AD_ARRAY_SIZE(pod_keys); i++)
+		set_str(&c->pod_uid, &c->c.pod_uid,
+		    js_strdup(r, js_get(r, a, e, pod_keys[i]), e));
+	return 1;
+}
+
+/*
+ * containers-storage (podman, CRI-O): containers.json has the names and
+ * the image id; its "metadata" member is itself JSON, with the image's
+ * name.  Then the OCI config.json's annotations.
+ */
+static int
+meta_storage(struct ad_resolver *r, struct crec *c)
+{
+	const char *path, *s, *e, *o, *v;
+	char *meta = NULL, *image_id = NULL;
+	int i, found = 0;
+
+	path = host_path(r,
+	    "/var/lib/containers/storage/overlay-containers/containers.json");
+	if (path != NULL && read_into(r, path, MAX_STATE_JSON, 1) == 0) {
+		s = r->file.p;
+		e = s + r->file.len;
+		for (i = 0; (o = js_index(s, e, i)) != NULL; i++) {
+			v = js_get(r, o, e, "id");
+			if (v == NULL || js_decode(v, e, &r->tmp) != 0 ||
+			    strcmp(r->tmp.p, c->id) != 0)
+				continue;
+			found = 1;
+			set_str(&c->name, &c->c.name, js_strdup(r,
+			    js_index(js_get(r, o, e, "names"), e, 0), e));
+			image_id = js_strdup(r, js_get(r, o, e, "image"), e);
+			meta = js_strdup(r, js_get(r, o, e, "metadata"), e);
+			break;
+		}
+	}
+	if (meta != NULL) {
+		e = meta + strlen(meta);
+		set_str(&c->image, &c->c.image,
+		    js_strdup(r, js_get(r, meta, e, "image-name"), e));
+		set_str(&c->name, &c->c.name,
+		    js_strdup(r, js_get(r, meta, e, "name"), e));
+		free(meta);
+	}
+	if (found && !meta_oci(r, c, host_path(r, "/var/lib/containers/"
+	    "storage/overlay-containers/%s/userdata/config.json", c->id)))
+		meta_oci(r, c, host_path(r, "/run/containers/storage/"
+		    "overlay-containers/%s/userdata/config.json", c->id));
+	set_str(&c->image, &c->c.image, image_id);	/* fallback: the id */
+	return found;
+}
+
+/* containerd: the task's bundle under /run holds the OCI config.json. */
+static int
+meta_containerd(struct ad_resolver *r, struct crec *c, const char *ns)
+{
+	if (!meta_oci(r, c, host_path(r,
+	    "/run/containerd/io.containerd.runtime.v2.task/%s/%s/config.json",
+	    ns, c->id)))
+		return 0;
+	set_str(&c->ns, &c->c.ns, xstrdup(ns));
+	return 1;
+}
+
+/* Once per record, when it is made.  Unreadable state is not an error:
+ * name and image stay NULL. */
+static void
+rec_load_meta(struct ad_resolver *r, struct crec *c)
+{
+	const char *rt = c->key_runtime;
+
+	if (strcmp(rt, "docker") == 0)
+		meta_docker(r, c);
+	else if (strcmp(rt, "podman") == 0 || strcmp(rt, "cri-o") == 0)
+		meta_storage(r, c);
+	else if (strcmp(rt, "containerd") == 0)
+		meta_containerd(r, c, c->ns ? c->ns : "k8s.io");
+	else if (strcmp(rt, "cri") == 0) {
+		/* the kubelet's cgroupfs layout names no runtime */
+		if (meta_docker(r, c))
+			c->c.runtime = "docker";
+		else if (meta_storage(r, c))
+			c->c.runtime = "cri-o";
+		else if (meta_containerd(r, c, "k8s.io"))
+			c->c.runtime = "containerd";
+	} else if (strcmp(rt, "lxc") == 0 || strcmp(rt, "nspawn") == 0)
+		set_str(&c->name, &c->c.name, xstrdup(c->id));
+}
+
+static struct crec *
+rec_find(struct ad_resolver *r, const char *runtime, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrecs; i++)
+		if (r->recs[i]->key_runtime == runtime &&
+		    strcmp(r->recs[i]->id, id) == 0)
+			return r->recs[i];
+	return NULL;
+}
+
+/* The record for a matched container seen in live process pid. */
+static struct crec *
+rec_get(struct ad_resolver *r, const struct ad_cgroup_match *m, pid_t pid,
+    uint64_t ticks)
+{
+	struct crec *c = rec_find(r, m->runtime, m->id);
+
+	if (c == NULL) {
+		c = xcalloc(1, sizeof(*c));
+		c->key_runtime = m->runtime;
+		c->c.runtime = m->runtime;
+		c->id = xstrdup(m->id);
+		c->c.id = c->id;
+		if (m->pod_uid[0])
+			set_str(&c->pod_uid, &c->c.pod_uid,
+			    xstrdup(m->pod_uid));
+		if (m->ns[0])
+			set_str(&c->ns, &c->c.ns, xstrdup(m->ns));
+		c->witness = pid;
+		c->witness_ticks = ticks;
+		if (r->nrecs == r->caprecs) {
+			r->caprecs = r->caprecs ? r->caprecs * 2 : 16;
+			r->recs = xrealloc(r->recs,
+			    r->caprecs * sizeof(*r->recs));
+		}
+		r->recs[r->nrecs++] = c;
+		r->st.containers++;
+		rec_load_meta(r, c);
+	} else if (ticks < c->witness_ticks || c->witness == 0) {
+		c->witness = pid;
+		c->witness_ticks = ticks;
+	}
+	rec_load_mounts(r, c, pid);
+	c->alive_ms = now_ms(r);
+	return c;
+}
+
+static void
+rec_free(struct crec *c)
+{
+	if (c == NULL)
+		return;
+	free(c->id);
+	free(c->name);
+	free(c->image);
+	free(c->pod_uid);
+	free(c->ns);
+	free(c->upperdir);
+	strv_free(c->lowerdirs);
+	free(c);
+}
+
+/* --- the pid cache: a fixed array, hashed, LRU-ordered ------------------ */
+
+static uint32_t
+pid_hash(const struct ad_resolver *r, pid_t pid)
+{
+	return ((uint32_t)pid * 2654435761u) & (r->nbuckets - 1);
+}
+
+static void
+lru_unlink(struct ad_resolver *r, int32_t i)
+{
+	struct pent *e = &r->ents[i];
+
+	if (e->prev >= 0)
+		r->ents[e->prev].next = e->next;
+	else
+		r->head = e->next;
+	if (e->next >= 0)
+		r->ents[e->next].prev = e->prev;
+	else
+		r->tail = e->prev;
+	e->prev = e->next = -1;
+}
+
+static void
+lru_push(struct ad_resolver *r, int32_t i)
+{
+	struct pent *e = &r->ents[i];
+
+	e->prev = -1;
+	e->next = r->head;
+	if (r->head >= 0)
+		r->ents[r->head].prev = i;
+	r->head = i;
+	if (r->tail < 0)
+		r->tail = i;
+}
+
+static struct pent *
+cache_get(struct ad_resolver *r, pid_t pid)
+{
+	int32_t i;
+
+	for (i = r->buckets[pid_hash(r, pid)]; i >= 0; i = r->ents[i].hnext)
+		if (r->ents[i].pid == pid)
+			return &r->ents[i];
+	return NULL;
+}
+
+static void
+cache_remove(struct ad_resolver *r, int32_t i)
+{
+	int32_t *pp = &r->buckets[pid_hash(r, r->ents[i].pid)];
+
+	while (*pp != i)
+		pp = &r->ents[*pp].hnext;
+	*pp = r->ents[i].hnext;
+	lru_unlink(r, i);
+	r->ents[i].pid = 0;
+	r->ents[i].rec = NULL;
+	r->ents[i].hnext = r->free_list;
+	r->free_list = i;
+}
+
+static struct pent *
+cache_put(struct ad_resolver *r, pid_t pid, pid_t ppid, uint64_t ticks,
+    struct crec *rec)
+{
+	struct pent *e = cache_get(r, pid);
+	int32_t i;
+
+	if (e == NULL) {
+		if (r->free_list < 0) {
+			cache_remove(r, r->tail);
+			r->st.cache_evictions++;
+		}
+		i = r->free_list;
+		r->free_list = r->ents[i].hnext;
+		e = &r->ents[i];
+		e->pid = pid;
+		e->hnext = r->buckets[pid_hash(r, pid)];
+		r->buckets[pid_hash(r, pid)] = i;
+	} else {
+		i = (int32_t)(e - r->ents);
+		lru_unlink(r, i);
+	}
+	lru_push(r, i);
+	e->ppid = ppid;
+	e->ticks = ticks;
+	e->start_ms = ticks_ms(r, ticks);
+	e->rec = rec;
+	e->exe_upper = -2;
+	return e;
+}
+
+/*
+ * The cache's answer for pid at time t: the entry must be for a process
+ * started by then and, when both are known, with the same parent (a
+ * reused pid that did not exec would otherwise inherit the entry).
+ */
+static struct pent *
+cache_find(struct ad_resolver *r, pid_t pid, pid_t ppid, int64_t t)
+{
+	struct pent *e = cache_get(r, pid);
+
+	if (e == NULL || e->start_ms > t + r->slack_ms ||
+	    (ppid > 0 && e->ppid > 0 && ppid != e->ppid)) {
+		r->st.cache_misses++;
+		return NULL;
+	}
+	r->st.cache_hits++;
+	lru_unlink(r, (int32_t)(e - r->ents));
+	lru_push(r, (int32_t)(e - r->ents));
+	return e;
+}
+
+/* --- attribution --------------------------------------------------------- */
+
+/*
+ * Ask /proc about pid as of time t.  1: live, started by t, and *rec set
+ * (NULL for the host), the cache refilled; 0: gone, unreadable, or
+ * started after t (a reused pid).
+ */
+static int
+live_pid(struct ad_resolver *r, pid_t pid, int64_t t, struct crec **rec,
+    struct pent **ent)
+{
+	struct ad_cgroup_match m;
+	uint64_t ticks;
+	pid_t ppid = 0;
+
+	*rec = NULL;
+	*ent = NULL;
+	if (pid <= 0 || !proc_stat(r, pid, &ppid, &ticks))
+		return 0;
+	if (ticks_ms(r, ticks) > t + r->slack_ms) {
+		r->st.pid_reused++;
+		return 0;
+	}
+	if (read_into(r, proc_path(r, pid, "cgroup"), MAX_CGROUP, 0) != 0)
+		return 0;
+	if (ad_cgroup_match(r->file.p, r->file.len, &m) && !m.helper)
+		*rec = rec_get(r, &m, pid, ticks);
+	*ent = cache_put(r, pid, ppid, ticks, *rec);
+	return 1;
+}
+
+/* Is the record's container still there?  Its witness, else any live
+ * process the cache knows in it. */
+static int
+rec_alive(struct ad_resolver *r, struct crec *c)
+{
+	uint64_t ticks;
+	pid_t ppid;
+	size_t i, tried = 0;
+
+	if (c->witness > 0 && proc_stat(r, c->witness, &ppid, &ticks) &&
+	    ticks == c->witness_ticks)
+		return 1;
+	c->witness = 0;
+	for (i = 0; i < r->cap && tried < 8; i++) {
+		struct pent *e = &r->ents[i];
+
+		if (e->pid == 0 || e->rec != c)
+			continue;
+		tried++;
+		if (proc_stat(r, e->pid, &ppid, &ticks) && ticks == e->ticks) {
+			c->witness = e->pid;
+			c->witness_ticks = ticks;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The overlay device of the event's file items.  Anonymous devices are
+ * reused as soon as they are freed, so a record's device only counts for
+ * events no later than the last time the container was seen alive.
+ */
+static struct crec *
+by_device(struct ad_resolver *r, const struct ad_event *ev, int64_t t)
+{
+	int i;
+	size_t k;
+
+	for (i = 0; i < ev->nitems && i < AD_MAX_ITEMS; i++) {
+		const struct ad_item *it = &ev->items[i];
+
+		if (!it->has_inode || it->dev_major != 0)
+			continue;
+		for (k = 0; k < r->nrecs; k++) {
+			struct crec *c = r->recs[k];
+
+			if (!c->c.has_root_dev ||
+			    c->c.root_dev_major != it->dev_major ||
+			    c->c.root_dev_minor != it->dev_minor)
+				continue;
+			if (t <= c->alive_ms)
+				return c;
+			if (rec_alive(r, c)) {
+				c->alive_ms = now_ms(r);
+				return c;
+			}
+			r->st.device_stale++;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* The parent's container: only a container counts (a host parent such
+ * as runc, conmon or a shim has container children). */
+static struct crec *
+by_ppid(struct ad_resolver *r, pid_t ppid, int64_t t)
+{
+	struct pent *e;
+	struct crec *rec;
+
+	if (ppid <= 1)
+		return NULL;
+	if ((e = cache_find(r, ppid, 0, t)) != NULL)
+		return e->rec;
+	if (live_pid(r, ppid, t, &rec, &e))
+		return rec;
+	return NULL;
+}
+
+static enum ad_attr
+lookup(struct ad_resolver *r, pid_t pid, pid_t ppid, int64_t t, int live_first,
+    struct crec **rec, struct pent **ent)
+{
+	*rec = NULL;
+	*ent = NULL;
+	if (!live_first && (*ent = cache_find(r, pid, ppid, t)) != NULL) {
+		*rec = (*ent)->rec;
+		return *rec ? AD_ATTR_CACHE : AD_ATTR_HOST;
+	}
+	if (live_pid(r, pid, t, rec, ent))
+		return *rec ? AD_ATTR_PID : AD_ATTR_HOST;
+	if (live_first && (*ent = cache_find(r, pid, ppid, t)) != NULL) {
+		*rec = (*ent)->rec;
+		return *rec ? AD_ATTR_CACHE : AD_ATTR_HOST;
+	}
+	return AD_ATTR_UNKNOWN;
+}
+
+static int
+upper_flag(const struct crec *c, const struct ad_str *path)
+{
+	int u;
+
+	if (path->s == NULL || path->s[0] != '/' || strlen(path->s) != path->len)
+		return -1;
+	u = ad_container_upper_has(&c->c, path->s);
+	return u < 0 ? -1 : u != AD_UPPER_NO;
+}
+
+int
+ad_resolve_event(struct ad_resolver *r, struct ad_event *ev)
+{
+	struct crec *rec = NULL;
+	struct pent *ent = NULL;
+	const struct ad_item *f;
+	enum ad_attr a;
+	int64_t t;
+
+	if (r == NULL || ev == NULL || ev->attribution == AD_ATTR_REPLAY)
+		return 0;
+	r->st.lookups++;
+	ev->container = NULL;
+	ev->exe_upper_layer = ev->file_upper_layer = -1;
+	t = ev->sec * 1000 + ev->ms;
+	a = lookup(r, ev->proc.pid, ev->proc.ppid, t, ev->op == AD_OP_EXEC,
+	    &rec, &ent);
+	if (a == AD_ATTR_UNKNOWN) {
+		if ((rec = by_device(r, ev, t)) != NULL)
+			a = AD_ATTR_DEVICE;
+		else if ((rec = by_ppid(r, ev->proc.ppid, t)) != NULL)
+			a = AD_ATTR_PPID;
+	}
+	ev->attribution = a;
+	r->st.by_attr[a]++;
+	if (rec == NULL)
+		return 0;
+	ev->container = &rec->c;
+	if (rec->upperdir != NULL) {
+		if (ev->op == AD_OP_EXEC || ent == NULL || ent->exe_upper == -2)
+			ev->exe_upper_layer = upper_flag(rec, &ev->proc.exe);
+		else
+			ev->exe_upper_layer = ent->exe_upper;
+		if (ent != NULL)
+			ent->exe_upper = ev->exe_upper_layer;
+		if ((f = ad_event_file(ev)) != NULL)
+			ev->file_upper_layer = upper_flag(rec, &f->path);
+	}
+	return 1;
+}
+
+enum ad_attr
+ad_resolve_pid(struct ad_resolver *r, pid_t pid, pid_t ppid,
+    int64_t not_after_ms, const struct ad_container **out)
+{
+	struct crec *rec;
+	struct pent *ent;
+	enum ad_attr a;
+
+	a = lookup(r, pid, ppid, not_after_ms, 1, &rec, &ent);
+	r->st.lookups++;
+	r->st.by_attr[a]++;
+	*out = rec ? &rec->c : NULL;
+	return a;
+}
+
+/* --- upper and lower layers ---------------------------------------------- */
+
+static int
+is_whiteout(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
+}
+
+/* An ancestor of buf's path (below its first `keep` bytes) is a whiteout. */
+static int
+ancestor_whiteout(char *buf, size_t keep)
+{
+	struct stat st;
+	char *slash;
+	int hit = 0;
+	size_t len = strlen(buf);
+	char save[PATH_MAX];
+
+	memcpy(save, buf, len + 1);
+	while ((slash = strrchr(buf, '/')) != NULL &&
+	    (size_t)(slash - buf) > keep) {
+		*slash = '\0';
+		if (lstat(buf, &st) == 0) {
+			hit = is_whiteout(&st);
+			break;
+		}
+	}
+	memcpy(buf, save, len + 1);
+	return hit;
+}
+
+/* An existing ancestor dir of the path in this layer is opaque: layers
+ * below it are hidden there. */
+static int
+ancestor_opaque(char *buf, size_t keep)
+{
+	static const char *const names[] = {
+		"trusted.overlay.opaque", "user.overlay.opaque",
+	};
+	char *slash, v[2];
+	size_t i, len = strlen(buf);
+	char save[PATH_MAX];
+	int hit = 0;
+
+	memcpy(save, buf, len + 1);
+	while (!hit && (slash = strrchr(buf, '/')) != NULL &&
+	    (size_t)(slash - buf) >= keep) {
+		*slash = '\0';
+		for (i = 0; i < AD_ARRAY_SIZE(names) && !hit; i++)
+			hit = lgetxattr(*buf ? buf : "/", names[i], v,
+			    sizeof(v)) == 1 && v[0] == 'y';
+	}
+	memcpy(buf, save, len + 1);
+	return hit;
+}
+
+/* 1 present (*wh set for a whiteout), 0 absent, -1 cannot tell. */
+static int
+layer_has(const char *dir, const char *path, char *buf, size_t cap, int *wh)
+{
+	struct stat st;
+	int n;
+
+	*wh = 0;
+	n = snprintf(buf, cap, "%s%s", dir, path);
+	if (n < 0 || (size_t)n >= cap)
+		return -1;
+	if (lstat(buf, &st) == 0) {
+		*wh = is_whiteout(&st);
+		return 1;
+	}
+	n = errno;
+	if (n == ENOTDIR && ancestor_whiteout(buf, strlen(dir))) {
+		*wh = 1;
+		return 1;
+	}
+	return n == ENOENT || n == ENOTDIR ? 0 : -1;
+}
+
+int
+ad_container_upper_has(const struct ad_container *c,
+    const char *path_in_container)
+{
+	char buf[PATH_MAX];
+	size_t i;
+	int wh, rc;
+
+	if (c == NULL || c->upperdir == NULL || path_in_container == NULL ||
+	    path_in_container[0] != '/')
+		return -1;
+	rc = layer_has(c->upperdir, path_in_container, buf, sizeof(buf), &wh);
+	if (rc != 0)
+		return rc < 0 ? -1 : wh ? AD_UPPER_WHITEOUT : AD_UPPER_YES;
+	/* not in the upper dir: the image's file if a lower dir has it,
+	 * unless an opaque dir in the upper one hides the lower dirs */
+	if (ancestor_opaque(buf, strlen(c->upperdir)))
+		return -1;
+	for (i = 0; c->lowerdirs != NULL && c->lowerdirs[i] != NULL; i++) {
+		rc = layer_has(c->lowerdirs[i], path_in_container, buf,
+		    sizeof(buf), &wh);
+		if (rc < 0 || (rc == 1 && wh))
+			return -1;
+		if (rc == 1)
+			return AD_UPPER_NO;
+	}
+	return -1;
+}
+
+int
+ad_container_lower_find(const struct ad_container *c,
+    const char *path_in_container, char *buf, size_t cap)
+{
+	char tmp[PATH_MAX];
+	size_t i;
+	int wh, rc;
+
+	if (c == NULL || c->lowerdirs == NULL || path_in_container == NULL ||
+	    path_in_container[0] != '/' || cap == 0)
+		return -1;
+	for (i = 0; c->lowerdirs[i] != NULL; i++) {
+		rc = layer_has(c->lowerdirs[i], path_in_container, tmp,
+		    sizeof(tmp), &wh);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			if (wh)
+				return 0;	/* deleted by this layer */
+			if (strlen(tmp) >= cap)
+				return -1;
+			memcpy(buf, tmp, strlen(tmp) + 1);
+			return 1;
+		}
+		if (ancestor_opaque(tmp, strlen(c->lowerdirs[i])))
+			return 0;	/* the layers below are hidden */
+	}
+	return 0;
+}
+
+/* --- lifetime, scan, gc, stats ------------------------------------------- */
+
+struct ad_resolver *
+ad_resolver_new(const char *procfs_root, const char *host_root,
+    size_t cache_size)
+{
+	struct ad_resolver *r = xcalloc(1, sizeof(*r));
+	size_t n, i;
+
+	n = procfs_root ? strlen(procfs_root) : 0;
+	while (n > 1 && procfs_root[n - 1] == '/')
+		n--;
+	r->procfs = n ? xstrndup(procfs_root, n) : xstrdup("/proc");
+	n = host_root ? strlen(host_root) : 0;
+	while (n > 0 && host_root[n - 1] == '/')
+		n--;
+	r->root = xstrndup(host_root ? host_root : "", n);
+	r->hz = sysconf(_SC_CLK_TCK);
+	if (r->hz <= 0)
+		r->hz = 100;
+	/* field 22 is floored to a tick and audit's clock is coarse */
+	r->slack_ms = 2 * (1000 / r->hz) + 10;
+
+	r->cap = cache_size ? cache_size : CACHE_DEFAULT;
+	if (r->cap > INT32_MAX / 2)
+		r->cap = INT32_MAX / 2;
+	for (r->nbuckets = 16; r->nbuckets < r->cap; r->nbuckets <<= 1)
+		;
+	r->ents = xcalloc(r->cap, sizeof(*r->ents));
+	r->buckets = xmalloc(r->nbuckets * sizeof(*r->buckets));
+	for (i = 0; i < r->nbuckets; i++)
+		r->buckets[i] = -1;
+	for (i = 0; i < r->cap; i++) {
+		r->ents[i].prev = r->ents[i].next = -1;
+		r->ents[i].hnext = i + 1 < r->cap ? (int32_t)(i + 1) : -1;
+	}
+	r->free_list = 0;
+	r->head = r->tail = -1;
+	ad_buf_init(&r->file);
+	ad_buf_init(&r->tmp);
+	return r;
+}
+
+void
+ad_resolver_free(struct ad_resolver *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nrecs; i++)
+		rec_free(r->recs[i]);
+	free(r->recs);
+	free(r->ents);
+	free(r->buckets);
+	ad_buf_free(&r->file);
+	ad_buf_free(&r->tmp);
+	free(r->procfs);
+	free(r->root);
+	free(r);
+}
+
+int
+ad_resolver_scan(struct ad_resolver *r)
+{
+	DIR *d;
+	struct dirent *de;
+	struct crec *rec;
+	struct pent *ent;
+	int n = 0;
+	int64_t t = now_ms(r);
+
+	if ((d = opendir(r->procfs)) == NULL) {
+		log_warn("cannot read %s to find running containers", r->procfs);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end != '\0' || pid <= 0 || pid > INT32_MAX)
+			continue;
+		if (live_pid(r, (pid_t)pid, t, &rec, &ent) && rec != NULL)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int
+ad_resolver_gc(struct ad_resolver *r, int64_t older_than_ms)
+{
+	size_t i, j, k;
+	int dropped = 0;
+
+	for (i = j = 0; i < r->nrecs; i++) {
+		struct crec *c = r->recs[i];
+
+		if (c->alive_ms >= older_than_ms || rec_alive(r, c)) {
+			r->recs[j++] = c;
+			continue;
+		}
+		for (k = 0; k < r->cap; k++)
+			if (r->ents[k].pid != 0 && r->ents[k].rec == c)
+				cache_remove(r, (int32_t)k);
+		rec_free(c);
+		dropped++;
+	}
+	r->nrecs = j;
+	return dropped;
+}
+
+const struct ad_container *
+ad_resolver_container(const struct ad_resolver *r, size_t i)
+{
+	return i < r->nrecs ? &r->recs[i]->c : NULL;
+}
+
+void
+ad_resolver_stats(const struct ad_resolver *r, struct ad_resolver_stats *out)
+{
+	*out = r->st;
+}
+
+void
+ad_resolver_set_clock(struct ad_resolver *r, int64_t boot, int64_t now)
+{
+	r->fixed_boot_ms = boot;
+	r->fixed_now_ms = now;
+}

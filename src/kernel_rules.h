@@ -1,0 +1,82 @@
+/*
+ * kernel_rules.h - the kernel audit rules audrift needs, through libaudit.
+ *
+ * A plan is the list of rules audrift would install: execve/execveat for
+ * every arch the kernel runs, and one `-F dir=` syscall rule per watched
+ * directory and arch combining every file-changing syscall.  Every rule
+ * carries a key starting with "audrift-" (AD_KEY_PREFIX): audrift removes
+ * exactly the rules with that prefix and never touches another rule.
+ *
+ * Also here: the kernel status (enabled, pid, lost, ...) with the test
+ * seam AUDRIFT_TEST_FAKE_ENABLED, so that locked-host handling is tested
+ * without ever locking the machine.
+ */
+#ifndef AUDRIFT_KERNEL_RULES_H
+#define AUDRIFT_KERNEL_RULES_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define AD_KEY_PREFIX	"audrift-"
+#define AD_KEY_EXEC	"audrift-exec"
+#define AD_KEY_FILE	"audrift-file"
+
+/* The essential binary directories, watched unless --watch-dir is given. */
+extern const char *const ad_default_watch_dirs[];
+
+struct ad_krule {
+	const char *arch;	/* "b64" or "b32": static */
+	char *syscalls;		/* "execve,execveat": owned, comma list
+				 * of the names this arch knows */
+	char *dir;		/* -F dir=, NULL for none: owned */
+	const char *perm;	/* -F perm=, NULL for none: static */
+	const char *key;	/* static */
+};
+
+struct ad_krule_plan {
+	struct ad_krule *rules;	/* owned */
+	int n;
+};
+
+/* Build the plan for dirs (NULL/0: the defaults).  Directories that do
+ * not exist, or are symlinks to a directory already in the plan (usrmerge:
+ * /bin -> /usr/bin), are skipped and logged with log_info.  Returns 0, or
+ * -1 when a --watch-dir given by the user is unusable (logged). */
+int ad_krules_plan(struct ad_krule_plan *plan, char *const *dirs, int ndirs,
+    int user_dirs);
+void ad_krules_plan_free(struct ad_krule_plan *plan);
+
+/* One rule in auditctl syntax, without newline. */
+void ad_krule_print(const struct ad_krule *r, FILE *f);
+
+/* Kernel status.  fd from audit_open().  Returns 0 and fills st, or -1
+ * (logged).  AUDRIFT_TEST_FAKE_ENABLED=N replaces st->enabled: a seam for
+ * tests of locked hosts (enabled 2), which must never be set for real. */
+struct ad_kstatus {
+	uint32_t enabled, failure, pid, backlog_limit, lost, backlog;
+};
+int ad_kstatus_get(int fd, struct ad_kstatus *st);
+
+/* Add every rule of the plan.  A rule the kernel already has (EEXIST)
+ * counts as present.  Returns the number of rules that are in the kernel
+ * afterwards; failures are logged. */
+int ad_krules_install(int fd, const struct ad_krule_plan *plan);
+
+/* Delete every kernel rule whose key starts with AD_KEY_PREFIX (a crash's
+ * leftovers at start, ours at exit).  Returns the number removed, -1 if
+ * the list could not be read. */
+int ad_krules_remove_ours(int fd);
+
+/* Which rules of the plan the kernel has: present[i] set to 1 or 0 (an
+ * array of plan->n).  Returns the number missing, -1 on error. */
+int ad_krules_check(int fd, const struct ad_krule_plan *plan, int *present);
+
+/* Parse --watch-dir style options shared by run and rules. */
+struct ad_watch_opts {
+	char **dirs;		/* owned array of borrowed argv strings */
+	int n;
+};
+void ad_watch_opts_add(struct ad_watch_opts *w, char *dir);
+void ad_watch_opts_free(struct ad_watch_opts *w);
+
+#endif

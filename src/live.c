@@ -1,0 +1,797 @@
+/*
+ * live.c - `audrift run`: live capture in the foreground.
+ *
+ * Threads: a reader thread receives netlink records into a bounded queue
+ * (source_netlink.c); this, the main thread, does everything else with
+ * one poll() loop: the queue's eventfd, a signalfd (SIGTERM, SIGINT,
+ * SIGHUP) and timers (sink ticks 100 ms, normalizer ageing 500 ms, kernel
+ * status and loss 1 s).  The plugin source (auditd's stream on stdin) is
+ * read here directly: auditd buffers for its plugins.
+ *
+ * Kernel state audrift changes (daemon source: audit pid, backlog limit,
+ * enabled; every source: its own rules) is put back at exit; rules are
+ * removed by their audrift- key only.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libaudit.h>
+
+#include "commands.h"
+#include "kernel_rules.h"
+#include "live.h"
+#include "log.h"
+#include "normalize.h"
+#include "pipeline.h"
+#include "replay.h"
+#include "ruleset.h"
+#include "store.h"
+#include "util.h"
+
+enum src {
+	SRC_AUTO,
+	SRC_DAEMON,
+	SRC_MULTICAST,
+	SRC_PLUGIN
+};
+
+static const char *const src_names[] = {
+	[SRC_AUTO] = "auto",
+	[SRC_DAEMON] = "daemon",
+	[SRC_MULTICAST] = "multicast",
+	[SRC_PLUGIN] = "plugin",
+};
+
+#define TICK_MS		100	/* sinks */
+#define AGE_MS		500	/* events whose EOE never came */
+#define STATUS_MS	1000	/* kernel lost/backlog, enabled */
+#define BATCH		4096	/* records per loop turn, then timers */
+#define ERRORS_SHOWN	20
+#define OPEN_MAX	64	/* events without EOE tracked */
+#define QUIET_MS	100	/* no record for this long: complete */
+
+/* An event the kernel has sent records of, but no EOE yet. */
+struct open_ev {
+	uint64_t serial;
+	char stamp[32];		/* "SEC.MS" as in msg=audit(...) */
+	int64_t last_ms;	/* monotonic: when its last record came */
+};
+
+struct live {
+	struct ad_pipeline pipe;
+	struct ad_norm *norm;
+	struct ad_reader *preader;	/* plugin: line-checked stdin */
+	struct ad_nl_reader *nlr;	/* netlink: reader thread */
+	enum src src;
+	const char *rules_dir;
+	int insecure_rules;
+
+	int ctl;			/* audit_open(): status and rules */
+	int nlfd;			/* the netlink source, -1 none */
+	struct ad_krule_plan plan;
+	int manage_rules;		/* install and remove ours */
+	int locked;			/* enabled 2 at start */
+
+	struct ad_kstatus start;	/* as found */
+	int set_backlog, set_enabled, registered;
+
+	uint64_t kernel_lost_base;	/* kernel `lost` at start */
+	uint64_t kernel_lost;		/* since start */
+	uint64_t lost_reported;		/* total reported in findings */
+	uint64_t enobufs, overflow, nl_records;
+	int64_t armed_ms;		/* wall ms: our own setup is done */
+	int tamper;			/* a tamper seen this turn */
+	char tamper_why[256];
+	uint64_t norm_errors;
+	struct open_ev open[OPEN_MAX];
+	int nopen;
+	struct ad_buf eoe;		/* a synthetic EOE line */
+};
+
+/* --- findings audrift makes itself --------------------------------------- */
+
+static void
+synthetic(struct live *lv, const char *rule, const char *severity,
+    const char *msg)
+{
+	static const char *const tags[] = { "audrift", "integrity" };
+	struct ad_event ev;
+	struct ad_finding f;
+	int64_t now = ad_now_ms();
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sec = now / 1000;
+	ev.ms = (unsigned)(now % 1000);
+	ev.syscall = -1;
+	ev.success = -1;
+	ev.file_idx = -1;
+	ev.file2_idx = -1;
+	ev.proc.auid = (uint32_t)-1;
+	ev.exe_upper_layer = -1;
+	ev.file_upper_layer = -1;
+	memset(&f, 0, sizeof(f));
+	f.rule = rule;
+	f.severity = severity;
+	f.tags = tags;
+	f.ntags = 2;
+	f.message = msg;
+	f.message_len = strlen(msg);
+	f.ev = &ev;
+	ad_pipeline_finding(&lv->pipe, &f);
+	log_warnx("%s: %s", rule, msg);
+}
+
+/* --- events in ------------------------------------------------------------ */
+
+static void
+live_event(void *arg, struct ad_event *ev)
+{
+	struct live *lv = arg;
+
+	ad_pipeline_event(&lv->pipe, ev);
+}
+
+static void
+live_error(void *arg, uint64_t serial, const char *msg)
+{
+	struct live *lv = arg;
+
+	lv->pipe.stats.malformed++;
+	if (lv->preader != NULL) {
+		ad_reader_event_error(lv->preader, serial, msg);
+		return;
+	}
+	if (lv->norm_errors++ < ERRORS_SHOWN)
+		log_warnx("event %llu: %s; the field is left unset",
+		    (unsigned long long)serial, msg);
+}
+
+/* Wall-clock ms of a record's msg=audit(SEC.MS:...), or -1. */
+static int64_t
+record_ms(const char *line)
+{
+	const char *p = strstr(line, "msg=audit(");
+	char *end;
+	long long sec;
+	long ms;
+
+	if (p == NULL)
+		return -1;
+	sec = strtoll(p + 10, &end, 10);
+	if (*end != '.')
+		return -1;
+	ms = strtol(end + 1, NULL, 10);
+	return (int64_t)sec * 1000 + ms;
+}
+
+/*
+ * A CONFIG_CHANGE that removes one of our rules, or turns auditing off,
+ * after our setup: tampering.  audrift itself removes rules only at exit
+ * (after the last record is read) and stale ones before it starts
+ * listening, so every such record after armed_ms is someone else's.
+ */
+static void
+check_config_change(struct live *lv, const char *line)
+{
+	const char *why = NULL;
+
+	if (strstr(line, " op=remove_rule") != NULL &&
+	    strstr(line, " key=\"" AD_KEY_PREFIX) != NULL)
+		why = "an audrift kernel rule was removed";
+	else if (strstr(line, "audit_enabled=0 ") != NULL &&
+	    strstr(line, " res=1") != NULL)
+		why = "auditing was disabled (enabled 0)";
+	if (why == NULL || record_ms(line) < lv->armed_ms)
+		return;
+	if (!lv->tamper)
+		snprintf(lv->tamper_why, sizeof(lv->tamper_why), "%s", why);
+	lv->tamper = 1;
+}
+
+/*
+ * Records the kernel sends outside a syscall's context (CONFIG_CHANGE from
+ * a netlink request, AVCs of kernel threads, ...) never get an EOE, and
+ * libauparse hands out events in order: one such record held every later
+ * event back until its 2 s ageing.  The kernel emits all records of an
+ * event at once, so an event without EOE that got no record for QUIET_MS
+ * is complete: feed its EOE.  Types libauparse completes by itself (user
+ * messages below 1300, AUDIT_KERNEL and up, PROCTITLE) are not tracked.
+ */
+static void
+open_feed_eoe(struct live *lv, int i)
+{
+	ad_buf_reset(&lv->eoe);
+	ad_buf_printf(&lv->eoe, "type=EOE msg=audit(%s:%llu): \n",
+	    lv->open[i].stamp, (unsigned long long)lv->open[i].serial);
+	ad_norm_feed(lv->norm, lv->eoe.p, lv->eoe.len);
+	lv->open[i] = lv->open[--lv->nopen];
+}
+
+static void
+open_track(struct live *lv, int type, const char *line)
+{
+	const char *p = strstr(line, "msg=audit("), *colon;
+	uint64_t serial;
+	int i;
+	size_t n;
+
+	if (p == NULL || (colon = strchr(p, ':')) == NULL)
+		return;
+	serial = strtoull(colon + 1, NULL, 10);
+	for (i = 0; i < lv->nopen; i++)
+		if (lv->open[i].serial == serial)
+			break;
+	if (type == AUDIT_EOE || type == AUDIT_PROCTITLE) {
+		if (i < lv->nopen)
+			lv->open[i] = lv->open[--lv->nopen];
+		return;
+	}
+	if (type < AUDIT_FIRST_EVENT || type >= AUDIT_KERNEL)
+		return;
+	if (i == lv->nopen) {
+		if (lv->nopen == OPEN_MAX)
+			open_feed_eoe(lv, 0);	/* oldest-ish: let it go */
+		i = lv->nopen++;
+		lv->open[i].serial = serial;
+		p += strlen("msg=audit(");
+		n = (size_t)(colon - p) < sizeof(lv->open[i].stamp) ?
+		    (size_t)(colon - p) : sizeof(lv->open[i].stamp) - 1;
+		memcpy(lv->open[i].stamp, p, n);
+		lv->open[i].stamp[n] = '\0';
+	}
+	lv->open[i].last_ms = ad_store_now_ms();
+}
+
+static void
+open_expire(struct live *lv, int64_t now)
+{
+	int i = 0;
+
+	while (i < lv->nopen)
+		if (now - lv->open[i].last_ms >= QUIET_MS)
+			open_feed_eoe(lv, i);
+		else
+			i++;
+}
+
+static void
+netlink_line(struct live *lv, int type, struct ad_buf *line)
+{
+	lv->pipe.stats.records_read++;
+	if (type == AUDIT_CONFIG_CHANGE)
+		check_config_change(lv, line->p);
+	ad_norm_feed(lv->norm, line->p, line->len);
+	open_track(lv, type, line->p);
+}
+
+/* --- kernel state ---------------------------------------------------------- */
+
+static void
+reinstall(struct live *lv)
+{
+	char msg[512];
+	int n;
+
+	if (lv->manage_rules && !lv->locked) {
+		n = ad_krules_install(lv->ctl, &lv->plan);
+		snprintf(msg, sizeof(msg), "audit configuration tampered "
+		    "with: %s; audrift reinstalled its kernel rules "
+		    "(%d of %d in place)", lv->tamper_why, n, lv->plan.n);
+	} else
+		snprintf(msg, sizeof(msg), "audit configuration tampered "
+		    "with: %s", lv->tamper_why);
+	if (lv->src == SRC_DAEMON && !lv->locked &&
+	    audit_set_enabled(lv->ctl, 1) <= 0)
+		log_warn("cannot re-enable auditing");
+	synthetic(lv, "audit_rules_tampered", "critical", msg);
+	lv->tamper = 0;
+}
+
+/* Once a second: loss (kernel, multicast ENOBUFS, queue overflow) and
+ * whether auditing was turned off under us. */
+static void
+status_poll(struct live *lv)
+{
+	struct ad_kstatus st;
+	uint64_t total, records, newl;
+	char msg[512];
+
+	if (lv->nlr != NULL)
+		ad_nl_reader_counts(lv->nlr, &records, &lv->enobufs,
+		    &lv->overflow);
+	if (lv->ctl >= 0 && ad_kstatus_get(lv->ctl, &st) == 0) {
+		if (st.lost < lv->kernel_lost_base)	/* reset by someone */
+			lv->kernel_lost_base = st.lost;
+		lv->kernel_lost = st.lost - lv->kernel_lost_base;
+		if (lv->src == SRC_DAEMON && !lv->locked && st.enabled == 0 &&
+		    !lv->tamper) {
+			snprintf(lv->tamper_why, sizeof(lv->tamper_why),
+			    "auditing was disabled (enabled 0)");
+			lv->tamper = 1;
+		}
+	} else
+		st.backlog = st.backlog_limit = 0;
+	total = lv->kernel_lost + lv->enobufs + lv->overflow;
+	lv->pipe.stats.events_lost = total;
+	if (total > lv->lost_reported) {
+		newl = total - lv->lost_reported;
+		snprintf(msg, sizeof(msg), "%llu audit records lost (kernel "
+		    "lost %llu, multicast ENOBUFS %llu, queue overflow %llu "
+		    "since start; backlog %u of %u): raise --backlog or "
+		    "--queue, or find what floods the audit channel",
+		    (unsigned long long)newl,
+		    (unsigned long long)lv->kernel_lost,
+		    (unsigned long long)lv->enobufs,
+		    (unsigned long long)lv->overflow, st.backlog,
+		    st.backlog_limit);
+		lv->lost_reported = total;
+		synthetic(lv, "audit_events_lost", "high", msg);
+	}
+	if (lv->tamper)
+		reinstall(lv);
+}
+
+/* Put the kernel back as found: our rules out, status restored, pid
+ * released.  Safe to call after a partial setup. */
+static void
+kernel_restore(struct live *lv)
+{
+	int n;
+
+	if (lv->ctl < 0)
+		return;
+	if (lv->manage_rules && !lv->locked) {
+		n = ad_krules_remove_ours(lv->ctl);
+		if (n > 0)
+			log_info("removed %d audrift kernel rule(s)", n);
+	}
+	if (lv->set_enabled &&
+	    audit_set_enabled(lv->ctl, lv->start.enabled) <= 0)
+		log_warn("cannot restore enabled %u; run auditctl -e %u",
+		    lv->start.enabled, lv->start.enabled);
+	if (lv->set_backlog &&
+	    audit_set_backlog_limit(lv->ctl, lv->start.backlog_limit) <= 0)
+		log_warn("cannot restore backlog_limit %u; run auditctl -b %u",
+		    lv->start.backlog_limit, lv->start.backlog_limit);
+	if (lv->registered && audit_set_pid(lv->ctl, 0, WAIT_YES) <= 0)
+		log_warn("cannot release the audit pid");
+	lv->set_enabled = lv->set_backlog = lv->registered = 0;
+}
+
+static enum src
+pick_source(const struct live *lv, int have_status)
+{
+	struct stat st;
+
+	if (!isatty(STDIN_FILENO) && fstat(STDIN_FILENO, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+		log_info("source auto: stdin is a pipe or socket: reading "
+		    "auditd's plugin stream (plugin)");
+		return SRC_PLUGIN;
+	}
+	if (have_status && lv->start.pid != 0) {
+		log_info("source auto: an audit daemon is registered (pid "
+		    "%u): reading beside it (multicast)", lv->start.pid);
+		return SRC_MULTICAST;
+	}
+	log_info("source auto: no audit daemon registered: audrift "
+	    "registers itself (daemon)");
+	return SRC_DAEMON;
+}
+
+/* Report which planned rules a locked kernel lacks. */
+static void
+report_locked(struct live *lv)
+{
+	int *present, missing, i;
+
+	log_warnx("the kernel audit configuration is locked (enabled 2): "
+	    "audrift cannot add or remove rules until reboot and runs with "
+	    "the rules in place");
+	if (!lv->manage_rules)
+		return;
+	present = xcalloc((size_t)lv->plan.n + 1, sizeof(*present));
+	missing = ad_krules_check(lv->ctl, &lv->plan, present);
+	if (missing > 0) {
+		log_warnx("%d of %d audrift rules are missing from the locked "
+		    "set; events they would catch go unseen:", missing,
+		    lv->plan.n);
+		for (i = 0; i < lv->plan.n; i++)
+			if (!present[i]) {
+				fprintf(stderr, "audrift:   missing: ");
+				ad_krule_print(&lv->plan.rules[i], stderr);
+				fputc('\n', stderr);
+			}
+		log_warnx("for the next boot: audrift rules > "
+		    "/etc/audit/rules.d/50-audrift.rules");
+	} else if (missing == 0)
+		log_info("all %d audrift rules are in the locked set",
+		    lv->plan.n);
+	free(present);
+}
+
+/* Set up the kernel side for the chosen source.  0 ok, -1 logged. */
+static int
+kernel_setup(struct live *lv, uint32_t backlog)
+{
+	int n;
+
+	if (lv->locked)
+		report_locked(lv);
+	else if (lv->manage_rules && lv->ctl >= 0) {
+		/* before listening: their removal is not tampering */
+		n = ad_krules_remove_ours(lv->ctl);
+		if (n > 0)
+			log_warnx("removed %d stale audrift kernel rule(s): a "
+			    "previous run did not exit cleanly", n);
+	}
+	if (lv->src == SRC_DAEMON) {
+		if ((lv->nlfd = ad_nl_open_daemon()) < 0) {
+			if (errno == EEXIST)
+				log_warnx("another audit daemon is registered; "
+				    "use --source multicast (beside it) or "
+				    "plugin (under auditd)");
+			else
+				log_warn("cannot register as the audit daemon "
+				    "(needs CAP_AUDIT_CONTROL)");
+			return -1;
+		}
+		lv->registered = 1;
+		if (!lv->locked && backlog != lv->start.backlog_limit) {
+			if (audit_set_backlog_limit(lv->ctl, backlog) <= 0)
+				log_warn("cannot set backlog_limit %u",
+				    backlog);
+			else
+				lv->set_backlog = 1;
+		}
+	} else if (lv->src == SRC_MULTICAST) {
+		if ((lv->nlfd = ad_nl_open_multicast()) < 0)
+			return -1;
+	}
+	if (lv->src != SRC_PLUGIN && !lv->locked && lv->start.enabled == 0) {
+		if (audit_set_enabled(lv->ctl, 1) <= 0) {
+			log_warn("cannot enable auditing");
+			return -1;
+		}
+		lv->set_enabled = 1;
+	}
+	if (lv->manage_rules && !lv->locked && lv->ctl >= 0) {
+		n = ad_krules_install(lv->ctl, &lv->plan);
+		log_info("%d of %d kernel rules installed", n, lv->plan.n);
+	}
+	lv->armed_ms = ad_now_ms();
+	return 0;
+}
+
+/* SIGHUP: a new ruleset, or the old one kept. */
+static void
+reload(struct live *lv)
+{
+	struct ad_ruleset *rs;
+	int files, rules, lists, macros;
+
+	rs = ad_ruleset_load(lv->rules_dir, NULL, 0, lv->insecure_rules,
+	    stderr);
+	if (rs == NULL) {
+		log_warnx("SIGHUP: the rules in %s did not load (errors "
+		    "above); the running rules stay in force",
+		    lv->rules_dir);
+		return;
+	}
+	ad_ruleset_free(lv->pipe.rs);
+	lv->pipe.rs = rs;
+	lv->pipe.stats.rules_digest = ad_ruleset_digest(rs);
+	ad_ruleset_counts(rs, &files, &rules, &lists, &macros);
+	log_info("SIGHUP: reloaded %s: %d rules from %d files",
+	    lv->rules_dir, rules, files);
+}
+
+/* --- the loop ---------------------------------------------------------- */
+
+static int
+loop(struct live *lv, int sfd)
+{
+	static char buf[256 * 1024];
+	struct pollfd pfd[2];
+	struct signalfd_siginfo si;
+	struct ad_buf line;
+	int64_t now, next_tick, next_age, next_status;
+	int type, i, n, stop = 0;
+	ssize_t r;
+
+	ad_buf_init(&line);
+	ad_buf_init(&lv->eoe);
+	pfd[0].fd = sfd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = lv->src == SRC_PLUGIN ? STDIN_FILENO :
+	    ad_nl_reader_fd(lv->nlr);
+	pfd[1].events = POLLIN;
+	now = ad_store_now_ms();
+	next_tick = now + TICK_MS;
+	next_age = now + AGE_MS;
+	next_status = now + STATUS_MS;
+	while (!stop) {
+		n = poll(pfd, 2, TICK_MS);
+		if (n < 0 && errno != EINTR) {
+			log_warn("poll");
+			break;
+		}
+		if (n > 0 && (pfd[0].revents & POLLIN) &&
+		    read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGHUP)
+				reload(lv);
+			else {
+				log_info("signal %u: stopping", si.ssi_signo);
+				stop = 1;
+			}
+		}
+		if (n > 0 && lv->src == SRC_PLUGIN && pfd[1].revents) {
+			r = read(STDIN_FILENO, buf, sizeof(buf));
+			if (r > 0)
+				ad_reader_input(lv->preader, buf, (size_t)r);
+			else if (r == 0 || (errno != EINTR &&
+			    errno != EAGAIN)) {
+				log_info("end of the plugin stream: stopping");
+				stop = 1;
+			}
+		} else if (n > 0 && pfd[1].revents) {
+			for (i = 0; i < BATCH &&
+			    ad_nl_reader_pop(lv->nlr, &type, &line); i++)
+				netlink_line(lv, type, &line);
+		}
+		if (lv->tamper)
+			reinstall(lv);
+		now = ad_store_now_ms();
+		if (lv->nopen > 0)
+			open_expire(lv, now);
+		if (now >= next_tick) {
+			ad_sink_tick_all(lv->pipe.sinks, now);
+			next_tick = now + TICK_MS;
+		}
+		if (now >= next_age) {
+			ad_norm_age(lv->norm);
+			next_age = now + AGE_MS;
+		}
+		if (now >= next_status) {
+			status_poll(lv);
+			next_status = now + STATUS_MS;
+		}
+	}
+	/* what the reader queued before the signal is still ours */
+	if (lv->nlr != NULL) {
+		ad_nl_reader_stop(lv->nlr);
+		while (ad_nl_reader_pop(lv->nlr, &type, &line))
+			netlink_line(lv, type, &line);
+	}
+	if (lv->preader != NULL)
+		ad_reader_eof(lv->preader);
+	else
+		ad_norm_flush(lv->norm);
+	status_poll(lv);
+	ad_buf_free(&line);
+	ad_buf_free(&lv->eoe);
+	return 0;
+}
+
+static void
+run_usage(FILE *f)
+{
+	fprintf(f,
+"usage: audrift run [options]\n"
+"Live capture in the foreground: read kernel audit events, evaluate the\n"
+"rules, write findings.  SIGHUP reloads the rules; SIGTERM/SIGINT stop,\n"
+"removing audrift's kernel rules and restoring the audit status.\n"
+"\n"
+"  -r, --rules DIR        rules directory (default: ./rules.d if present,\n"
+"                         else " SYSCONFDIR "/audrift/rules.d)\n"
+"  -d, --db FILE          findings database (default " AD_STORE_DEFAULT_DB
+"\n"
+"                         unless --json is given)\n"
+"  -j, --json FILE|-      findings as JSON lines (- = stdout)\n"
+"  -s, --source SRC       auto (default), daemon, multicast or plugin\n"
+"  -n, --no-kernel-rules  do not install (or remove) kernel rules\n"
+"  -b, --backlog N        kernel backlog limit, daemon source (8192)\n"
+"  -w, --watch-dir DIR    watch DIR instead of the default binary dirs\n"
+"                         (repeatable; see audrift rules)\n"
+"  -q, --queue N          records queued between reader and rules (%d)\n"
+"      --insecure-rules   accept rule files not owned by root (tests)\n"
+"      --insecure-db      accept a database in a world-writable place (tests)\n"
+"  -h, --help             this help\n"
+"\n"
+"Sources: plugin reads auditd's plugin stream on stdin (plugin/audrift.conf);\n"
+"multicast reads beside a running auditd; daemon registers audrift as the\n"
+"audit daemon.  auto picks plugin when stdin is a pipe or socket, then\n"
+"multicast when an audit daemon is registered, else daemon.\n", AD_LIVE_QUEUE_DEFAULT);
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "source", required_argument, NULL, 's' },
+		{ "no-kernel-rules", no_argument, NULL, 'n' },
+		{ "backlog", required_argument, NULL, 'b' },
+		{ "watch-dir", required_argument, NULL, 'w' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "insecure-rules", no_argument, NULL, 'I' },
+		{ "insecure-db", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ad_watch_opts w = { NULL, 0 };
+	const char *db = NULL, *json = NULL;
+	unsigned long backlog = 8192, qmax = AD_LIVE_QUEUE_DEFAULT;
+	int insecure_db = 0, have_status = 0, c, sfd = -1, rc = 1;
+	struct live lv;
+	sigset_t mask;
+	char *end;
+	size_t k;
+
+	memset(&lv, 0, sizeof(lv));
+	lv.ctl = lv.nlfd = -1;
+	lv.manage_rules = 1;
+	lv.src = SRC_AUTO;
+	if (getenv("AUDRIFT_INSECURE_RULES") != NULL)
+		lv.insecure_rules = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:d:j:s:nb:w:q:h", opts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'r': lv.rules_dir = optarg; break;
+		case 'd': db = optarg; break;
+		case 'j': json = optarg; break;
+		case 's':
+			for (k = 0; k < AD_ARRAY_SIZE(src_names); k++)
+				if (strcmp(optarg, src_names[k]) == 0)
+					break;
+			if (k == AD_ARRAY_SIZE(src_names)) {
+				log_warnx("run: unknown source '%s'; use auto, "
+				    "daemon, multicast or plugin", optarg);
+				ad_watch_opts_free(&w);
+				return 2;
+			}
+			lv.src = (enum src)k;
+			break;
+		case 'n': lv.manage_rules = 0; break;
+		case 'b':
+		case 'q':
+			errno = 0;
+			if (c == 'b')
+				backlog = strtoul(optarg, &end, 10);
+			else
+				qmax = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg ||
+			    (c == 'q' && (qmax == 0 || qmax > 1u << 22)) ||
+			    (c == 'b' && backlog > UINT32_MAX)) {
+				log_warnx("run: --%s %s: give a positive "
+				    "number", c == 'b' ? "backlog" : "queue",
+				    optarg);
+				ad_watch_opts_free(&w);
+				return 2;
+			}
+			break;
+		case 'w': ad_watch_opts_add(&w, optarg); break;
+		case 'I': lv.insecure_rules = 1; break;
+		case 'D': insecure_db = 1; break;
+		case 'h':
+			run_usage(stdout);
+			ad_watch_opts_free(&w);
+			return 0;
+		default:
+			run_usage(stderr);
+			ad_watch_opts_free(&w);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		log_warnx("run: unexpected argument '%s' (see audrift run "
+		    "--help)", argv[optind]);
+		ad_watch_opts_free(&w);
+		return 2;
+	}
+	if (db == NULL && json == NULL)
+		db = AD_STORE_DEFAULT_DB;
+	if (lv.rules_dir == NULL)
+		lv.rules_dir = ad_default_rules_dir();
+
+	ad_pipeline_init(&lv.pipe);
+	if (ad_krules_plan(&lv.plan, w.dirs, w.n, w.n > 0) != 0)
+		goto out;
+	lv.pipe.rs = ad_ruleset_load(lv.rules_dir, NULL, 0, lv.insecure_rules,
+	    stderr);
+	if (lv.pipe.rs == NULL) {
+		log_warnx("run: the rules in %s did not load; fix the errors "
+		    "above (audrift check --rules %s)", lv.rules_dir,
+		    lv.rules_dir);
+		goto out;
+	}
+	if (ad_pipeline_add_sinks(&lv.pipe, db, json, insecure_db) != 0)
+		goto out;
+
+	/* signals: blocked before the reader thread starts, so that only
+	 * the signalfd sees them */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0 ||
+	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		log_warn("signalfd");
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((lv.ctl = audit_open()) < 0)
+		log_warn("cannot open the audit control socket");
+	else if (ad_kstatus_get(lv.ctl, &lv.start) == 0)
+		have_status = 1;
+	if (lv.src == SRC_AUTO)
+		lv.src = pick_source(&lv, have_status);
+	if (lv.src != SRC_PLUGIN && !have_status) {
+		log_warnx("run: the kernel audit subsystem is not available "
+		    "(needs root: CAP_AUDIT_CONTROL, CAP_AUDIT_READ)");
+		goto out;
+	}
+	if (!have_status)
+		lv.manage_rules = 0;	/* plugin without kernel access */
+	lv.locked = have_status && lv.start.enabled == 2;
+	lv.kernel_lost_base = lv.start.lost;
+	if (have_status && kernel_setup(&lv, (uint32_t)backlog) != 0)
+		goto out;
+
+	lv.norm = ad_norm_new(live_event, live_error, &lv);
+	if (lv.norm == NULL)
+		goto out;
+	if (lv.src == SRC_PLUGIN)
+		lv.preader = ad_reader_new(lv.norm, "<plugin stdin>");
+	else if ((lv.nlr = ad_nl_reader_start(lv.nlfd, (int)qmax)) == NULL)
+		goto out;
+	log_info("running: source %s, rules %s, %d kernel rules%s",
+	    src_names[lv.src], lv.rules_dir, lv.manage_rules ? lv.plan.n : 0,
+	    lv.locked ? " (locked host)" : "");
+	ad_pipeline_begin(&lv.pipe, src_names[lv.src]);
+	rc = loop(&lv, sfd);
+	if (lv.preader != NULL) {
+		lv.pipe.stats.records_read += ad_reader_records(lv.preader);
+		lv.pipe.stats.malformed += ad_reader_malformed(lv.preader);
+	}
+	ad_pipeline_end(&lv.pipe);
+	log_info("stopped: %llu records, %llu events, %llu findings, %llu "
+	    "events lost, %llu malformed",
+	    (unsigned long long)lv.pipe.stats.records_read,
+	    (unsigned long long)lv.pipe.stats.events_read,
+	    (unsigned long long)lv.pipe.stats.findings,
+	    (unsigned long long)lv.pipe.stats.events_lost,
+	    (unsigned long long)lv.pipe.stats.malformed);
+out:
+	ad_nl_reader_stop(lv.nlr);
+	kernel_restore(&lv);
+	ad_nl_reader_free(lv.nlr);
+	if (lv.nlfd >= 0)
+		close(lv.nlfd);
+	if (lv.ctl >= 0)
+		audit_close(lv.ctl);
+	if (sfd >= 0)
+		close(sfd);
+	ad_reader_free(lv.preader);
+	ad_norm_free(lv.norm);
+	ad_pipeline_free(&lv.pipe);
+	ad_krules_plan_free(&lv.plan);
+	ad_watch_opts_free(&w);
+	return rc;
+}

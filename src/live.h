@@ -1,0 +1,57 @@
+/*
+ * live.h - live capture: the netlink sources and their reader thread
+ * (source_netlink.c), used by `audrift run` (live.c).
+ *
+ * The reader thread only receives: it turns each netlink record into an
+ * audit.log line ("type=NAME msg=audit(...): ...\n") and puts it in a
+ * bounded queue.  It never waits on rule evaluation or SQLite; when the
+ * queue is full the record is counted as lost (overflow), as is every
+ * ENOBUFS of a multicast socket (records the kernel dropped for us and
+ * does not count in its own `lost`).
+ */
+#ifndef AUDRIFT_LIVE_H
+#define AUDRIFT_LIVE_H
+
+#include <stdint.h>
+
+#include "util.h"
+
+#define AD_LIVE_QUEUE_DEFAULT	16384	/* records between reader and main */
+#define AD_LIVE_RCVBUF		(32 * 1024 * 1024)
+
+/* A NETLINK_AUDIT socket registered as the audit daemon (audit_set_pid
+ * with this process), non-blocking.  Returns the fd, or -1 with errno
+ * (EEXIST: another daemon is registered). */
+int ad_nl_open_daemon(void);
+
+/* A NETLINK_AUDIT socket bound to the AUDIT_NLGRP_READLOG multicast group
+ * with a large receive buffer, non-blocking.  Returns the fd or -1
+ * (logged). */
+int ad_nl_open_multicast(void);
+
+/*
+ * Receive one datagram from fd into line as an audit.log line.  Returns
+ * 1 with *type set, 0 when nothing is pending (or a non-record message
+ * was skipped), -1 on error (errno).  ENOBUFS adds to *enobufs and
+ * returns 0: records were dropped, the socket goes on.
+ */
+int ad_nl_recv(int fd, struct ad_buf *line, int *type, uint64_t *enobufs);
+
+struct ad_nl_reader;
+
+/* Start the reader thread on fd (borrowed: closed by the caller after
+ * ad_nl_reader_stop).  qmax: queue capacity in records. */
+struct ad_nl_reader *ad_nl_reader_start(int fd, int qmax);
+/* An fd that polls readable while the queue holds records. */
+int ad_nl_reader_fd(const struct ad_nl_reader *r);
+/* Take the oldest record: 1 with its type and text (swapped into line,
+ * whose old bytes the queue reuses), 0 if the queue is empty. */
+int ad_nl_reader_pop(struct ad_nl_reader *r, int *type, struct ad_buf *line);
+/* Counters so far: records queued, multicast ENOBUFS, queue overflow. */
+void ad_nl_reader_counts(struct ad_nl_reader *r, uint64_t *records,
+    uint64_t *enobufs, uint64_t *overflow);
+/* Stop and join the thread; the queue stays readable. */
+void ad_nl_reader_stop(struct ad_nl_reader *r);
+void ad_nl_reader_free(struct ad_nl_reader *r);
+
+#endif

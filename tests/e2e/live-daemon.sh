@@ -1,0 +1,72 @@
+#!/bin/sh
+# audrift run --source daemon on the real kernel: kernel rules installed
+# (perm=wa filter included), each drift operation in a bin-like dir a
+# finding in SQLite within 2 s, SIGHUP with a broken rules file, tamper
+# (our rules deleted by key) -> finding and rules back within 1 s,
+# SIGTERM -> exit 0 within 2 s and the machine as found.
+. "$top_srcdir/tests/e2e/live-lib.sh"
+[ -x "$AUDRIFT" ] || skip "$AUDRIFT not built"
+command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
+e2e_begin
+[ "$(kstat pid)" = 0 ] || skip "an audit daemon is registered (pid $(kstat pid)); the daemon source needs none"
+live_setup
+live_start --source daemon
+
+# the kernel side
+auditctl -l > "$T/rules"
+[ "$(grep -c 'key=audrift-exec' "$T/rules")" = 2 ] || fail "exec rules: $(cat "$T/rules")"
+grep 'key=audrift-file' "$T/rules" | grep -q "dir=$BIN -F perm=wa" ||
+	fail "file rule: $(cat "$T/rules")"
+[ "$(kstat pid)" = "$APID" ] || fail "audit pid $(kstat pid), not $APID"
+[ "$(kstat enabled)" = 1 ] || fail "enabled $(kstat enabled)"
+[ "$(kstat backlog_limit)" = 8192 ] || fail "backlog_limit $(kstat backlog_limit)"
+
+lat=
+op() {	# op NAME WHERE: record the latency of a finding for NAME
+	wait_row "$2"
+	lat="$lat $1=${LAT}ms"
+}
+cp /bin/true "$BIN/drift"
+op create "rule='live_file_drift' AND op='create' AND path='$BIN/drift'"
+: >> "$BIN/drift"
+op write "rule='live_file_drift' AND op='write' AND path='$BIN/drift'"
+chmod 700 "$BIN/drift"
+op chmod "rule='live_file_drift' AND op='chmod' AND path='$BIN/drift'"
+"$BIN/drift" || fail "exec"
+op exec "rule='live_exec_drift' AND op='exec' AND exe='$BIN/drift'"
+mv "$BIN/drift" "$BIN/drift2"
+op rename "rule='live_file_drift' AND op='rename' AND path2='$BIN/drift2'"
+rm "$BIN/drift2"
+op unlink "rule='live_file_drift' AND op='unlink' AND path='$BIN/drift2'"
+echo "latency (operation -> row in SQLite):$lat"
+
+# SIGHUP: a broken file keeps the running rules
+echo 'rule broken { when nosuch.field == 1 }' > "$T/rules.d/60-broken.rules"
+kill -HUP "$APID"
+sleep 0.5
+grep -q 'SIGHUP: the rules in .* did not load' "$T/err" || fail "SIGHUP with a broken file: $(cat "$T/err")"
+touch "$BIN/after-hup"
+wait_row "rule='live_file_drift' AND path='$BIN/after-hup'"
+rm "$T/rules.d/60-broken.rules"
+kill -HUP "$APID"
+sleep 0.5
+grep -q 'SIGHUP: reloaded' "$T/err" || fail "SIGHUP reload: $(cat "$T/err")"
+
+# tamper: someone deletes our file rules by key
+t0=$(now_ms)
+auditctl -D -k audrift-file >/dev/null
+wait_row "rule='audit_rules_tampered'" 1500
+i=0
+until [ "$(auditctl -l | grep -c 'key=audrift-file')" = 2 ]; do
+	i=$((i + 1)); [ $i -le 20 ] || fail "rules not reinstalled within 1 s"
+	sleep 0.05
+done
+echo "tamper: finding and rules back in $(( $(now_ms) - t0 )) ms"
+touch "$BIN/after-tamper"
+wait_row "rule='live_file_drift' AND path='$BIN/after-tamper'"
+
+live_stop
+check_restored
+n=$(sqlite3 "$DB" "SELECT count(*) FROM runs WHERE source='daemon' AND stop IS NOT NULL;" 2>/dev/null) || n=?
+echo "runs rows closed: $n"
+exit 0
