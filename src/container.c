@@ -129,18 +129,6 @@ is_hex(int c)
 }
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 has_prefix(const char *p, size_t len, const char *pre)
 {
 	size_t n = strlen(pre);
@@ -217,8 +205,8 @@ id_ok(const struct cg_pattern *pt, const char *p, size_t len, char *out,
 
 			if ((pt->flags & CG_UNESCAPE) && c == '\\' &&
 			    i + 3 < len && p[i + 1] == 'x' &&
-			    hexval(p[i + 2]) >= 0 && hexval(p[i + 3]) >= 0) {
-				c = hexval(p[i + 2]) * 16 + hexval(p[i + 3]);
+			    ad_hexval(p[i + 2]) >= 0 && ad_hexval(p[i + 3]) >= 0) {
+				c = ad_hexval(p[i + 2]) * 16 + ad_hexval(p[i + 3]);
 				i += 3;
 			}
 			if (c < 0x20 || c == 0x7f || c == '/' || n + 1 >= cap)
@@ -942,7 +930,7 @@ js_u4(const char *p, const char *e, unsigned *out)
 	if (e - p < 4)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		if ((v = hexval(p[i])) < 0)
+		if ((v = ad_hexval(p[i])) < 0)
 			return -1;
 		*out = *out * 16 + (unsigned)v;
 	}

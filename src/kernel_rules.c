@@ -152,10 +152,32 @@ plan_add(struct ad_krule_plan *plan, const char *arch, char *syscalls,
 }
 
 /* Characters libaudit's "name=value" parser would take for an operator. */
-static int
-dir_parsable(const char *d)
+int
+ad_krule_dir_ok(const char *d)
 {
 	return strpbrk(d, "=<>&!") == NULL && strlen(d) < PATH_MAX;
+}
+
+int
+ad_krules_plan_add_dir(struct ad_krule_plan *plan, const char *dir,
+    const char *key)
+{
+	static const char *const arches[] = { "b64", "b32" };
+	size_t a;
+	int n = 0;
+
+	if (!ad_krule_dir_ok(dir))
+		return 0;
+	for (a = 0; a < AD_ARRAY_SIZE(arches); a++) {
+		int m = arch_machine(arches[a]);
+
+		if (m < 0)
+			continue;
+		plan_add(plan, arches[a], syscall_list(m, 1), dir, FILE_PERM,
+		    key);
+		n++;
+	}
+	return n;
 }
 
 int
@@ -204,7 +226,7 @@ ad_krules_plan(struct ad_krule_plan *plan, char *const *dirs, int ndirs,
 			rc = -1;
 			continue;
 		}
-		if (!dir_parsable(real[nd])) {
+		if (!ad_krule_dir_ok(real[nd])) {
 			log_warnx("watch dir %s: the path holds one of = < > "
 			    "& !, which audit rules cannot carry; rename it",
 			    real[nd]);
@@ -233,14 +255,7 @@ ad_krules_plan(struct ad_krule_plan *plan, char *const *dirs, int ndirs,
 		    AD_KEY_EXEC);
 	}
 	for (k = 0; k < nd; k++)
-		for (a = 0; a < AD_ARRAY_SIZE(arches); a++) {
-			int m = arch_machine(arches[a]);
-
-			if (m < 0)
-				continue;
-			plan_add(plan, arches[a], syscall_list(m, 1), real[k],
-			    FILE_PERM, AD_KEY_FILE);
-		}
+		ad_krules_plan_add_dir(plan, real[k], AD_KEY_FILE);
 	free(real);
 	return rc;
 }
@@ -503,7 +518,7 @@ ad_krules_remove_ours(int fd)
 			errno = -rc;
 			log_warn("could not remove an audrift kernel rule; "
 			    "remove it with auditctl -D -k audrift-exec / "
-			    "-k audrift-file");
+			    "-k audrift-file / -k audrift-ctr");
 		} else
 			n++;
 	}
@@ -552,6 +567,29 @@ ad_krules_check(int fd, const struct ad_krule_plan *plan, int *present)
 	}
 	rule_list_free(&l);
 	return missing;
+}
+
+int
+ad_krules_delete(int fd, const struct ad_krule_plan *plan)
+{
+	struct audit_rule_data *rd;
+	int i, rc, n = 0;
+
+	for (i = 0; i < plan->n; i++) {
+		if ((rd = krule_build(&plan->rules[i])) == NULL)
+			continue;
+		rc = audit_delete_rule_data(fd, rd, AUDIT_FILTER_EXIT,
+		    AUDIT_ALWAYS);
+		if (rc > 0 || rc == -ENOENT)
+			n++;
+		else {
+			fprintf(stderr, "audrift: cannot remove kernel rule: ");
+			ad_krule_print(&plan->rules[i], stderr);
+			fprintf(stderr, ": %s\n", strerror(-rc));
+		}
+		audit_rule_free_data(rd);
+	}
+	return n;
 }
 
 int

@@ -20,6 +20,7 @@
 #define AD_KEY_PREFIX	"audrift-"
 #define AD_KEY_EXEC	"audrift-exec"
 #define AD_KEY_FILE	"audrift-file"
+#define AD_KEY_CTR	"audrift-ctr"	/* per-container rules (ctr_rules.h) */
 
 /* The essential binary directories, watched unless --watch-dir is given. */
 extern const char *const ad_default_watch_dirs[];
@@ -46,6 +47,15 @@ int ad_krules_plan(struct ad_krule_plan *plan, char *const *dirs, int ndirs,
     int user_dirs);
 void ad_krules_plan_free(struct ad_krule_plan *plan);
 
+/* Append the `-F dir=` file rules (every arch this host runs, the same
+ * syscalls and perm filter as the host dirs) for dir, with key (static),
+ * to plan.  dir must be an absolute directory the caller checked;
+ * returns the number of rules added, 0 when ad_krule_dir_ok(dir) says
+ * audit rules cannot carry it. */
+int ad_krules_plan_add_dir(struct ad_krule_plan *plan, const char *dir,
+    const char *key);
+int ad_krule_dir_ok(const char *dir);	/* 1: no = < > & ! and fits */
+
 /* One rule in auditctl syntax, without newline. */
 void ad_krule_print(const struct ad_krule *r, FILE *f);
 
@@ -66,6 +76,11 @@ int ad_krules_install(int fd, const struct ad_krule_plan *plan);
  * leftovers at start, ours at exit).  Returns the number removed, -1 if
  * the list could not be read. */
 int ad_krules_remove_ours(int fd);
+
+/* Delete exactly the rules of plan (one container's, say).  A rule the
+ * kernel no longer has (ENOENT: a dir= rule dies with its unmounted
+ * tree) counts as removed.  Returns the number removed. */
+int ad_krules_delete(int fd, const struct ad_krule_plan *plan);
 
 /* Which rules of the plan the kernel has: present[i] set to 1 or 0 (an
  * array of plan->n).  Returns the number missing, -1 on error. */

@@ -36,6 +36,7 @@
 #include "normalize.h"
 #include "pipeline.h"
 #include "replay.h"
+#include "resolver.h"
 #include "ruleset.h"
 #include "store.h"
 #include "util.h"
@@ -60,6 +61,7 @@ static const char *const src_names[] = {
 #define BATCH		4096	/* records per loop turn, then timers */
 #define ERRORS_SHOWN	20
 #define OPEN_MAX	64	/* events without EOE tracked */
+#define GC_MS		60000	/* forget containers gone this long */
 #define QUIET_MS	100	/* no record for this long: complete */
 
 /* An event the kernel has sent records of, but no EOE yet. */
@@ -72,6 +74,7 @@ struct open_ev {
 struct live {
 	struct ad_pipeline pipe;
 	struct ad_norm *norm;
+	struct ad_resolver *res;	/* pid -> container */
 	struct ad_reader *preader;	/* plugin: line-checked stdin */
 	struct ad_nl_reader *nlr;	/* netlink: reader thread */
 	enum src src;
@@ -140,6 +143,8 @@ live_event(void *arg, struct ad_event *ev)
 {
 	struct live *lv = arg;
 
+	if (lv->res != NULL)
+		ad_resolve_event(lv->res, ev);
 	ad_pipeline_event(&lv->pipe, ev);
 }
 
@@ -507,7 +512,7 @@ loop(struct live *lv, int sfd)
 	struct pollfd pfd[2];
 	struct signalfd_siginfo si;
 	struct ad_buf line;
-	int64_t now, next_tick, next_age, next_status;
+	int64_t now, next_tick, next_age, next_status, next_gc;
 	int type, i, n, stop = 0;
 	ssize_t r;
 
@@ -522,6 +527,7 @@ loop(struct live *lv, int sfd)
 	next_tick = now + TICK_MS;
 	next_age = now + AGE_MS;
 	next_status = now + STATUS_MS;
+	next_gc = now + GC_MS;
 	while (!stop) {
 		n = poll(pfd, 2, TICK_MS);
 		if (n < 0 && errno != EINTR) {
@@ -567,6 +573,11 @@ loop(struct live *lv, int sfd)
 		if (now >= next_status) {
 			status_poll(lv);
 			next_status = now + STATUS_MS;
+		}
+		if (now >= next_gc && lv->res != NULL) {
+			/* between events: no event holds a container now */
+			ad_resolver_gc(lv->res, ad_now_ms() - GC_MS);
+			next_gc = now + GC_MS;
 		}
 	}
 	/* what the reader queued before the signal is still ours */
@@ -757,6 +768,21 @@ cmd_run(int argc, char **argv)
 	lv.norm = ad_norm_new(live_event, live_error, &lv);
 	if (lv.norm == NULL)
 		goto out;
+	/* Containers: every process seen once now, so an exec that exits
+	 * before its event is read is still attributed (by cache, device
+	 * or parent).  A plugin reading a recorded stream still resolves:
+	 * its pids are live when auditd runs beside it. */
+	lv.res = ad_resolver_new("/proc", "/", 0);
+	if (lv.res != NULL) {
+		int nc = ad_resolver_scan(lv.res);
+
+		if (nc < 0)
+			log_warnx("cannot read /proc: events will not be "
+			    "attributed to containers; check that /proc is "
+			    "mounted and readable");
+		else
+			log_info("%d processes found in containers", nc);
+	}
 	if (lv.src == SRC_PLUGIN)
 		lv.preader = ad_reader_new(lv.norm, "<plugin stdin>");
 	else if ((lv.nlr = ad_nl_reader_start(lv.nlfd, (int)qmax)) == NULL)
@@ -791,6 +817,7 @@ out:
 	ad_reader_free(lv.preader);
 	ad_norm_free(lv.norm);
 	ad_pipeline_free(&lv.pipe);
+	ad_resolver_free(lv.res);
 	ad_krules_plan_free(&lv.plan);
 	ad_watch_opts_free(&w);
 	return rc;

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -64,7 +65,11 @@ main(int argc, char **argv)
 		    "--help\n", argv[i]);
 		return 2;
 	}
-	log_init(1, verbose);
+	/* The daemon logs to syslog when not on a terminal (a service);
+	 * AUDRIFT_LOG=stderr keeps stderr (tests, containers, journald). */
+	log_init(i >= argc || strcmp(argv[i], "run") != 0 ||
+	    isatty(STDERR_FILENO) || (getenv("AUDRIFT_LOG") != NULL &&
+	    strcmp(getenv("AUDRIFT_LOG"), "stderr") == 0), verbose);
 	if (i >= argc) {
 		usage(stderr);
 		return 2;

@@ -415,8 +415,6 @@ cmd_replay(int argc, char **argv)
 	};
 	const char *rules = NULL, *db = NULL, *json = NULL;
 	int events = 0, insecure_rules = 0, insecure_db = 0;
-	struct ad_store_opts so;
-	struct ad_sink *s;
 	struct replay rp;
 	struct ad_norm *norm;
 	int c, i, rc = 0;
@@ -461,25 +459,9 @@ cmd_replay(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (db != NULL) {
-		ad_store_opts_default(&so);
-		so.path = db;
-		so.insecure = insecure_db ||
-		    getenv("AUDRIFT_INSECURE_DB") != NULL;
-		if ((s = ad_store_open(&so)) == NULL) {
-			ad_pipeline_free(&rp.pipe);
-			return 1;
-		}
-		s->next = rp.pipe.sinks;
-		rp.pipe.sinks = s;
-	}
-	if (json != NULL) {
-		if ((s = ad_jsonl_open(json)) == NULL) {
-			ad_pipeline_free(&rp.pipe);
-			return 1;
-		}
-		s->next = rp.pipe.sinks;
-		rp.pipe.sinks = s;
+	if (ad_pipeline_add_sinks(&rp.pipe, db, json, insecure_db) != 0) {
+		ad_pipeline_free(&rp.pipe);
+		return 1;
 	}
 	if (events)
 		rp.pipe.events_out = stdout;

@@ -277,8 +277,8 @@ ad_json_member_int(struct ad_buf *b, const char *key, int64_t v)
 	ad_buf_printf(b, "%lld", (long long)v);
 }
 
-static int
-hexval(int c)
+int
+ad_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -306,13 +306,13 @@ ad_audit_decode(const char *val, struct ad_buf *out)
 		return -1;
 	if (len % 2 == 0) {
 		for (i = 0; i < len; i++)
-			if (hexval((unsigned char)val[i]) < 0)
+			if (ad_hexval((unsigned char)val[i]) < 0)
 				break;
 		if (i == len) {
 			ad_buf_reserve(out, len / 2);
 			for (i = 0; i < len; i += 2)
-				out->p[out->len++] = (char)(hexval(val[i]) << 4 |
-				    hexval(val[i + 1]));
+				out->p[out->len++] = (char)(ad_hexval(val[i]) << 4 |
+				    ad_hexval(val[i + 1]));
 			out->p[out->len] = '\0';
 			return (long)out->len;
 		}

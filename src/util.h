@@ -53,6 +53,9 @@ void ad_json_member_str(struct ad_buf *b, const char *key,
     const char *s, size_t len);
 void ad_json_member_int(struct ad_buf *b, const char *key, int64_t v);
 
+/* Value of a hex digit (either case), or -1. */
+int ad_hexval(int c);
+
 /* Decode an audit value as logged (quoted "text", hex, or (null)) into
  * out.  Returns the decoded length, or -1 for (null)/empty-unquoted.
  * Hex is decoded when the value is unquoted, of even length and all hex

@@ -1,6 +1,8 @@
 # tests/lib.sh - shared by the shell tests (golden and e2e tiers).
 # The harness (Makefile.am) exports top_srcdir, top_builddir and AUDRIFT.
 : "${top_srcdir:?run through make check}" "${AUDRIFT:?run through make check}"
+# audrift run logs to syslog off a terminal; tests read its stderr.
+AUDRIFT_LOG=stderr; export AUDRIFT_LOG
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
