@@ -165,6 +165,7 @@ GET(event_success) { return put_bool(o, ev->success); }
 GET(event_key)	{ return put_str(o, &ev->key); }
 GET(event_time)	{ return put_int(o, ev->sec); }
 GET(event_arch)	{ return put_cstr(o, ev->arch_name); }
+GET(event_attribution) { return put_cstr(o, ad_attr_name(ev->attribution)); }
 
 #define CONTAINER(fn, member) GET(fn) \
 	{ return ev->container ? put_cstr(o, ev->container->member) : 0; }
@@ -228,6 +229,9 @@ const struct ad_field ad_fields[] = {
 	    event_time },
 	{ "event.arch", S, 0, "system call architecture (x86_64, i386, ...)",
 	    event_arch },
+	{ "event.attribution", S, 0, "how the event was placed: host, pid, "
+	    "cache, device, ppid (in a container), unknown, replay",
+	    event_attribution },
 	{ "container.id", S, 0, "container id; absent on the host",
 	    container_id },
 	{ "container.runtime", S, 0, "docker, podman, containerd, ...",

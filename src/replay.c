@@ -383,11 +383,14 @@ replay_usage(FILE *f)
 "                         stdout (no rules unless --rules is given)\n"
 "      --insecure-rules   accept rule files not owned by root (tests)\n"
 "      --insecure-db      accept a database in a world-writable place (tests)\n"
+"      --assume-host      the logs come from a host without containers:\n"
+"                         attribute every event to the host\n"
 "  -h, --help             this help\n"
 "\n"
 "With no --db, --json or --events, findings are printed as JSON lines.\n"
 "Replayed events carry no container attribution: there is no /proc to\n"
-"read for a past event (attribution \"replay\").\n"
+"read for a past event (attribution \"replay\"), so neither container nor\n"
+"host rules fire on them unless --assume-host is given.\n"
 "Exit status: 0, or 1 if an input could not be read at all or the rules\n"
 "did not load.\n");
 }
@@ -410,11 +413,12 @@ cmd_replay(int argc, char **argv)
 		{ "events", no_argument, NULL, 'e' },
 		{ "insecure-rules", no_argument, NULL, 'I' },
 		{ "insecure-db", no_argument, NULL, 'D' },
+		{ "assume-host", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *rules = NULL, *db = NULL, *json = NULL;
-	int events = 0, insecure_rules = 0, insecure_db = 0;
+	int events = 0, insecure_rules = 0, insecure_db = 0, host = 0;
 	struct replay rp;
 	struct ad_norm *norm;
 	int c, i, rc = 0;
@@ -430,6 +434,7 @@ cmd_replay(int argc, char **argv)
 		case 'e': events = 1; break;
 		case 'I': insecure_rules = 1; break;
 		case 'D': insecure_db = 1; break;
+		case 'H': host = 1; break;
 		case 'h': replay_usage(stdout); return 0;
 		default:
 			replay_usage(stderr);
@@ -471,7 +476,7 @@ cmd_replay(int argc, char **argv)
 		ad_pipeline_free(&rp.pipe);
 		return 1;
 	}
-	ad_norm_set_attribution(norm, AD_ATTR_REPLAY);
+	ad_norm_set_attribution(norm, host ? AD_ATTR_HOST : AD_ATTR_REPLAY);
 	ad_pipeline_begin(&rp.pipe, "replay");
 	for (i = optind; i < argc; i++)
 		if (replay_file(&rp, norm, argv[i]) != 0)
