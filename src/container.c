@@ -588,24 +588,6 @@ proc_stat(struct ad_resolver *r, pid_t pid, pid_t *ppid, uint64_t *ticks)
 
 /* --- mountinfo: the root overlay ---------------------------------------- */
 
-/* Undo mountinfo's octal escapes (\040 \011 \012 \134 \054 \072) in place. */
-static void
-unoctal(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-			    (s[3] - '0'));
-			s += 3;
-		} else
-			*o++ = *s;
-	}
-	*o = '\0';
-}
-
 static char *
 root_join(const struct ad_resolver *r, const char *p, size_t n)
 {
@@ -615,7 +597,7 @@ root_join(const struct ad_resolver *r, const char *p, size_t n)
 	memcpy(s, r->root, rl);
 	memcpy(s + rl, p, n);
 	s[rl + n] = '\0';
-	unoctal(s + rl);
+	ad_unoctal(s + rl);
 	return s;
 }
 

@@ -57,8 +57,4 @@ int ad_ctr_rules_sync(struct ad_ctr_rules *cr, struct ad_resolver *res);
  */
 int ad_ctr_rules_verify(struct ad_ctr_rules *cr);
 
-/* Containers with rules in the kernel, and those rules. */
-void ad_ctr_rules_counts(const struct ad_ctr_rules *cr, int *containers,
-    int *rules);
-
 #endif

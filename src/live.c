@@ -30,6 +30,7 @@
 #include <libaudit.h>
 
 #include "commands.h"
+#include "ctr_rules.h"
 #include "kernel_rules.h"
 #include "live.h"
 #include "log.h"
@@ -62,6 +63,7 @@ static const char *const src_names[] = {
 #define ERRORS_SHOWN	20
 #define OPEN_MAX	64	/* events without EOE tracked */
 #define GC_MS		60000	/* forget containers gone this long */
+#define SCAN_MS		2000	/* /proc scan: new containers get rules */
 #define QUIET_MS	100	/* no record for this long: complete */
 
 /* An event the kernel has sent records of, but no EOE yet. */
@@ -75,6 +77,10 @@ struct live {
 	struct ad_pipeline pipe;
 	struct ad_norm *norm;
 	struct ad_resolver *res;	/* pid -> container */
+	struct ad_ctr_rules *ctr;	/* per-container kernel rules */
+	int ctr_dirty;			/* an event from a container new
+					   to ctr: sync after this batch */
+	int ctr_check;			/* an audrift-ctr rule was removed */
 	struct ad_reader *preader;	/* plugin: line-checked stdin */
 	struct ad_nl_reader *nlr;	/* netlink: reader thread */
 	enum src src;
@@ -145,6 +151,9 @@ live_event(void *arg, struct ad_event *ev)
 
 	if (lv->res != NULL)
 		ad_resolve_event(lv->res, ev);
+	if (lv->ctr != NULL && ev->container != NULL &&
+	    !ad_ctr_rules_known(lv->ctr, ev->container->id))
+		lv->ctr_dirty = 1;
 	ad_pipeline_event(&lv->pipe, ev);
 }
 
@@ -192,6 +201,14 @@ check_config_change(struct live *lv, const char *line)
 {
 	const char *why = NULL;
 
+	/* A container's rules go when it does: by audrift, or by the kernel
+	 * with the unmounted overlay.  Whether one was taken from a
+	 * container still mounted is for ad_ctr_rules_verify to say. */
+	if (strstr(line, " op=remove_rule") != NULL &&
+	    strstr(line, " key=\"" AD_KEY_CTR "\"") != NULL) {
+		lv->ctr_check = 1;
+		return;
+	}
 	if (strstr(line, " op=remove_rule") != NULL &&
 	    strstr(line, " key=\"" AD_KEY_PREFIX) != NULL)
 		why = "an audrift kernel rule was removed";
@@ -291,6 +308,8 @@ reinstall(struct live *lv)
 
 	if (lv->manage_rules && !lv->locked) {
 		n = ad_krules_install(lv->ctl, &lv->plan);
+		if (lv->ctr != NULL)
+			ad_ctr_rules_verify(lv->ctr);
 		snprintf(msg, sizeof(msg), "audit configuration tampered "
 		    "with: %s; audrift reinstalled its kernel rules "
 		    "(%d of %d in place)", lv->tamper_why, n, lv->plan.n);
@@ -480,6 +499,41 @@ kernel_setup(struct live *lv, uint32_t backlog)
 	return 0;
 }
 
+/*
+ * Containers: new ones get their kernel rules (a /proc scan every
+ * SCAN_MS, or at once when an event came from a container ctr does not
+ * know), gone ones lose them; a removed audrift-ctr rule of a container
+ * still running is tampering.  Between events only.
+ */
+static void
+containers_poll(struct live *lv, int64_t now, int64_t *next_scan)
+{
+	char msg[256];
+	int missing;
+
+	if (lv->ctr == NULL)
+		return;
+	if (now >= *next_scan) {
+		ad_resolver_scan(lv->res);
+		*next_scan = now + SCAN_MS;
+		lv->ctr_dirty = 1;
+	}
+	if (lv->ctr_dirty) {
+		ad_ctr_rules_sync(lv->ctr, lv->res);
+		lv->ctr_dirty = 0;
+	}
+	if (lv->ctr_check) {
+		lv->ctr_check = 0;
+		if ((missing = ad_ctr_rules_verify(lv->ctr)) > 0) {
+			snprintf(msg, sizeof(msg), "audit configuration "
+			    "tampered with: %d audrift container rule(s) of "
+			    "running containers were removed; audrift "
+			    "reinstalled them", missing);
+			synthetic(lv, "audit_rules_tampered", "critical", msg);
+		}
+	}
+}
+
 /* SIGHUP: a new ruleset, or the old one kept. */
 static void
 reload(struct live *lv)
@@ -512,7 +566,7 @@ loop(struct live *lv, int sfd)
 	struct pollfd pfd[2];
 	struct signalfd_siginfo si;
 	struct ad_buf line;
-	int64_t now, next_tick, next_age, next_status, next_gc;
+	int64_t now, next_tick, next_age, next_status, next_gc, next_scan;
 	int type, i, n, stop = 0;
 	ssize_t r;
 
@@ -528,6 +582,7 @@ loop(struct live *lv, int sfd)
 	next_age = now + AGE_MS;
 	next_status = now + STATUS_MS;
 	next_gc = now + GC_MS;
+	next_scan = now + SCAN_MS;
 	while (!stop) {
 		n = poll(pfd, 2, TICK_MS);
 		if (n < 0 && errno != EINTR) {
@@ -578,7 +633,9 @@ loop(struct live *lv, int sfd)
 			/* between events: no event holds a container now */
 			ad_resolver_gc(lv->res, ad_now_ms() - GC_MS);
 			next_gc = now + GC_MS;
+			lv->ctr_dirty = 1;	/* gone from res: rules out */
 		}
+		containers_poll(lv, now, &next_scan);
 	}
 	/* what the reader queued before the signal is still ours */
 	if (lv->nlr != NULL) {
@@ -782,6 +839,11 @@ cmd_run(int argc, char **argv)
 			    "mounted and readable");
 		else
 			log_info("%d processes found in containers", nc);
+		if (lv.manage_rules && !lv.locked && lv.ctl >= 0) {
+			lv.ctr = ad_ctr_rules_new(lv.ctl,
+			    "/proc/self/mountinfo", "/");
+			ad_ctr_rules_sync(lv.ctr, lv.res);
+		}
 	}
 	if (lv.src == SRC_PLUGIN)
 		lv.preader = ad_reader_new(lv.norm, "<plugin stdin>");
@@ -817,6 +879,7 @@ out:
 	ad_reader_free(lv.preader);
 	ad_norm_free(lv.norm);
 	ad_pipeline_free(&lv.pipe);
+	ad_ctr_rules_free(lv.ctr);
 	ad_resolver_free(lv.res);
 	ad_krules_plan_free(&lv.plan);
 	ad_watch_opts_free(&w);

@@ -29,6 +29,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/* Undo /proc mountinfo's octal escapes (\040 \011 \012 \134 \054
+ * \072) in place. */
+void ad_unoctal(char *s);
+
 void ad_buf_init(struct ad_buf *b);
 void ad_buf_free(struct ad_buf *b);		/* frees bytes, keeps struct */
 void ad_buf_reset(struct ad_buf *b);		/* len = 0, keeps capacity */

@@ -57,7 +57,7 @@ t0=$(now_ms)
 auditctl -D -k audrift-file >/dev/null
 wait_row "rule='audit_rules_tampered'" 1500
 i=0
-until [ "$(auditctl -l | grep -c 'key=audrift-file')" = 2 ]; do
+until [ "$(auditctl -l | grep -c 'key=audrift-file')" = 4 ]; do
 	i=$((i + 1)); [ $i -le 20 ] || fail "rules not reinstalled within 1 s"
 	sleep 0.05
 done

@@ -18,8 +18,11 @@ if [ "$(uname -m)" = x86_64 ]; then
 		fail "no b32 exec rule"
 fi
 for d in a b; do
-	grep -q -- "-F arch=b64 -S open,openat,.*chmod,.*rename,.*unlink,.*utimensat.* -F dir=$T/$d -F perm=wa -k audrift-file" \
+	grep -q -- "-F arch=b64 -S open,openat,.*chmod,.*rename,.*unlink.* -F dir=$T/$d -F perm=wa -k audrift-file" \
 	    "$T/out" || fail "no file rule for $d: $(cat "$T/out")"
+	# the utime family is in no perm class: its own rule, no perm=
+	grep -q -- "-F arch=b64 -S utime,utimes,utimensat,futimesat -F dir=$T/$d -k audrift-file" \
+	    "$T/out" || fail "no utimes rule for $d: $(cat "$T/out")"
 done
 [ "$(grep -c "dir=$T/a " "$T/out")" = "$(grep -c "dir=$T/b " "$T/out")" ] ||
 	fail "the symlink was not folded into its target"
