@@ -32,6 +32,7 @@
 #define CACHE_DEFAULT	8192
 #define CG_MAX_COMPS	32		/* cgroup path components looked at */
 #define MAX_STAT	4096		/* /proc/PID/stat */
+#define MAX_STATUS	(64 * 1024)	/* /proc/PID/status */
 #define MAX_CGROUP	(64 * 1024)	/* /proc/PID/cgroup */
 #define MAX_MOUNTINFO	(4 * 1024 * 1024)
 #define MAX_STATE_JSON	(64 * 1024 * 1024)	/* containers.json can be big */
@@ -421,6 +422,7 @@ struct pent {
 	uint64_t ticks;		/* start time, clock ticks since boot */
 	int64_t start_ms;	/* the same, wall clock when filled */
 	struct crec *rec;	/* NULL: host */
+	pid_t vpid;		/* pid in its own pid namespace, 0 unknown */
 	int exe_upper;		/* -2 not computed, else as exe_upper_layer */
 	int32_t hnext;		/* hash chain */
 	int32_t prev, next;	/* LRU list, most recent first */
@@ -584,6 +586,46 @@ proc_stat(struct ad_resolver *r, pid_t pid, pid_t *ppid, uint64_t *ticks)
 			p++;
 	}
 	return 0;
+}
+
+int
+ad_status_vpid(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *eol, *v;
+	long n = 0;
+
+	for (; p < end; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		if ((size_t)(eol - p) < 6 || memcmp(p, "NSpid:", 6) != 0)
+			continue;
+		/* the last number of the line: the innermost namespace */
+		for (v = p + 6; v < eol;) {
+			while (v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			if (v == eol)
+				break;
+			if (!isdigit((unsigned char)*v))
+				return 0;
+			for (n = 0; v < eol && isdigit((unsigned char)*v); v++)
+				if ((n = n * 10 + (*v - '0')) > INT32_MAX)
+					return 0;
+			if (v < eol && *v != ' ' && *v != '\t')
+				return 0;
+		}
+		return (int)n;
+	}
+	return 0;
+}
+
+/* The pid of live process pid in its own pid namespace; 0 when gone or
+ * not told (kernels before 4.1 have no NSpid line). */
+static pid_t
+proc_vpid(struct ad_resolver *r, pid_t pid)
+{
+	if (read_into(r, proc_path(r, pid, "status"), MAX_STATUS, 0) != 0)
+		return 0;
+	return ad_status_vpid(r->file.p, r->file.len);
 }
 
 /* --- mountinfo: the root overlay ---------------------------------------- */
@@ -1384,6 +1426,7 @@ live_pid(struct ad_resolver *r, pid_t pid, int64_t t, struct crec **rec,
 	if (ad_cgroup_match(r->file.p, r->file.len, &m) && !m.helper)
 		*rec = rec_get(r, &m, pid, ticks);
 	*ent = cache_put(r, pid, ppid, ticks, *rec);
+	(*ent)->vpid = proc_vpid(r, pid);
 	return 1;
 }
 
@@ -1522,6 +1565,7 @@ ad_resolve_event(struct ad_resolver *r, struct ad_event *ev)
 			a = AD_ATTR_PPID;
 	}
 	ev->attribution = a;
+	ev->proc.vpid = ent != NULL ? ent->vpid : 0;
 	r->st.by_attr[a]++;
 	if (rec == NULL)
 		return 0;

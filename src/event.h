@@ -88,6 +88,9 @@ struct ad_item {
 
 struct ad_proc {
 	pid_t pid, ppid;
+	pid_t vpid;		/* pid in its own pid namespace (the last
+				   NSpid of /proc/PID/status), filled by the
+				   resolver while the process lives; 0 unknown */
 	uint32_t uid, euid, suid, fsuid;
 	uint32_t gid, egid;
 	uint32_t auid;		/* (uint32_t)-1 = unset */

@@ -91,6 +91,7 @@ put_dir(struct ad_fval *o, const struct ad_item *it, char *scratch)
 
 GET(proc_pid)	{ return put_int(o, ev->proc.pid); }
 GET(proc_ppid)	{ return put_int(o, ev->proc.ppid); }
+GET(proc_vpid)	{ return ev->proc.vpid > 0 ? put_int(o, ev->proc.vpid) : 0; }
 GET(proc_uid)	{ return put_int(o, ev->proc.uid); }
 GET(proc_euid)	{ return put_int(o, ev->proc.euid); }
 GET(proc_auid)	{ return put_auid(o, ev->proc.auid); }
@@ -187,6 +188,9 @@ CONTAINER(container_pod, pod_uid)
 const struct ad_field ad_fields[] = {
 	{ "proc.pid", I, 0, "process id", proc_pid },
 	{ "proc.ppid", I, 0, "parent process id", proc_ppid },
+	{ "proc.vpid", I, 0, "pid in its own pid namespace (1: a "
+	    "container's init); absent when the process was gone or replayed",
+	    proc_vpid },
 	{ "proc.uid", I, 0, "real user id", proc_uid },
 	{ "proc.euid", I, 0, "effective user id", proc_euid },
 	{ "proc.auid", I, 0, "login (audit) user id; absent when unset",

@@ -46,7 +46,8 @@ void ad_resolver_free(struct ad_resolver *r);		/* NULL: no-op */
 /*
  * Attribute ev (its pid, ppid, time, op and file items) to a container:
  * sets ev->container (borrowed, NULL for the host or when unknown),
- * ev->attribution, and ev->exe_upper_layer / ev->file_upper_layer
+ * ev->attribution, ev->proc.vpid (0 unless the pid was found live or
+ * cached), and ev->exe_upper_layer / ev->file_upper_layer
  * (exec and file events in a container with a known overlay; -1
  * otherwise).  Events marked AD_ATTR_REPLAY are left alone.  Returns 1
  * in a container, 0 not (host or unknown).
@@ -113,6 +114,14 @@ void ad_resolver_set_clock(struct ad_resolver *r, int64_t boot_ms,
  * says whether it is a runtime's helper such as conmon, not the
  * container), 0 for none.
  */
+/*
+ * The pure NSpid reader, for tests: text is a /proc/PID/status file (len
+ * bytes).  Returns the last number of its NSpid line (the pid in the
+ * process's own, innermost, pid namespace: 1 for a container's init), or
+ * 0 when there is no such line (kernels before 4.1) or it is malformed.
+ */
+int ad_status_vpid(const char *text, size_t len);
+
 #define AD_CG_ID_MAX	256
 struct ad_cgroup_match {
 	const char *runtime;		/* static; NULL for a helper */

@@ -464,6 +464,63 @@ test_scan(void **state)
 /* --- pid reuse and the attribution order --------------------------------- */
 
 /* A live pid that started after the event is another process. */
+/* proc.vpid: the last NSpid entry, read from the fixture's status files
+ * at attribution and kept in the pid cache; 0 (absent) when unknown. */
+static void
+test_vpid(void **state)
+{
+	static const struct { const char *text; int want; } cases[] = {
+		{ "Name:\tsh\nNStgid:\t4242\t1\nNSpid:\t4242\t1\n", 1 },
+		{ "NSpid:\t9001\t4711\t3\n", 3 },	/* nested */
+		{ "Pid:\t3000\nNSpid:\t3000\n", 3000 },	/* host */
+		{ "NSpid:\t88\t12", 12 },		/* no final newline */
+		{ "NSpid: 88 12  \n", 12 },		/* spaces */
+		{ "Name:\tsh\nPid:\t12\n", 0 },	/* before Linux 4.1 */
+		{ "NSpid:\n", 0 },
+		{ "NSpid:\t12x\n", 0 },
+		{ "NSpid:\t-1\n", 0 },
+		{ "NSpid:\t99999999999\n", 0 },
+		{ "XNSpid:\t5\n", 0 },
+		{ "", 0 },
+	};
+	struct ad_resolver *r;
+	struct ad_event ev;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < AD_ARRAY_SIZE(cases); i++)
+		assert_int_equal(ad_status_vpid(cases[i].text,
+		    strlen(cases[i].text)), cases[i].want);
+	/* the text ends where len says, not at a NUL */
+	assert_int_equal(ad_status_vpid("NSpid:\t4242\t17", 13), 1);
+
+	r = open_layout(FIXTURE_DIR, "podman-cgroupfs");
+	ev_init(&ev, 4242, 0, AD_OP_EXEC, EVENT_MS);	/* the init */
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_int_equal(ev.proc.vpid, 1);
+	ev_init(&ev, 4243, 4242, AD_OP_EXEC, EVENT_MS);
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_int_equal(ev.proc.vpid, 7);
+	ev_init(&ev, 4243, 4242, AD_OP_CHMOD, EVENT_MS + 5);	/* cached */
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_int_equal(ev.attribution, AD_ATTR_CACHE);
+	assert_int_equal(ev.proc.vpid, 7);
+	ev_init(&ev, 3000, 2990, AD_OP_EXEC, EVENT_MS);	/* host */
+	assert_int_equal(ad_resolve_event(r, &ev), 0);
+	assert_int_equal(ev.proc.vpid, 3000);
+	/* no status file: unknown, even though the pid is attributed */
+	ev_init(&ev, 5003, 0, AD_OP_EXEC, BOOT_MS + 3000 * 1000LL + 1);
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_int_equal(ev.proc.vpid, 0);
+	/* a gone pid, placed by its parent: not the parent's vpid */
+	ev_init(&ev, 4999, 4243, AD_OP_EXEC, EVENT_MS);
+	ev.proc.vpid = 99;
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_int_equal(ev.attribution, AD_ATTR_PPID);
+	assert_int_equal(ev.proc.vpid, 0);
+	ad_resolver_free(r);
+}
+
 static void
 test_pid_reuse(void **state)
 {
@@ -929,6 +986,7 @@ main(void)
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_scan);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_pid_reuse);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_vpid);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_order);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_device_reuse);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_cache_bound);
