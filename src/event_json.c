@@ -87,6 +87,8 @@ ad_event_json(struct ad_buf *b, const struct ad_event *ev)
 	ad_buf_addc(b, '{');
 	ad_json_member_int(b, "pid", ev->proc.pid);
 	ad_json_member_int(b, "ppid", ev->proc.ppid);
+	if (ev->proc.vpid > 0)	/* known only live (resolver.h) */
+		ad_json_member_int(b, "vpid", ev->proc.vpid);
 	member_id(b, "uid", ev->proc.uid);
 	member_id(b, "euid", ev->proc.euid);
 	member_id(b, "gid", ev->proc.gid);

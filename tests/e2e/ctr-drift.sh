@@ -10,71 +10,17 @@
 # in /tmp is no finding; after `podman rm` its rules are gone within 10 s;
 # a short-lived `podman run --rm` is still attributed.  The machine is left
 # as found: no container, no audrift rule, audit status restored.
-. "$top_srcdir/tests/e2e/live-lib.sh"
-[ -x "$AUDRIFT" ] || skip "$AUDRIFT not built"
-command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
-e2e_begin
-command -v podman >/dev/null 2>&1 ||
-	skip_kernel "podman not installed (scripts/deps installs podman runc busybox-static)"
-command -v runc >/dev/null 2>&1 || skip_kernel "runc not installed"
-[ -x /bin/busybox ] || skip_kernel "busybox-static not installed"
-[ "$(kstat pid)" = 0 ] || skip "an audit daemon is registered (pid $(kstat pid)); the daemon source needs none"
-
-CID=
-ctr_cleanup() {
-	# only this test's containers, by id
-	[ -n "$CID" ] && podman rm -f -t 0 "$CID" >/dev/null 2>&1
-	[ -n "$CID2" ] && podman rm -f -t 0 "$CID2" >/dev/null 2>&1
-	auditctl -l 2>/dev/null | grep -q 'key=audrift-ctr' &&
-	    auditctl -D -k audrift-ctr >/dev/null 2>&1
-	live_cleanup
-}
-live_setup
-trap ctr_cleanup EXIT
-
-# podman without touching /etc (shared/notes/machine.md): cgroupfs, runc,
-# no default ulimits (CAP_SYS_RESOURCE is missing here)
-cat > "$T/containers.conf" <<'EOF'
-[containers]
-default_ulimits = []
-[engine]
-cgroup_manager = "cgroupfs"
-runtime = "runc"
-EOF
-CONTAINERS_CONF=$T/containers.conf; export CONTAINERS_CONF
+. "$top_srcdir/tests/e2e/ctr-lib.sh"
+ctr_begin
 IMG=localhost/audrift-test:1
-if ! podman image exists "$IMG"; then
-	R=$T/imgroot
-	mkdir -p "$R/bin" "$R/usr/bin" "$R/sbin" "$R/usr/sbin" "$R/tmp"
-	cp /bin/busybox "$R/bin/" && ln -s busybox "$R/bin/sh" &&
-	    tar -C "$R" -cf "$T/root.tar" . &&
-	    podman import -q "$T/root.tar" "$IMG" >/dev/null ||
-	    fail "cannot build $IMG from busybox-static"
-	rm -rf "$R" "$T/root.tar"
-fi
+ctr_image "$IMG"
 
 # audrift with the shipped rules
-"$AUDRIFT" run --source daemon --rules "$top_srcdir/rules.d" --db "$DB" \
-    > "$T/out" 2> "$T/err" &
-APID=$!
-i=0
-until grep -q 'running: source' "$T/err"; do
-	kill -0 "$APID" 2>/dev/null || { cat "$T/err" >&2; fail "audrift run exited at start"; }
-	i=$((i + 1)); [ $i -lt 100 ] || fail "no start in 10 s"
-	sleep 0.1
-done
+audrift_start "$top_srcdir/rules.d"
 
-CID=$(podman run -d --network none "$IMG" /bin/busybox sleep 600) ||
-	fail "podman run"
-echo "$CID" | grep -Eq '^[0-9a-f]{64}$' || fail "container id '$CID'"
-MERGED=$(podman inspect -f '{{.GraphDriver.Data.MergedDir}}' "$CID")
-t0=$(now_ms)
-until auditctl -l | grep 'key=audrift-ctr' | grep -q "dir=$MERGED/usr/bin "; do
-	[ $(( $(now_ms) - t0 )) -le 10000 ] || { cat "$T/err" >&2; auditctl -l >&2;
-	    fail "no audrift-ctr rules for $MERGED within 10 s"; }
-	sleep 0.1
-done
-echo "container rules in place $(( $(now_ms) - t0 )) ms after podman run returned"
+ctr_run CID "$IMG" /bin/busybox sleep 600
+ctr_wait_rules "$CID"
+echo "container rules in place $LAT ms after podman run returned"
 auditctl -l | grep 'key=audrift-ctr' | sed 's/-S [^ ]* /-S ... /' | sort -u
 
 in_ctr() { podman exec "$CID" sh -c "$1" || fail "podman exec: $1"; }
@@ -143,8 +89,7 @@ ebm after-tamper "op='utimes' AND path='/usr/bin/evil-sym'"
 ntamper=$(sqlite3 "$DB" "SELECT count(*) FROM findings WHERE rule='audit_rules_tampered';")
 
 # the container goes: its rules go
-podman rm -f -t 0 "$CID" >/dev/null || fail "podman rm"
-CID=
+ctr_rm "$CID"
 t0=$(now_ms)
 while auditctl -l | grep 'key=audrift-ctr' | grep -q "dir=$MERGED/"; do
 	[ $(( $(now_ms) - t0 )) -le 10000 ] || fail "rules of the removed container still there after 10 s: $(auditctl -l)"
@@ -157,10 +102,9 @@ sleep 1	# the kernel's remove_rule records are read and judged
 
 # a short-lived container: gone before any scan; its execs still
 # attributed (the exec of /bin/sh from runc, and the copied binary)
-CID2=$(podman run -d --network none "$IMG" sh -c \
-    'cp /bin/busybox /usr/bin/x; exec -a true /usr/bin/x') || fail "podman run short"
-podman wait "$CID2" >/dev/null
-podman rm -f -t 0 "$CID2" >/dev/null; ID2=$CID2; CID2=
+ctr_run ID2 "$IMG" sh -c 'cp /bin/busybox /usr/bin/x; exec -a true /usr/bin/x'
+podman wait "$ID2" >/dev/null
+ctr_rm "$ID2"
 wait_row "container_id='$ID2' AND rule='drift_binary_executed_in_container' AND exe='/usr/bin/x'" 5000
 echo "short-lived container: drift exec attributed in ${LAT} ms after podman rm"
 n=$(sqlite3 "$DB" "SELECT count(*) FROM findings WHERE container_id='$ID2' AND rule='essential_binary_modified_in_container';")
