@@ -61,15 +61,15 @@ put_auid(struct ad_fval *o, uint32_t auid)
 }
 
 static int
-put_base(struct ad_fval *o, const struct ad_item *it)
+put_base(struct ad_fval *o, const struct ad_str *path)
 {
 	const char *slash;
 
-	if (it == NULL || it->path.s == NULL)
+	if (path == NULL || path->s == NULL)
 		return 0;
-	slash = memrchr(it->path.s, '/', it->path.len);
-	o->s = slash ? slash + 1 : it->path.s;
-	o->len = it->path.len - (size_t)(o->s - it->path.s);
+	slash = memrchr(path->s, '/', path->len);
+	o->s = slash ? slash + 1 : path->s;
+	o->len = path->len - (size_t)(o->s - path->s);
 	return 1;
 }
 
@@ -115,6 +115,15 @@ GET(proc_args)
 	return 1;
 }
 
+/* argv[0]'s last path component: a multi-call binary (busybox) runs the
+ * applet it names, whatever the exe and comm say. */
+GET(proc_argv0)
+{
+	if (ev->proc.argc <= 0 || ev->proc.argv == NULL)
+		return 0;
+	return put_base(o, &ev->proc.argv[0]);
+}
+
 GET(proc_tty)
 {
 	if (ev->proc.tty.s == NULL || strcmp(ev->proc.tty.s, "(none)") == 0)
@@ -131,7 +140,12 @@ GET(file_path)
 	return it ? put_str(o, &it->path) : 0;
 }
 
-GET(file_name)	{ return put_base(o, ad_event_file(ev)); }
+GET(file_name)
+{
+	const struct ad_item *it = ad_event_file(ev);
+
+	return put_base(o, it ? &it->path : NULL);
+}
 GET(file_dir)	{ return put_dir(o, ad_event_file(ev), scratch); }
 
 GET(file_op)
@@ -202,6 +216,8 @@ const struct ad_field ad_fields[] = {
 	    "the proctitle", proc_cmdline },
 	{ "proc.args", L, 0, "arguments of an exec, argv[0] first",
 	    proc_args },
+	{ "proc.argv0", S, 0, "last path component of argv[0] of an exec "
+	    "(the applet a busybox runs)", proc_argv0 },
 	{ "proc.tty", S, 0, "controlling terminal; absent when (none)",
 	    proc_tty },
 	{ "proc.pname", S, 0, "parent's command name (not known yet: "
