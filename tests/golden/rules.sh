@@ -71,6 +71,28 @@ if ! diff -u "$tmp/doc" "$tmp/fields"; then
 	fail=1
 fi
 
+# docs/rules.md's table of shipped rules names every rule of rules.d with
+# its severity and tags, and every test the docs name exists.
+n=$((n + 1))
+awk '/^rule [a-z_0-9]+ \{/ { name = $2 }
+     name != "" && $1 == "severity" { sev = $2 }
+     name != "" && $1 == "tags" { sub(/^[ \t]*tags[ \t]*\[/, ""); sub(/\].*/, "");
+         tags = $0 }
+     name != "" && /^\}/ { printf "| `%s` | %s | %s |\n", name, sev, tags;
+         name = "" }' "$top_srcdir"/rules.d/*.rules >"$tmp/shipped"
+[ -s "$tmp/shipped" ] || { echo "FAIL no rule found in rules.d"; fail=1; }
+sed -n '/<!-- rules:begin -->/,/<!-- rules:end -->/p' \
+    "$top_srcdir/docs/rules.md" >"$tmp/docrules"
+while IFS= read -r row; do
+	grep -qF -- "$row" "$tmp/docrules" ||
+	    { echo "FAIL docs/rules.md lacks the row: $row"; fail=1; }
+done <"$tmp/shipped"
+[ "$(grep -c '^| `' "$tmp/docrules")" = "$(wc -l <"$tmp/shipped")" ] ||
+    { echo "FAIL docs/rules.md lists rules that rules.d does not ship"; fail=1; }
+for t in $(grep -o 'tests/[a-z0-9_/.-]*\.[a-z]*' "$top_srcdir/docs/rules.md" | sort -u); do
+	[ -f "$top_srcdir/$t" ] || { echo "FAIL docs/rules.md names $t"; fail=1; }
+done
+
 # The man page names every field too.
 n=$((n + 1))
 "$AUDRIFT" fields | while read -r field rest; do
