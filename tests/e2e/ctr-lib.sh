@@ -77,18 +77,7 @@ ctr_rm() {
 
 # audrift_start RULES-DIR: audrift run --source daemon with those rules
 # and $DB; waits until it says it runs
-audrift_start() {
-	"$AUDRIFT" run --source daemon --rules "$1" --db "$DB" \
-	    > "$T/out" 2> "$T/err" &
-	APID=$!
-	i=0
-	until grep -q 'running: source' "$T/err"; do
-		kill -0 "$APID" 2>/dev/null || { cat "$T/err" >&2;
-		    fail "audrift run exited at start"; }
-		i=$((i + 1)); [ $i -lt 100 ] || fail "no start in 10 s"
-		sleep 0.1
-	done
-}
+audrift_start() { audrift_bg --source daemon --rules "$1"; }
 
 # ctr_wait_rules ID: audrift's audrift-ctr rules on the container's merged
 # /usr/bin within 10 s; sets MERGED and LAT

@@ -70,8 +70,13 @@ live_cleanup() {
 # start audrift run in the background with the test's rules, DB and
 # watch dir, plus any extra arguments; wait until it reports running
 live_start() {
-	"$AUDRIFT" run --rules "$T/rules.d" --db "$DB" --watch-dir "$BIN" \
-	    "$@" > "$T/out" 2> "$T/err" &
+	audrift_bg --rules "$T/rules.d" --watch-dir "$BIN" "$@"
+}
+
+# audrift_bg ARGS...: audrift run --db $DB ARGS in the background (pid in
+# APID, output in $T/out and $T/err); wait until it reports running
+audrift_bg() {
+	"$AUDRIFT" run --db "$DB" "$@" > "$T/out" 2> "$T/err" &
 	APID=$!
 	i=0
 	until grep -q 'running: source' "$T/err"; do
