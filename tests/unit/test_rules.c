@@ -446,6 +446,14 @@ test_ops_integer(void **state)
 	FAILS("proc.auid exists", &t.ev);
 	FAILS("proc.auid != 5", &t.ev);
 	HOLDS("not proc.auid == 5", &t.ev);
+	/* proc.vpid: 0 is unknown (absent), so `except proc.vpid == 1` does
+	 * not hide an event whose process was gone */
+	FAILS("proc.vpid exists", &t.ev);
+	FAILS("proc.vpid == 1 or proc.vpid != 1", &t.ev);
+	t.ev.proc.vpid = 1;
+	HOLDS("proc.vpid == 1", &t.ev);
+	t.ev.proc.vpid = 7;
+	HOLDS("proc.vpid exists and proc.vpid != 1", &t.ev);
 }
 
 static void
@@ -504,6 +512,22 @@ test_ops_opname(void **state)
 	HOLDS("file.op == exec", &t.ev);
 }
 
+/* proc.argv0: argv[0]'s last component, as busybox picks its applet. */
+static void
+test_argv0(void **state)
+{
+	struct tev t;
+
+	tev_init(&t);
+	HOLDS("proc.argv0 == cp", &t.ev);
+	t.argv[0] = S("/bin/sh");
+	HOLDS("proc.argv0 == sh and proc.argv0 in (sh, ash)", &t.ev);
+	t.argv[0] = S("sh/");
+	HOLDS("proc.argv0 == \"\"", &t.ev);
+	t.argv[0] = S("");
+	HOLDS("proc.argv0 exists and proc.argv0 == \"\"", &t.ev);
+}
+
 static void
 test_absent_fields(void **state)
 {
@@ -521,6 +545,8 @@ test_absent_fields(void **state)
 	FAILS("file.dir in bins", &t.ev);
 	FAILS("proc.tty exists", &t.ev);
 	FAILS("proc.pname exists or proc.pexe exists", &t.ev);
+	t.ev.proc.argc = 0;	/* not an exec */
+	FAILS("proc.argv0 exists", &t.ev);
 	HOLDS("not file.mode exists", &t.ev);
 }
 
@@ -913,6 +939,7 @@ main(void)
 		cmocka_unit_test(test_ops_list),
 		cmocka_unit_test(test_ops_opname),
 		cmocka_unit_test(test_absent_fields),
+		cmocka_unit_test(test_argv0),
 		cmocka_unit_test(test_and_or_not),
 		cmocka_unit_test(test_type_errors),
 		cmocka_unit_test(test_lists_macros),
