@@ -36,7 +36,7 @@ TSTART=$(now_ms)
 # the tools, built for the host and for a busybox-only container (static:
 # libc.a is in libc6-dev, glibc-static on RHEL; scripts/deps installs it)
 mkdir -p "$T/tools"
-$CC -static -O2 -o "$T/tools/memfd-exec" "$top_srcdir/tests/e2e/memfd-exec.c" ||
+$CC -static -O2 -Wall -Wextra -Werror -o "$T/tools/memfd-exec" "$top_srcdir/tests/e2e/memfd-exec.c" ||
 	fail "cannot build memfd-exec.c with $CC -static"
 cp /bin/busybox "$T/tools/busybox"
 
