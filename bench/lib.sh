@@ -42,8 +42,8 @@ stop_pid() {
 	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
 	return 0
 }
 
