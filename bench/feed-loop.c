@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 struct counts {
 	unsigned long long events, records, fields, bytes;
 };
@@ -45,7 +47,7 @@ main(int argc, char **argv)
 {
 	static char buf[1 << 16];
 	struct counts c;
-	struct timespec t0, t1;
+	double t0, t1;
 	auparse_state_t *au;
 	unsigned long long size = 0;
 	ssize_t n;
@@ -63,18 +65,16 @@ main(int argc, char **argv)
 	if ((au = auparse_init(AUSOURCE_FEED, NULL)) == NULL)
 		return 1;
 	auparse_add_callback(au, on_event, &c, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = bench_now();
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		size += (unsigned long long)n;
 		auparse_feed(au, buf, (size_t)n);
 	}
 	auparse_flush_feed(au);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t1 = bench_now();
 	auparse_destroy(au);
 	close(fd);
 	printf("events %llu records %llu fields %llu bytes %llu secs %.3f\n",
-	    c.events, c.records, c.fields, size,
-	    (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	    c.events, c.records, c.fields, size, t1 - t0);
 	return n < 0;
 }

@@ -14,14 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+#include "clock.h"
 
 static int
 cmp(const void *a, const void *b)
@@ -69,13 +62,14 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/lat.%d", argv[1], i);
-		t0 = now_ms();
+		t0 = bench_now() * 1e3;
 		if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644)) < 0) {
 			perror(path);
 			return 1;
 		}
 		close(fd);
-		while ((r = seen(st, path)) == 0 && now_ms() - t0 < timeout)
+		while ((r = seen(st, path)) == 0 &&
+		    bench_now() * 1e3 - t0 < timeout)
 			usleep(200);
 		if (r < 0) {
 			fprintf(stderr, "latency: %s\n", sqlite3_errmsg(db));
@@ -84,7 +78,7 @@ main(int argc, char **argv)
 		if (r == 0)
 			missed++;
 		else
-			lat[got++] = now_ms() - t0;
+			lat[got++] = bench_now() * 1e3 - t0;
 		unlink(path);
 		usleep(10000);	/* samples apart, not a storm */
 	}

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 static double
 tv(struct timeval t)
 {
@@ -20,7 +22,7 @@ tv(struct timeval t)
 int
 main(int argc, char **argv)
 {
-	struct timespec t0, t1;
+	double t0, t1;
 	struct rusage ru;
 	FILE *out;
 	pid_t pid;
@@ -30,7 +32,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: rusage OUTFILE CMD [ARG...]\n");
 		return 2;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = bench_now();
 	if ((pid = fork()) < 0) {
 		perror("fork");
 		return 1;
@@ -44,14 +46,13 @@ main(int argc, char **argv)
 		perror("wait4");
 		return 1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t1 = bench_now();
 	if ((out = fopen(argv[1], "a")) == NULL) {
 		perror(argv[1]);
 		return 1;
 	}
 	fprintf(out, "wall %.3f user %.3f sys %.3f maxrss_kb %ld status %d\n",
-	    (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, tv(ru.ru_utime),
+	    t1 - t0, tv(ru.ru_utime),
 	    tv(ru.ru_stime), ru.ru_maxrss,
 	    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	fclose(out);

@@ -18,14 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "clock.h"
 
 static int
 do_chmod(const char *file, long n)
@@ -98,7 +91,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: storm chmod|exec|create TARGET N\n");
 		return 2;
 	}
-	t0 = now();
+	t0 = bench_now();
 	if (strcmp(argv[1], "chmod") == 0)
 		rc = do_chmod(argv[2], n);
 	else if (strcmp(argv[1], "exec") == 0)
@@ -109,7 +102,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "storm: unknown storm '%s'\n", argv[1]);
 		return 2;
 	}
-	secs = now() - t0;
+	secs = bench_now() - t0;
 	if (rc != 0)
 		return 1;
 	printf("ops %ld secs %.3f rate %.0f\n", n, secs, (double)n / secs);

@@ -13,9 +13,21 @@
 
 #define HDR	"msg=audit(%ld.%03ld:%ld): "
 
+/* One PATH record of event I: item ITEM is NAME on overlay device DEV. */
+static void
+path(long t, long ms, long i, int item, const char *name, long inode,
+    long dev)
+{
+	printf("type=PATH " HDR "item=%d name=\"%s\" inode=%ld dev=00:%02lx "
+	    "mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 "
+	    "cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0\n", t, ms, i, item,
+	    name, inode, dev);
+}
+
 int
 main(int argc, char **argv)
 {
+	char name[64];
 	long n, p, c, i, t, ms, pid, ct;
 
 	if (argc != 4 || (n = atol(argv[1])) <= 0 ||
@@ -42,16 +54,11 @@ main(int argc, char **argv)
 			    "a1=\"--job\" a2=\"%ld\"\n", t, ms, i, i % 50, i);
 			printf("type=CWD " HDR "cwd=\"/srv/ct%ld\"\n", t, ms, i,
 			    ct);
-			printf("type=PATH " HDR "item=0 name=\"/usr/bin/worker%ld\" "
-			    "inode=%ld dev=00:%02lx mode=0100755 ouid=0 ogid=0 "
-			    "rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 "
-			    "cap_fe=0 cap_fver=0 cap_frootid=0\n", t, ms, i,
-			    i % 50, 1000 + i % 50, 0x30 + ct);
-			printf("type=PATH " HDR "item=1 name=\"/lib64/ld-linux-"
-			    "x86-64.so.2\" inode=77 dev=00:%02lx mode=0100755 "
-			    "ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 "
-			    "cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0\n", t,
-			    ms, i, 0x30 + ct);
+			snprintf(name, sizeof(name), "/usr/bin/worker%ld",
+			    i % 50);
+			path(t, ms, i, 0, name, 1000 + i % 50, 0x30 + ct);
+			path(t, ms, i, 1, "/lib64/ld-linux-x86-64.so.2", 77,
+			    0x30 + ct);
 			printf("type=PROCTITLE " HDR "proctitle=776F726B6572002D"
 			    "2D6A6F62\n", t, ms, i);
 		} else {
@@ -64,12 +71,9 @@ main(int argc, char **argv)
 			    "key=\"audrift-file\"\n", t, ms, i, pid - 1, pid);
 			printf("type=CWD " HDR "cwd=\"/srv/ct%ld\"\n", t, ms, i,
 			    ct);
-			printf("type=PATH " HDR "item=0 name=\"%s%ld\" inode=%ld "
-			    "dev=00:%02lx mode=0100755 ouid=0 ogid=0 rdev=00:00 "
-			    "nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 "
-			    "cap_fver=0 cap_frootid=0\n", t, ms, i,
-			    i % 1000 == 2 ? "/usr/bin/tool" : "/srv/data/f",
-			    i % 100, 5000 + i % 100, 0x30 + ct);
+			snprintf(name, sizeof(name), "%s%ld", i % 1000 == 2 ?
+			    "/usr/bin/tool" : "/srv/data/f", i % 100);
+			path(t, ms, i, 0, name, 5000 + i % 100, 0x30 + ct);
 			printf("type=PROCTITLE " HDR "proctitle=63686D6F64\n", t,
 			    ms, i);
 		}
