@@ -53,7 +53,8 @@ pids=
 for cid in $BENCH_CIDS; do
 	podman exec "$cid" sh -c 'i=0; while [ $i -lt 400 ]; do
 	    cp /bin/busybox /usr/bin/x$i; chmod 700 /usr/bin/x$i;
-	    /usr/bin/x$i true; rm /usr/bin/x$i; i=$((i + 1)); done' &
+	    (exec -a true /usr/bin/x$i); rm /usr/bin/x$i; i=$((i + 1));
+	    done' > /dev/null 2>&1 &
 	pids="$pids $!"
 done
 "$BENCHBIN/storm" exec /bin/busybox "$EXECS" >&2 &
