@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "container.h"
 #include "rules_ast.h"
 #include "ruleset.h"
@@ -137,21 +138,12 @@ count(void *arg, const struct ad_finding *f)
 	(*(uint64_t *)arg) += f->message_len > 0;
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Events per second over about `secs` seconds. */
 static double
 measure(const struct ad_ruleset *rs, const struct bev *e, double secs,
     uint64_t *findings)
 {
-	double t0 = now(), t;
+	double t0 = bench_now(), t;
 	uint64_t n = 0;
 	int i;
 
@@ -160,7 +152,7 @@ measure(const struct ad_ruleset *rs, const struct bev *e, double secs,
 		for (i = 0; i < NEV; i++)
 			ad_ruleset_eval(rs, &e[i].ev, count, findings);
 		n += NEV;
-	} while ((t = now() - t0) < secs);
+	} while ((t = bench_now() - t0) < secs);
 	return (double)n / t;
 }
 
