@@ -68,9 +68,10 @@ live_cleanup() {
 }
 
 # start audrift run in the background with the test's rules, DB and
-# watch dir, plus any extra arguments; wait until it reports running
+# watch dir (none when BIN is empty: the rules' dirs only), plus any
+# extra arguments; wait until it reports running
 live_start() {
-	"$AUDRIFT" run --rules "$T/rules.d" --db "$DB" --watch-dir "$BIN" \
+	"$AUDRIFT" run --rules "$T/rules.d" --db "$DB" ${BIN:+--watch-dir "$BIN"} \
 	    "$@" > "$T/out" 2> "$T/err" &
 	APID=$!
 	i=0
