@@ -722,7 +722,7 @@ run_usage(FILE *f)
 "  -s, --source SRC       auto (default), daemon, multicast or plugin\n"
 "  -n, --no-kernel-rules  do not install (or remove) kernel rules\n"
 "  -b, --backlog N        kernel backlog limit, daemon source (8192)\n"
-"  -w, --watch-dir DIR    watch DIR instead of the default binary dirs\n"
+"  -w, --watch-dir DIR    watch DIR too, beside the dirs the rules name\n"
 "                         (repeatable; see audrift rules)\n"
 "  -q, --queue N          records queued between reader and rules (%d)\n"
 "      --insecure-rules   accept rule files not owned by root (tests)\n"
