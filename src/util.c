@@ -214,8 +214,24 @@ ad_json_str(struct ad_buf *b, const char *s, size_t len)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, start, n;
 	int lossy = 0;
+	char *p;
 
+	/* the common case, nothing to escape: one reserve, one copy */
+	while (i < len && u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' &&
+	    u[i] != '\\')
+		i++;
 	ad_buf_reserve(b, len + 2);
+	if (i == len) {
+		p = b->p + b->len;
+		*p++ = '"';
+		memcpy(p, s, len);
+		p += len;
+		*p++ = '"';
+		*p = '\0';
+		b->len = (size_t)(p - b->p);
+		return 0;
+	}
+	i = 0;
 	ad_buf_addc(b, '"');
 	while (i < len) {
 		/* copy the longest run that needs no escaping in one go */
