@@ -36,7 +36,15 @@ struct ad_ctr_rules {
 	char *root;		/* host root without trailing slash; "" for / */
 	struct ctr_ent *v;
 	size_t n, cap;
+	const struct ad_krule_plan *host;	/* dirs and ops; borrowed */
 };
+
+void
+ad_ctr_rules_scope(struct ad_ctr_rules *cr, const struct ad_krule_plan *host)
+{
+	if (cr != NULL)
+		cr->host = host;
+}
 
 struct ad_ctr_rules *
 ad_ctr_rules_new(int fd, const char *mountinfo, const char *host_root)
@@ -171,26 +179,31 @@ read_mountinfo(const struct ad_ctr_rules *cr)
 }
 
 /*
- * The plan for e: every essential bin dir that exists in the container as
- * a real directory, reached through no symlink (realpath of the host path
- * is itself): a symlink in the image (/bin -> usr/bin) is covered by its
- * target, and an absolute one must not lead a rule out of the container.
+ * The plan for e: every host watch dir (derived from the rules, see
+ * ad_ctr_rules_scope; else the essential bin dirs) that exists in the
+ * container as a real directory, reached through no symlink (realpath of
+ * the host path is itself): a symlink in the image (/bin -> usr/bin) is
+ * covered by its target, and an absolute one must not lead a rule out of
+ * the container.
  */
 static void
-plan_for(struct ctr_ent *e)
+plan_for(const struct ad_ctr_rules *cr, struct ctr_ent *e)
 {
+	const struct ad_krule_plan *h = cr->host;
 	char path[PATH_MAX], real[PATH_MAX];
 	struct stat st;
-	int i;
+	int i, n = h ? h->nwatch : 0;
 
-	for (i = 0; ad_default_watch_dirs[i] != NULL; i++) {
+	for (i = 0; h ? i < n : ad_default_watch_dirs[i] != NULL; i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s%s", e->merged,
-		    ad_default_watch_dirs[i]) >= sizeof(path))
+		    h ? h->watch[i] : ad_default_watch_dirs[i]) >=
+		    sizeof(path))
 			continue;
 		if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) ||
 		    realpath(path, real) == NULL || strcmp(real, path) != 0)
 			continue;
-		ad_krules_plan_add_dir(&e->plan, path, AD_KEY_CTR);
+		ad_krules_plan_add_dir(&e->plan, path, h ? h->ops :
+		    AD_KOPS_ALL, AD_KEY_CTR);
 	}
 }
 
@@ -228,7 +241,7 @@ ent_install(struct ad_ctr_rules *cr, struct ctr_ent *e, const char *mi)
 			    "it (its writes in bin dirs go unseen)", e->id);
 		return 0;
 	}
-	plan_for(e);
+	plan_for(cr, e);
 	if (e->plan.n == 0) {
 		log_info("container %.12s: no essential bin dir under %s",
 		    e->id, e->merged);

@@ -33,6 +33,13 @@ struct ad_ctr_rules;
  */
 struct ad_ctr_rules *ad_ctr_rules_new(int fd, const char *mountinfo,
     const char *host_root);
+/* The host's plan (borrowed, kept alive by the caller): containers get
+ * its watch dirs and ops under their merged root.  Without one, the
+ * default essential dirs and every op.  Applies to containers whose
+ * rules are installed after the call. */
+struct ad_krule_plan;
+void ad_ctr_rules_scope(struct ad_ctr_rules *cr,
+    const struct ad_krule_plan *host);
 /* Frees; the kernel rules stay (kernel_restore removes them by key). */
 void ad_ctr_rules_free(struct ad_ctr_rules *cr);	/* NULL: no-op */
 

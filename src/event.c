@@ -289,11 +289,48 @@ ad_path_dir(const struct ad_str *path, char *buf, size_t cap)
 void
 ad_event_time(const struct ad_event *ev, char *buf, size_t cap)
 {
-	struct tm tm;
-	time_t t = (time_t)ev->sec;
+	/* days since 1970 to a civil date (H. Hinnant's algorithm): no
+	 * gmtime_r and no snprintf, which were most of the store's cost */
+	int64_t sec = ev->sec, days = sec / 86400, rem = sec % 86400;
+	int64_t era, doe, yoe, doy, mp, y, m, d;
+	unsigned ms = ev->ms % 1000;
+	char t[32];
+	int v[6], w[6] = { 4, 2, 2, 2, 2, 2 }, i, j, o = 0;
+	static const char sep[] = "--T::";
 
-	gmtime_r(&t, &tm);
-	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ev->ms % 1000);
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	days += 719468;
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	if (y < 0 || y > 9999) {	/* not a time audit logs */
+		snprintf(buf, cap, "%lld", (long long)sec);
+		return;
+	}
+	v[0] = (int)y; v[1] = (int)m; v[2] = (int)d;
+	v[3] = (int)(rem / 3600); v[4] = (int)(rem / 60 % 60);
+	v[5] = (int)(rem % 60);
+	for (i = 0; i < 6; i++) {
+		for (j = w[i] - 1; j >= 0; j--, v[i] /= 10)
+			t[o + j] = (char)('0' + v[i] % 10);
+		o += w[i];
+		t[o++] = i < 5 ? sep[i] : '.';
+	}
+	t[o++] = (char)('0' + ms / 100);
+	t[o++] = (char)('0' + ms / 10 % 10);
+	t[o++] = (char)('0' + ms % 10);
+	t[o++] = 'Z';
+	t[o] = '\0';
+	if ((size_t)o < cap)
+		memcpy(buf, t, (size_t)o + 1);
+	else if (cap > 0)
+		buf[0] = '\0';
 }

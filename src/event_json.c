@@ -51,9 +51,13 @@ item_json(struct ad_buf *b, const struct ad_item *it)
 	if (it->has_inode) {
 		ad_json_member_int(b, "inode", (int64_t)it->inode);
 		ad_json_key(b, "dev", 0);
-		ad_buf_printf(b, "\"%02x:%02x\"", it->dev_major, it->dev_minor);
-		ad_json_key(b, "mode", 0);
-		ad_buf_printf(b, "\"%o\"", it->mode);
+		ad_buf_addc(b, '"');
+		ad_buf_add_base(b, it->dev_major, 4, 2);
+		ad_buf_addc(b, ':');
+		ad_buf_add_base(b, it->dev_minor, 4, 2);
+		ad_buf_add(b, "\",\"mode\":\"", 10);
+		ad_buf_add_base(b, it->mode, 3, 1);
+		ad_buf_addc(b, '"');
 		member_id(b, "ouid", it->ouid);
 		member_id(b, "ogid", it->ogid);
 	}
@@ -137,9 +141,11 @@ ad_event_json(struct ad_buf *b, const struct ad_event *ev)
 
 		if (i)
 			ad_buf_addc(b, ',');
-		if (tn != NULL)
-			ad_buf_printf(b, "\"%s\"", tn);
-		else
+		if (tn != NULL) {
+			ad_buf_addc(b, '"');
+			ad_buf_adds(b, tn);
+			ad_buf_addc(b, '"');
+		} else
 			ad_buf_printf(b, "\"UNKNOWN[%d]\"", ev->types[i]);
 	}
 	ad_buf_addc(b, ']');

@@ -403,7 +403,7 @@ ad_row_json(struct ad_buf *out, const struct ad_row *r, int64_t id)
 		if (v->null || (c->kind == AD_COL_JSON && v->len == 0))
 			ad_buf_adds(out, "null");
 		else if (c->kind == AD_COL_INT)
-			ad_buf_printf(out, "%lld", (long long)v->i);
+			ad_buf_add_int(out, v->i);
 		else
 			ad_buf_add(out, r->buf.p + v->off, v->len);
 	}

@@ -19,6 +19,8 @@
 #include "commands.h"
 #include "kernel_rules.h"
 #include "log.h"
+#include "pipeline.h"
+#include "ruleset.h"
 #include "util.h"
 
 /*
@@ -49,24 +51,40 @@ static const char *const exec_syscalls[] = { "execve", "execveat", NULL };
  * Names unknown to this libaudit fall back to the number, which newer
  * syscalls share on every arch (fchmodat2 is 452 since Linux 6.6).
  */
+#define OPB(op)		(1u << (op))
+#define OPS_OPEN	(OPB(AD_OP_OPEN_WRITE) | OPB(AD_OP_CREATE) | \
+			 OPB(AD_OP_TRUNCATE))
 static const struct {
 	const char *name;
 	int nr;			/* fallback number, -1 none */
 	int times;		/* 1: in no kernel perm class (see below) */
+	uint32_t ops;		/* the enum ad_op it can make */
 } file_syscalls[] = {
-	{ "open", -1, 0 }, { "openat", -1, 0 }, { "openat2", 437, 0 },
-	{ "creat", -1, 0 },
-	{ "truncate", -1, 0 }, { "ftruncate", -1, 0 },
-	{ "chmod", -1, 0 }, { "fchmod", -1, 0 }, { "fchmodat", -1, 0 },
-	{ "fchmodat2", 452, 0 },
-	{ "chown", -1, 0 }, { "fchown", -1, 0 }, { "fchownat", -1, 0 },
-	{ "lchown", -1, 0 },
-	{ "link", -1, 0 }, { "linkat", -1, 0 }, { "symlink", -1, 0 },
-	{ "symlinkat", -1, 0 },
-	{ "rename", -1, 0 }, { "renameat", -1, 0 }, { "renameat2", 316, 0 },
-	{ "unlink", -1, 0 }, { "unlinkat", -1, 0 },
-	{ "utime", -1, 1 }, { "utimes", -1, 1 }, { "utimensat", -1, 1 },
-	{ "futimesat", -1, 1 },
+	{ "open", -1, 0, OPS_OPEN }, { "openat", -1, 0, OPS_OPEN },
+	{ "openat2", 437, 0, OPS_OPEN }, { "creat", -1, 0, OPS_OPEN },
+	{ "truncate", -1, 0, OPB(AD_OP_TRUNCATE) },
+	{ "ftruncate", -1, 0, OPB(AD_OP_TRUNCATE) },
+	{ "chmod", -1, 0, OPB(AD_OP_CHMOD) },
+	{ "fchmod", -1, 0, OPB(AD_OP_CHMOD) },
+	{ "fchmodat", -1, 0, OPB(AD_OP_CHMOD) },
+	{ "fchmodat2", 452, 0, OPB(AD_OP_CHMOD) },
+	{ "chown", -1, 0, OPB(AD_OP_CHOWN) },
+	{ "fchown", -1, 0, OPB(AD_OP_CHOWN) },
+	{ "fchownat", -1, 0, OPB(AD_OP_CHOWN) },
+	{ "lchown", -1, 0, OPB(AD_OP_CHOWN) },
+	{ "link", -1, 0, OPB(AD_OP_LINK) },
+	{ "linkat", -1, 0, OPB(AD_OP_LINK) },
+	{ "symlink", -1, 0, OPB(AD_OP_SYMLINK) },
+	{ "symlinkat", -1, 0, OPB(AD_OP_SYMLINK) },
+	{ "rename", -1, 0, OPB(AD_OP_RENAME) },
+	{ "renameat", -1, 0, OPB(AD_OP_RENAME) },
+	{ "renameat2", 316, 0, OPB(AD_OP_RENAME) },
+	{ "unlink", -1, 0, OPB(AD_OP_UNLINK) },
+	{ "unlinkat", -1, 0, OPB(AD_OP_UNLINK) },
+	{ "utime", -1, 1, OPB(AD_OP_UTIMES) },
+	{ "utimes", -1, 1, OPB(AD_OP_UTIMES) },
+	{ "utimensat", -1, 1, OPB(AD_OP_UTIMES) },
+	{ "futimesat", -1, 1, OPB(AD_OP_UTIMES) },
 };
 
 /*
@@ -117,9 +135,10 @@ arch_machine(const char *arch)
 
 /* Comma list of the names (or numbers) of syscalls known for machine:
  * file 0 the exec calls, 1 the file calls a perm filter keeps, 2 the
- * utime family (times: no perm class). */
+ * utime family (times: no perm class); file calls only when they can
+ * make one of ops.  NULL when the list is empty. */
 static char *
-syscall_list(int machine, int file)
+syscall_list(int machine, int file, uint32_t ops)
 {
 	struct ad_buf b;
 	size_t i, n = file ? AD_ARRAY_SIZE(file_syscalls) :
@@ -131,7 +150,8 @@ syscall_list(int machine, int file)
 		    exec_syscalls[i];
 		int fb = file ? file_syscalls[i].nr : -1;
 
-		if (file && file_syscalls[i].times != (file == 2))
+		if (file && (file_syscalls[i].times != (file == 2) ||
+		    !(file_syscalls[i].ops & ops)))
 			continue;
 
 		if (audit_name_to_syscall(name, machine) >= 0)
@@ -141,7 +161,7 @@ syscall_list(int machine, int file)
 		/* else: this arch has no such call (b32 open is fine,
 		 * b64 has no utime on some arches): nothing to watch */
 	}
-	return b.p;
+	return b.p;	/* NULL when nothing was added */
 }
 
 static void
@@ -169,11 +189,12 @@ ad_krule_dir_ok(const char *d)
 
 int
 ad_krules_plan_add_dir(struct ad_krule_plan *plan, const char *dir,
-    const char *key)
+    uint32_t ops, const char *key)
 {
 	static const char *const arches[] = { "b64", "b32" };
 	size_t a;
-	int n = 0;
+	int n = 0, file;
+	char *list;
 
 	if (!ad_krule_dir_ok(dir))
 		return 0;
@@ -182,37 +203,83 @@ ad_krules_plan_add_dir(struct ad_krule_plan *plan, const char *dir,
 
 		if (m < 0)
 			continue;
-		plan_add(plan, arches[a], syscall_list(m, 1), dir, FILE_PERM,
-		    key);
-		plan_add(plan, arches[a], syscall_list(m, 2), dir, NULL, key);
-		n += 2;
+		for (file = 1; file <= 2; file++) {
+			if ((list = syscall_list(m, file, ops)) == NULL)
+				continue;
+			plan_add(plan, arches[a], list, dir,
+			    file == 1 ? FILE_PERM : NULL, key);
+			n++;
+		}
 	}
 	return n;
 }
 
+/* Add d to the plan's logical watch list unless it is there. */
+static void
+watch_add(struct ad_krule_plan *plan, const char *d, int user)
+{
+	int i;
+
+	for (i = 0; i < plan->nwatch; i++)
+		if (strcmp(plan->watch[i], d) == 0) {
+			plan->watch_user[i] |= user;
+			return;
+		}
+	plan->watch = xrealloc(plan->watch, sizeof(*plan->watch) *
+	    (size_t)(plan->nwatch + 1));
+	plan->watch_user = xrealloc(plan->watch_user,
+	    sizeof(*plan->watch_user) * (size_t)(plan->nwatch + 1));
+	plan->watch[plan->nwatch] = xstrdup(d);
+	plan->watch_user[plan->nwatch++] = user;
+}
+
+/* The watch list: the rules' dirs and the extra ones, or the defaults. */
+static void
+plan_watch(struct ad_krule_plan *plan, const struct ad_kinterest *ki,
+    char *const *extra, int nextra)
+{
+	int i;
+
+	for (i = 0; ki != NULL && i < ki->ndirs; i++)
+		watch_add(plan, ki->dirs[i], 0);
+	for (i = 0; i < nextra; i++)
+		watch_add(plan, extra[i], 1);
+	if (plan->nwatch == 0) {
+		if (ki != NULL && plan->ops != 0)
+			log_info("the rules name no directory (file.dir, "
+			    "file.path startswith ...): watching the default "
+			    "essential binary dirs; name yours in a list the "
+			    "rules test, or give --watch-dir");
+		for (i = 0; ad_default_watch_dirs[i] != NULL; i++)
+			watch_add(plan, ad_default_watch_dirs[i], 0);
+	}
+	if (ki != NULL && ki->undirected > 0 && plan->ops != 0)
+		log_info("rule %s%s tests file operations without naming a "
+		    "directory: it sees only the watched dirs", ki->
+		    undirected_rule, ki->undirected > 1 ? " (and others)" : "");
+}
+
 int
-ad_krules_plan(struct ad_krule_plan *plan, char *const *dirs, int ndirs,
-    int user_dirs)
+ad_krules_plan(struct ad_krule_plan *plan, const struct ad_kinterest *ki,
+    char *const *extra, int nextra)
 {
 	static const char *const arches[] = { "b64", "b32" };
 	char (*real)[PATH_MAX];
 	const char *d;
 	struct stat st;
-	int i, j, k, pass, nd = 0, rc = 0;
+	int i, j, k, pass, nd = 0, rc = 0, user;
 	size_t a;
 
 	memset(plan, 0, sizeof(*plan));
-	if (!user_dirs || dirs == NULL) {
-		dirs = (char *const *)ad_default_watch_dirs;
-		for (ndirs = 0; dirs[ndirs] != NULL; ndirs++)
-			;
-	}
-	real = xcalloc((size_t)ndirs + 1, sizeof(*real));
+	plan->ops = ki != NULL ? ki->ops : AD_KOPS_ALL;
+	plan_watch(plan, ki, extra, nextra);
+	real = xcalloc((size_t)plan->nwatch + 1, sizeof(*real));
 	/* real directories first, then symlinks: so that /bin -> /usr/bin
 	 * is reported as the symlink it is */
 	for (pass = 0; pass < 2; pass++)
-	for (i = 0; i < ndirs; i++) {
-		d = dirs[i];
+	for (i = 0; i < plan->nwatch; i++) {
+		d = plan->watch[i];
+		user = plan->watch_user[i];
 		if ((lstat(d, &st) == 0 && S_ISLNK(st.st_mode)) != pass)
 			continue;
 		if (d[0] != '/') {
@@ -222,7 +289,7 @@ ad_krules_plan(struct ad_krule_plan *plan, char *const *dirs, int ndirs,
 			continue;
 		}
 		if (stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			if (user_dirs) {
+			if (user) {
 				log_warnx("watch dir %s: not a directory; "
 				    "check the path", d);
 				rc = -1;
@@ -256,17 +323,31 @@ ad_krules_plan(struct ad_krule_plan *plan, char *const *dirs, int ndirs,
 			    real[nd]);
 		nd++;
 	}
-	for (a = 0; a < AD_ARRAY_SIZE(arches); a++) {
+	for (a = 0; (ki == NULL || ki->exec) && a < AD_ARRAY_SIZE(arches);
+	    a++) {
 		int m = arch_machine(arches[a]);
 
 		if (m < 0)
 			continue;
-		plan_add(plan, arches[a], syscall_list(m, 0), NULL, NULL,
+		plan_add(plan, arches[a], syscall_list(m, 0, 0), NULL, NULL,
 		    AD_KEY_EXEC);
 	}
-	for (k = 0; k < nd; k++)
-		ad_krules_plan_add_dir(plan, real[k], AD_KEY_FILE);
+	for (k = 0; k < nd && plan->ops != 0; k++)
+		ad_krules_plan_add_dir(plan, real[k], plan->ops, AD_KEY_FILE);
 	free(real);
+	return rc;
+}
+
+int
+ad_krules_plan_rules(struct ad_krule_plan *plan, const struct ad_ruleset *rs,
+    char *const *extra, int nextra)
+{
+	struct ad_kinterest ki;
+	int rc;
+
+	ad_ruleset_kinterest(rs, &ki);
+	rc = ad_krules_plan(plan, &ki, extra, nextra);
+	ad_kinterest_free(&ki);
 	return rc;
 }
 
@@ -280,8 +361,11 @@ ad_krules_plan_free(struct ad_krule_plan *plan)
 		free(plan->rules[i].dir);
 	}
 	free(plan->rules);
-	plan->rules = NULL;
-	plan->n = 0;
+	for (i = 0; i < plan->nwatch; i++)
+		free(plan->watch[i]);
+	free(plan->watch);
+	free(plan->watch_user);
+	memset(plan, 0, sizeof(*plan));
 }
 
 void
@@ -602,6 +686,41 @@ ad_krules_delete(int fd, const struct ad_krule_plan *plan)
 	return n;
 }
 
+static int
+krule_same(const struct ad_krule *a, const struct ad_krule *b)
+{
+	return strcmp(a->arch, b->arch) == 0 &&
+	    strcmp(a->syscalls, b->syscalls) == 0 &&
+	    strcmp(a->key, b->key) == 0 &&
+	    (a->dir == NULL) == (b->dir == NULL) &&
+	    (a->dir == NULL || strcmp(a->dir, b->dir) == 0) &&
+	    (a->perm == NULL) == (b->perm == NULL) &&
+	    (a->perm == NULL || strcmp(a->perm, b->perm) == 0);
+}
+
+int
+ad_krules_update(int fd, const struct ad_krule_plan *from,
+    const struct ad_krule_plan *to, int *removed)
+{
+	struct ad_krule_plan gone;
+	int i, j;
+
+	memset(&gone, 0, sizeof(gone));
+	for (i = 0; i < from->n; i++) {
+		for (j = 0; j < to->n; j++)
+			if (krule_same(&from->rules[i], &to->rules[j]))
+				break;
+		if (j == to->n) {	/* borrowed rules: not freed below */
+			gone.rules = xrealloc(gone.rules, sizeof(*gone.rules) *
+			    (size_t)(gone.n + 1));
+			gone.rules[gone.n++] = from->rules[i];
+		}
+	}
+	*removed = gone.n ? ad_krules_delete(fd, &gone) : 0;
+	free(gone.rules);
+	return ad_krules_install(fd, to);
+}
+
 int
 ad_krules_install(int fd, const struct ad_krule_plan *plan)
 {
@@ -633,15 +752,17 @@ rules_usage(FILE *f)
 {
 	fprintf(f,
 "usage: audrift rules [options]\n"
-"Print the kernel audit rules `audrift run` installs, in auditctl syntax:\n"
-"for review, or for /etc/audit/rules.d on a host whose rules are locked\n"
-"(enabled 2).\n"
+"Print the kernel audit rules `audrift run` installs for a rules\n"
+"directory, in auditctl syntax: for review, or for /etc/audit/rules.d on a\n"
+"host whose rules are locked (enabled 2).  They are derived from the\n"
+"enabled rules: the directories they name (file.dir, file.path\n"
+"startswith ...), the file operations they test, and execve/execveat if\n"
+"one can match an exec (see audrift(8), KERNEL RULES).\n"
 "\n"
-"  -r, --rules DIR        rules directory (accepted for symmetry with run;\n"
-"                         the kernel rules do not depend on it yet)\n"
-"  -w, --watch-dir DIR    watch DIR instead of the default binary dirs\n"
-"                         (repeatable)\n"
-"  -h, --help             this help\n");
+"  -r, --rules DIR        rules directory (default %s)\n"
+"  -w, --watch-dir DIR    watch DIR too (repeatable)\n"
+"      --insecure-rules   skip the rules.d ownership checks (tests)\n"
+"  -h, --help             this help\n", ad_default_rules_dir());
 }
 
 int
@@ -650,18 +771,22 @@ cmd_rules(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "rules", required_argument, NULL, 'r' },
 		{ "watch-dir", required_argument, NULL, 'w' },
+		{ "insecure-rules", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ad_watch_opts w = { NULL, 0 };
 	struct ad_krule_plan plan;
-	int c, i, rc;
+	struct ad_ruleset *rs;
+	const char *dir = NULL;
+	int c, i, rc, insecure = getenv("AUDRIFT_INSECURE_RULES") != NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:w:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': break;
+		case 'r': dir = optarg; break;
 		case 'w': ad_watch_opts_add(&w, optarg); break;
+		case 'I': insecure = 1; break;
 		case 'h': rules_usage(stdout); ad_watch_opts_free(&w); return 0;
 		default:
 			rules_usage(stderr);
@@ -669,18 +794,27 @@ cmd_rules(int argc, char **argv)
 			return 2;
 		}
 	}
-	rc = ad_krules_plan(&plan, w.dirs, w.n, w.n > 0);
+	if (dir == NULL)
+		dir = ad_default_rules_dir();
+	if ((rs = ad_ruleset_load(dir, NULL, 0, insecure, stderr)) == NULL) {
+		log_warnx("rules: the rules in %s did not load; fix the errors "
+		    "above (audrift check --rules %s)", dir, dir);
+		ad_watch_opts_free(&w);
+		return 1;
+	}
+	rc = ad_krules_plan_rules(&plan, rs, w.dirs, w.n);
+	ad_ruleset_free(rs);
 	ad_watch_opts_free(&w);
 	if (rc != 0) {
 		ad_krules_plan_free(&plan);
 		return 1;
 	}
-	printf("## audrift %s: kernel audit rules (auditctl syntax)\n"
+	printf("## audrift %s: kernel audit rules (auditctl syntax) for %s\n"
 	    "## Every rule carries an audrift- key; audrift removes exactly "
 	    "these.\n"
 	    "## fd-based calls (fchmod, fchown, ftruncate, futimens) look "
 	    "up no path,\n## so -F dir= rules do not see them.\n",
-	    PACKAGE_VERSION);
+	    PACKAGE_VERSION, dir);
 	for (i = 0; i < plan.n; i++) {
 		ad_krule_print(&plan.rules[i], stdout);
 		putchar('\n');

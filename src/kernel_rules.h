@@ -17,6 +17,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "event.h"
+#include "ruleset.h"
+
 #define AD_KEY_PREFIX	"audrift-"
 #define AD_KEY_EXEC	"audrift-exec"
 #define AD_KEY_FILE	"audrift-file"
@@ -37,23 +40,43 @@ struct ad_krule {
 struct ad_krule_plan {
 	struct ad_krule *rules;	/* owned */
 	int n;
+	/* what the rules were derived from (per-container rules reuse it):
+	 * the watch dirs as named (before symlinks are resolved), owned;
+	 * watch_user[i] set for --watch-dir ones; the file ops covered */
+	char **watch;
+	int *watch_user;
+	int nwatch;
+	uint32_t ops;
 };
 
-/* Build the plan for dirs (NULL/0: the defaults).  Directories that do
- * not exist, or are symlinks to a directory already in the plan (usrmerge:
- * /bin -> /usr/bin), are skipped and logged with log_info.  Returns 0, or
- * -1 when a --watch-dir given by the user is unusable (logged). */
-int ad_krules_plan(struct ad_krule_plan *plan, char *const *dirs, int ndirs,
-    int user_dirs);
-void ad_krules_plan_free(struct ad_krule_plan *plan);
+/* Every file operation (bit per enum ad_op), exec excluded. */
+#define AD_KOPS_ALL	(((1u << AD_OP__COUNT) - 1) & ~(1u << AD_OP_EXEC))
 
-/* Append the `-F dir=` file rules (every arch this host runs, the same
- * syscalls and perm filter as the host dirs) for dir, with key (static),
- * to plan.  dir must be an absolute directory the caller checked;
- * returns the number of rules added, 0 when ad_krule_dir_ok(dir) says
- * audit rules cannot carry it. */
+/*
+ * Build the plan from a ruleset's kernel interest (ruleset.h; NULL: every
+ * op, exec, the default dirs) and extra dirs (--watch-dir):
+ *   - execve/execveat for every arch, if ki->exec;
+ *   - for each dir of ki and extra (the default essential dirs when both
+ *     name none, with a notice) the `-F dir=` rules whose syscalls can
+ *     make one of ki->ops; none when ki->ops is 0.
+ * Directories that do not exist, or are symlinks to a directory already
+ * in the plan (usrmerge: /bin -> /usr/bin), are skipped and logged with
+ * log_info.  Returns 0, or -1 when an extra dir is unusable (logged). */
+int ad_krules_plan(struct ad_krule_plan *plan, const struct ad_kinterest *ki,
+    char *const *extra, int nextra);
+void ad_krules_plan_free(struct ad_krule_plan *plan);
+/* The same, from rs's kernel interest (what run and `audrift rules`
+ * both use, so that the printout is what gets installed). */
+int ad_krules_plan_rules(struct ad_krule_plan *plan,
+    const struct ad_ruleset *rs, char *const *extra, int nextra);
+
+/* Append the `-F dir=` file rules (every arch this host runs, syscalls
+ * that can make one of ops, the perm filter of the host dirs) for dir,
+ * with key (static), to plan.  dir must be an absolute directory the
+ * caller checked; returns the number of rules added, 0 when
+ * ad_krule_dir_ok(dir) says audit rules cannot carry it. */
 int ad_krules_plan_add_dir(struct ad_krule_plan *plan, const char *dir,
-    const char *key);
+    uint32_t ops, const char *key);
 int ad_krule_dir_ok(const char *dir);	/* 1: no = < > & ! and fits */
 
 /* One rule in auditctl syntax, without newline. */
@@ -81,6 +104,12 @@ int ad_krules_remove_ours(int fd);
  * kernel no longer has (ENOENT: a dir= rule dies with its unmounted
  * tree) counts as removed.  Returns the number removed. */
 int ad_krules_delete(int fd, const struct ad_krule_plan *plan);
+
+/* Move the kernel from plan `from` to plan `to` (SIGHUP): delete the
+ * rules of from that to lacks (count in *removed), install to.  Returns
+ * ad_krules_install's count. */
+int ad_krules_update(int fd, const struct ad_krule_plan *from,
+    const struct ad_krule_plan *to, int *removed);
 
 /* Which rules of the plan the kernel has: present[i] set to 1 or 0 (an
  * array of plan->n).  Returns the number missing, -1 on error. */

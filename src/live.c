@@ -89,7 +89,9 @@ struct live {
 
 	int ctl;			/* audit_open(): status and rules */
 	int nlfd;			/* the netlink source, -1 none */
-	struct ad_krule_plan plan;
+	struct ad_krule_plan plan;	/* derived from pipe.rs + extra */
+	char *const *extra;		/* --watch-dir */
+	int nextra;
 	int manage_rules;		/* install and remove ours */
 	int locked;			/* enabled 2 at start */
 
@@ -220,6 +222,34 @@ check_config_change(struct live *lv, const char *line)
 	if (!lv->tamper)
 		snprintf(lv->tamper_why, sizeof(lv->tamper_why), "%s", why);
 	lv->tamper = 1;
+}
+
+/*
+ * The plugin stream gets the same tamper check as netlink: auditd passes
+ * CONFIG_CHANGE records on (ENRICHED or RAW: the raw fields come first).
+ * part holds an incomplete last line between reads.
+ */
+static void
+plugin_config_changes(struct live *lv, struct ad_buf *part, const char *p,
+    size_t len)
+{
+	const char *nl;
+	size_t n;
+
+	while (len > 0) {
+		nl = memchr(p, '\n', len);
+		n = nl ? (size_t)(nl - p) : len;
+		if (part->len < 8192)	/* a CONFIG_CHANGE line is short */
+			ad_buf_add(part, p, n);
+		if (nl == NULL)
+			return;
+		if (strncmp(part->p ? part->p : "", "type=CONFIG_CHANGE ",
+		    19) == 0)
+			check_config_change(lv, part->p);
+		ad_buf_reset(part);
+		p += n + 1;
+		len -= n + 1;
+	}
 }
 
 /*
@@ -534,12 +564,14 @@ containers_poll(struct live *lv, int64_t now, int64_t *next_scan)
 	}
 }
 
-/* SIGHUP: a new ruleset, or the old one kept. */
+/* SIGHUP: a new ruleset and the kernel rules derived from it, or the
+ * old ones kept. */
 static void
 reload(struct live *lv)
 {
 	struct ad_ruleset *rs;
-	int files, rules, lists, macros;
+	struct ad_krule_plan plan;
+	int files, rules, lists, macros, n, removed;
 
 	rs = ad_ruleset_load(lv->rules_dir, NULL, 0, lv->insecure_rules,
 	    stderr);
@@ -549,6 +581,23 @@ reload(struct live *lv)
 		    lv->rules_dir);
 		return;
 	}
+	if (ad_krules_plan_rules(&plan, rs, lv->extra, lv->nextra) != 0) {
+		log_warnx("SIGHUP: the kernel rules for %s cannot be built "
+		    "(above); the running rules stay in force",
+		    lv->rules_dir);
+		ad_krules_plan_free(&plan);
+		ad_ruleset_free(rs);
+		return;
+	}
+	if (lv->manage_rules && !lv->locked && lv->ctl >= 0) {
+		n = ad_krules_update(lv->ctl, &lv->plan, &plan, &removed);
+		/* our own removals are not tampering */
+		lv->armed_ms = ad_now_ms() + 1;
+		log_info("SIGHUP: kernel rules: %d removed, %d of %d in "
+		    "place", removed, n, plan.n);
+	}
+	ad_krules_plan_free(&lv->plan);
+	lv->plan = plan;	/* ctr keeps pointing at lv->plan */
 	ad_ruleset_free(lv->pipe.rs);
 	lv->pipe.rs = rs;
 	lv->pipe.stats.rules_digest = ad_ruleset_digest(rs);
@@ -600,9 +649,11 @@ loop(struct live *lv, int sfd)
 		}
 		if (n > 0 && lv->src == SRC_PLUGIN && pfd[1].revents) {
 			r = read(STDIN_FILENO, buf, sizeof(buf));
-			if (r > 0)
+			if (r > 0) {
+				plugin_config_changes(lv, &line, buf,
+				    (size_t)r);
 				ad_reader_input(lv->preader, buf, (size_t)r);
-			else if (r == 0 || (errno != EINTR &&
+			} else if (r == 0 || (errno != EINTR &&
 			    errno != EAGAIN)) {
 				log_info("end of the plugin stream: stopping");
 				stop = 1;
@@ -671,7 +722,7 @@ run_usage(FILE *f)
 "  -s, --source SRC       auto (default), daemon, multicast or plugin\n"
 "  -n, --no-kernel-rules  do not install (or remove) kernel rules\n"
 "  -b, --backlog N        kernel backlog limit, daemon source (8192)\n"
-"  -w, --watch-dir DIR    watch DIR instead of the default binary dirs\n"
+"  -w, --watch-dir DIR    watch DIR too, beside the dirs the rules name\n"
 "                         (repeatable; see audrift rules)\n"
 "  -q, --queue N          records queued between reader and rules (%d)\n"
 "      --insecure-rules   accept rule files not owned by root (tests)\n"
@@ -778,8 +829,6 @@ cmd_run(int argc, char **argv)
 		lv.rules_dir = ad_default_rules_dir();
 
 	ad_pipeline_init(&lv.pipe);
-	if (ad_krules_plan(&lv.plan, w.dirs, w.n, w.n > 0) != 0)
-		goto out;
 	lv.pipe.rs = ad_ruleset_load(lv.rules_dir, NULL, 0, lv.insecure_rules,
 	    stderr);
 	if (lv.pipe.rs == NULL) {
@@ -788,6 +837,10 @@ cmd_run(int argc, char **argv)
 		    lv.rules_dir);
 		goto out;
 	}
+	lv.extra = w.dirs;
+	lv.nextra = w.n;
+	if (ad_krules_plan_rules(&lv.plan, lv.pipe.rs, w.dirs, w.n) != 0)
+		goto out;
 	if (ad_pipeline_add_sinks(&lv.pipe, db, json, insecure_db) != 0)
 		goto out;
 
@@ -842,6 +895,7 @@ cmd_run(int argc, char **argv)
 		if (lv.manage_rules && !lv.locked && lv.ctl >= 0) {
 			lv.ctr = ad_ctr_rules_new(lv.ctl,
 			    "/proc/self/mountinfo", "/");
+			ad_ctr_rules_scope(lv.ctr, &lv.plan);
 			ad_ctr_rules_sync(lv.ctr, lv.res);
 		}
 	}

@@ -7,6 +7,7 @@
 #ifndef AUDRIFT_RULESET_H
 #define AUDRIFT_RULESET_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "event.h"
@@ -35,5 +36,25 @@ const char *ad_ruleset_digest(const struct ad_ruleset *rs);
 typedef void (*ad_finding_fn)(void *arg, const struct ad_finding *f);
 int ad_ruleset_eval(const struct ad_ruleset *rs, const struct ad_event *ev,
     ad_finding_fn fn, void *arg);
+
+/*
+ * The kernel interest of a ruleset (interest.c): which directories, file
+ * operations and execs the enabled rules can match, so that audrift asks
+ * the kernel for exactly those (kernel_rules.c).  ops: bit per enum ad_op,
+ * exec excluded.  dirs: absolute, sorted, unique, owned.  undirected:
+ * rules that can match file operations but name no directory (the first
+ * one's name borrowed from rs).
+ */
+struct ad_kinterest {
+	char **dirs;
+	int ndirs;
+	uint32_t ops;
+	int exec;
+	int undirected;
+	const char *undirected_rule;
+};
+void ad_ruleset_kinterest(const struct ad_ruleset *rs,
+    struct ad_kinterest *ki);
+void ad_kinterest_free(struct ad_kinterest *ki);	/* keeps the struct */
 
 #endif

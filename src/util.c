@@ -109,7 +109,8 @@ ad_buf_add(struct ad_buf *b, const void *p, size_t n)
 void
 ad_buf_addc(struct ad_buf *b, char c)
 {
-	ad_buf_reserve(b, 1);
+	if (b->len + 2 > b->cap)
+		ad_buf_reserve(b, 1);
 	b->p[b->len++] = c;
 	b->p[b->len] = '\0';
 }
@@ -139,6 +140,36 @@ ad_buf_printf(struct ad_buf *b, const char *fmt, ...)
 		va_end(ap);
 	}
 	b->len += (size_t)n;
+}
+
+void
+ad_buf_add_int(struct ad_buf *b, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	ad_buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void
+ad_buf_add_base(struct ad_buf *b, uint64_t v, int shift, int width)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[72], *p = tmp + sizeof(tmp);
+	uint64_t mask = ((uint64_t)1 << shift) - 1;
+
+	do {
+		*--p = digits[v & mask];
+		v >>= shift;
+		width--;
+	} while (v != 0 || width > 0);
+	ad_buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /* Length of the valid UTF-8 sequence at s (at most len bytes), or 0 if the
@@ -183,8 +214,24 @@ ad_json_str(struct ad_buf *b, const char *s, size_t len)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, start, n;
 	int lossy = 0;
+	char *p;
 
+	/* the common case, nothing to escape: one reserve, one copy */
+	while (i < len && u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' &&
+	    u[i] != '\\')
+		i++;
 	ad_buf_reserve(b, len + 2);
+	if (i == len) {
+		p = b->p + b->len;
+		*p++ = '"';
+		memcpy(p, s, len);
+		p += len;
+		*p++ = '"';
+		*p = '\0';
+		b->len = (size_t)(p - b->p);
+		return 0;
+	}
+	i = 0;
 	ad_buf_addc(b, '"');
 	while (i < len) {
 		/* copy the longest run that needs no escaping in one go */
@@ -246,11 +293,20 @@ ad_json_hex(struct ad_buf *b, const char *s, size_t len)
 void
 ad_json_key(struct ad_buf *b, const char *key, int first)
 {
+	size_t n = strlen(key);
+	char *p;
+
+	ad_buf_reserve(b, n + 4);
+	p = b->p + b->len;
 	if (!first)
-		ad_buf_addc(b, ',');
-	ad_buf_addc(b, '"');
-	ad_buf_adds(b, key);
-	ad_buf_add(b, "\":", 2);
+		*p++ = ',';
+	*p++ = '"';
+	memcpy(p, key, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	*p = '\0';
+	b->len = (size_t)(p - b->p);
 }
 
 void
@@ -274,7 +330,7 @@ void
 ad_json_member_int(struct ad_buf *b, const char *key, int64_t v)
 {
 	ad_json_key(b, key, b->len > 0 && b->p[b->len - 1] == '{');
-	ad_buf_printf(b, "%lld", (long long)v);
+	ad_buf_add_int(b, v);
 }
 
 int

@@ -42,6 +42,10 @@ void ad_buf_addc(struct ad_buf *b, char c);
 void ad_buf_adds(struct ad_buf *b, const char *s);
 void ad_buf_printf(struct ad_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Decimal, and base-2^shift (3: octal, 4: hex) with at least width
+ * digits, without printf: the store's hot path writes many numbers. */
+void ad_buf_add_int(struct ad_buf *b, int64_t v);
+void ad_buf_add_base(struct ad_buf *b, uint64_t v, int shift, int width);
 
 /* JSON output.  ad_json_str appends a quoted JSON string for any bytes:
  * valid UTF-8 is kept, control characters are escaped, and each byte that

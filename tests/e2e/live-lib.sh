@@ -68,9 +68,10 @@ live_cleanup() {
 }
 
 # start audrift run in the background with the test's rules, DB and
-# watch dir, plus any extra arguments; wait until it reports running
+# watch dir (none when BIN is empty: the rules' dirs only), plus any
+# extra arguments; wait until it reports running
 live_start() {
-	audrift_bg --rules "$T/rules.d" --watch-dir "$BIN" "$@"
+	audrift_bg --rules "$T/rules.d" ${BIN:+--watch-dir "$BIN"} "$@"
 }
 
 # audrift_bg ARGS...: audrift run --db $DB ARGS in the background (pid in

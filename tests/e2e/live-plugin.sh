@@ -2,7 +2,8 @@
 # audrift run --source plugin: auditd's plugin stream on stdin (here a
 # recorded log piped in), line-checked like replay; EOF ends the run.
 # The same findings as `audrift replay` of the same log; auto picks the
-# plugin source when stdin is a pipe.  No kernel rules (--no-kernel-rules):
+# plugin source when stdin is a pipe; a CONFIG_CHANGE removing an audrift
+# rule is an audit_rules_tampered finding.  No kernel rules (--no-kernel-rules):
 # nothing here changes the kernel.
 . "$top_srcdir/tests/lib.sh"
 [ -x "$AUDRIFT" ] || skip "$AUDRIFT not built"
@@ -43,4 +44,13 @@ cat "$LOG" | "$AUDRIFT" run --no-kernel-rules --rules "$T/rules.d" \
 grep -q 'source auto: stdin is a pipe' "$T/err2" || fail "auto did not pick plugin"
 [ "$(wc -l < "$T/auto.jsonl")" = "$want" ] || fail "auto findings"
 json_lines_valid "$T/plugin.jsonl" || fail "invalid JSON lines"
+
+# tamper through the plugin stream: auditd passes on the CONFIG_CHANGE of
+# an audrift rule's removal (stamped after audrift armed itself)
+now=$(( $(date +%s) + 5 ))
+printf 'type=CONFIG_CHANGE msg=audit(%s.000:4242): auid=0 ses=1 op=remove_rule key="audrift-file" list=4 res=1\n' "$now" |
+    "$AUDRIFT" run --source plugin --no-kernel-rules --rules "$T/rules.d" \
+    --json "$T/tamper.jsonl" 2>"$T/err3" || fail "tamper run: $(cat "$T/err3")"
+grep -q '"rule":"audit_rules_tampered"' "$T/tamper.jsonl" ||
+	fail "plugin: no audit_rules_tampered finding: $(cat "$T/tamper.jsonl" "$T/err3")"
 exit 0

@@ -798,6 +798,87 @@ test_opmask(void **state)
 	ad_ruleset_free(rs);
 }
 
+/* Kernel interest: dirs named in positive position (lists and macros
+ * expanded), ops, exec; disabled rules and negations name nothing. */
+static void
+test_kinterest(void **state)
+{
+	static const char *const want[] = { "/data/bin", "/opt/x", "/srv/app",
+	    "/usr/lib/y" };
+	struct ad_kinterest ki;
+	struct ad_ruleset *rs = load_ok(
+	    "list bins = [/data/bin, /data/bin/]\n"
+	    "macro in_bins = file.dir in bins\n"
+	    "rule a { severity low when file.op == chmod and in_bins }\n"
+	    "rule b { severity low when file.op == write and\n"
+	    "    (file.path startswith \"/opt/x/\" or\n"
+	    "     file.path == /srv/app/run.sh or\n"
+	    "     file.target_dir == /usr/lib/y) }\n"
+	    "rule c { severity low when file.op == write and\n"
+	    "    not file.path startswith /tmp/ }\n"
+	    "rule d { severity low when file.op == exec and proc.pid > 1 }\n"
+	    "rule e { severity low enabled false when file.op == unlink and\n"
+	    "    file.dir == /nope }\n");
+	size_t i;
+
+	ad_ruleset_kinterest(rs, &ki);
+	assert_int_equal(ki.ndirs, AD_ARRAY_SIZE(want));
+	for (i = 0; i < AD_ARRAY_SIZE(want); i++)
+		assert_string_equal(ki.dirs[i], want[i]);
+	assert_int_equal(ki.ops, (1u << AD_OP_CHMOD) |
+	    (1u << AD_OP_OPEN_WRITE));
+	assert_int_equal(ki.exec, 1);
+	assert_int_equal(ki.undirected, 1);
+	assert_string_equal(ki.undirected_rule, "c");
+	ad_kinterest_free(&ki);
+	ad_ruleset_free(rs);
+
+	/* no exec rule, no file op: nothing for the kernel */
+	rs = load_ok("rule a { severity low when file.op == mount }\n");
+	ad_ruleset_kinterest(rs, &ki);
+	assert_int_equal(ki.exec, 0);
+	assert_int_equal(ki.ndirs, 0);
+	assert_int_equal(ki.ops, 1u << AD_OP_MOUNT);
+	ad_kinterest_free(&ki);
+	ad_ruleset_free(rs);
+
+	/* a rule not testing file.op may match anything, exec included */
+	rs = load_ok("rule a { severity low when proc.name == sh }\n");
+	ad_ruleset_kinterest(rs, &ki);
+	assert_int_equal(ki.exec, 1);
+	assert_int_equal(ki.ops, ((1u << AD_OP__COUNT) - 1) &
+	    ~(1u << AD_OP_EXEC));
+	ad_kinterest_free(&ki);
+	ad_ruleset_free(rs);
+}
+
+/* The shipped rules.d derives the essential bin dirs, exec, and the
+ * binary-change ops. */
+static void
+test_kinterest_rules_d(void **state)
+{
+	static const char *const want[] = { "/bin", "/sbin", "/usr/bin",
+	    "/usr/local/bin", "/usr/local/sbin", "/usr/sbin" };
+	char dir[4096];
+	struct ad_kinterest ki;
+	struct ad_ruleset *rs;
+	const char *src = getenv("srcdir");
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "%s/rules.d", src ? src : ".");
+	rs = ad_ruleset_load(dir, NULL, 0, 1, stderr);
+	assert_non_null(rs);
+	ad_ruleset_kinterest(rs, &ki);
+	assert_int_equal(ki.ndirs, AD_ARRAY_SIZE(want));
+	for (i = 0; i < AD_ARRAY_SIZE(want); i++)
+		assert_string_equal(ki.dirs[i], want[i]);
+	assert_int_equal(ki.exec, 1);
+	assert_true(ki.ops & (1u << AD_OP_UTIMES));
+	assert_false(ki.ops & (1u << AD_OP_MOUNT));
+	ad_kinterest_free(&ki);
+	ad_ruleset_free(rs);
+}
+
 /* Many rules filed under file.path: exactly the right one fires, and a
  * rule with both an op and a key obeys both. */
 static void
@@ -949,6 +1030,8 @@ main(void)
 		cmocka_unit_test(test_rule_findings),
 		cmocka_unit_test(test_append_disable),
 		cmocka_unit_test(test_opmask),
+		cmocka_unit_test(test_kinterest),
+		cmocka_unit_test(test_kinterest_rules_d),
 		cmocka_unit_test(test_value_index),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_fields_table),

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "event.h"
 #include "replay.h"
 #include "util.h"
 
@@ -87,6 +88,48 @@ decode_is(const char *raw, const char *want, long want_len)
 	ad_buf_free(&b);
 }
 
+/* The printf-free number writers and the event time, edges included. */
+static void
+test_numbers_time(void **state)
+{
+	struct ad_buf b;
+	struct ad_event ev;
+	char t[40];
+
+	ad_buf_init(&b);
+	ad_buf_add_int(&b, 0);
+	ad_buf_addc(&b, ' ');
+	ad_buf_add_int(&b, -42);
+	ad_buf_addc(&b, ' ');
+	ad_buf_add_int(&b, INT64_MIN);
+	ad_buf_addc(&b, ' ');
+	ad_buf_add_base(&b, 0x27, 4, 2);
+	ad_buf_addc(&b, ' ');
+	ad_buf_add_base(&b, 0, 4, 2);
+	ad_buf_addc(&b, ' ');
+	ad_buf_add_base(&b, 0100755, 3, 1);
+	assert_string_equal(b.p,
+	    "0 -42 -9223372036854775808 27 00 100755");
+	ad_buf_free(&b);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sec = 0;
+	ad_event_time(&ev, t, sizeof(t));
+	assert_string_equal(t, "1970-01-01T00:00:00.000Z");
+	ev.sec = 951782400 + 86399;	/* leap day 2000, last second */
+	ev.ms = 999;
+	ad_event_time(&ev, t, sizeof(t));
+	assert_string_equal(t, "2000-02-29T23:59:59.999Z");
+	ev.sec = 1795000000;
+	ev.ms = 7;
+	ad_event_time(&ev, t, sizeof(t));
+	assert_string_equal(t, "2026-11-18T11:06:40.007Z");
+	ev.sec = 4102444800;		/* 2100-01-01, not a leap year */
+	ev.ms = 0;
+	ad_event_time(&ev, t, sizeof(t));
+	assert_string_equal(t, "2100-01-01T00:00:00.000Z");
+}
+
 static void
 test_decode(void **state)
 {
@@ -145,6 +188,7 @@ main(void)
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_json_member_hex_twin),
+		cmocka_unit_test(test_numbers_time),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_record_check),
 	};
