@@ -1,0 +1,151 @@
+#!/bin/sh
+# Evidence and `audrift diff` on a real podman container (issue 6).  The
+# image has a busybox, /usr/bin/tool (a copy, owned by a dpkg package
+# "tool" through var/lib/dpkg/info/tool.md5sums) and /usr/bin/tool2.  In
+# the running container: tool is appended to, a binary is added and run,
+# tool2 is removed, a symlink points out of the container.  Each finding
+# carries the evidence the worker gathered: the sha256 of the file now
+# and of the image's file ("absent in image" for the added one), the
+# owning package and that it no longer matches, visible in SQLite within
+# 1 s.  `audrift diff` lists the added, modified and deleted files with
+# those hashes; `audrift containers` shows the container and its rules.
+# The machine is left as found.
+. "$top_srcdir/tests/e2e/live-lib.sh"
+[ -x "$AUDRIFT" ] || skip "$AUDRIFT not built"
+command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
+e2e_begin
+command -v podman >/dev/null 2>&1 ||
+	skip_kernel "podman not installed (scripts/deps installs podman runc busybox-static)"
+command -v runc >/dev/null 2>&1 || skip_kernel "runc not installed"
+[ -x /bin/busybox ] || skip_kernel "busybox-static not installed"
+[ "$(kstat pid)" = 0 ] || skip "an audit daemon is registered (pid $(kstat pid)); the daemon source needs none"
+
+CID=
+IMG=localhost/audrift-evidence:1
+ctr_cleanup() {
+	[ -n "$CID" ] && podman rm -f -t 0 "$CID" >/dev/null 2>&1
+	podman rmi -f "$IMG" >/dev/null 2>&1
+	auditctl -l 2>/dev/null | grep -q 'key=audrift-ctr' &&
+	    auditctl -D -k audrift-ctr >/dev/null 2>&1
+	live_cleanup
+}
+live_setup
+trap ctr_cleanup EXIT
+
+cat > "$T/containers.conf" <<'EOF'
+[containers]
+default_ulimits = []
+[engine]
+cgroup_manager = "cgroupfs"
+runtime = "runc"
+EOF
+CONTAINERS_CONF=$T/containers.conf; export CONTAINERS_CONF
+R=$T/imgroot
+mkdir -p "$R/bin" "$R/usr/bin" "$R/sbin" "$R/usr/sbin" "$R/tmp" \
+    "$R/var/lib/dpkg/info"
+cp /bin/busybox "$R/bin/" && ln -s busybox "$R/bin/sh" &&
+    cp /bin/busybox "$R/usr/bin/tool" && echo two > "$R/usr/bin/tool2" &&
+    chmod 755 "$R/usr/bin/tool2" || fail "image tree"
+echo "$(md5sum < "$R/usr/bin/tool" | cut -c1-32)  usr/bin/tool" \
+    > "$R/var/lib/dpkg/info/tool.md5sums"
+tar -C "$R" -cf "$T/root.tar" . && podman import -q "$T/root.tar" "$IMG" \
+    >/dev/null || fail "cannot build $IMG"
+rm -rf "$R" "$T/root.tar"
+BB=$(sha256sum < /bin/busybox | cut -c1-64)
+TWO=$(echo two | sha256sum | cut -c1-64)
+
+"$AUDRIFT" run --source daemon --rules "$top_srcdir/rules.d" --db "$DB" \
+    > "$T/out" 2> "$T/err" &
+APID=$!
+i=0
+until grep -q 'running: source' "$T/err"; do
+	kill -0 "$APID" 2>/dev/null || { cat "$T/err" >&2; fail "audrift run exited at start"; }
+	i=$((i + 1)); [ $i -lt 100 ] || fail "no start in 10 s"
+	sleep 0.1
+done
+CID=$(podman run -d --network none "$IMG" /bin/busybox sleep 600) ||
+	fail "podman run"
+MERGED=$(podman inspect -f '{{.GraphDriver.Data.MergedDir}}' "$CID")
+UPPER=$(podman inspect -f '{{.GraphDriver.Data.UpperDir}}' "$CID")
+t0=$(now_ms)
+until auditctl -l | grep 'key=audrift-ctr' | grep -q "dir=$MERGED/usr/bin "; do
+	[ $(( $(now_ms) - t0 )) -le 10000 ] || { cat "$T/err" >&2;
+	    fail "no audrift-ctr rules for $MERGED within 10 s"; }
+	sleep 0.1
+done
+in_ctr() { podman exec "$CID" sh -c "$1" || fail "podman exec: $1"; }
+C="container_id='$CID' AND evidence IS NOT NULL"
+col() { sqlite3 "$DB" "SELECT $1 FROM findings WHERE $C AND $2 ORDER BY id DESC LIMIT 1;"; }
+
+# modified: the image's tool, appended to
+in_ctr 'echo x >> /usr/bin/tool'
+wait_row "$C AND op='write' AND path='/usr/bin/tool'" 1000
+echo "modified: row with evidence in ${LAT} ms"
+W="op='write' AND path='/usr/bin/tool'"
+NOW=$(sha256sum < "$UPPER/usr/bin/tool" | cut -c1-64)
+[ "$(col file_sha256 "$W")" = "$NOW" ] || fail "file_sha256 '$(col file_sha256 "$W")' is not the file now ($NOW)"
+[ "$(col image_sha256 "$W")" = "$BB" ] || fail "image_sha256 '$(col image_sha256 "$W")' is not the image's ($BB)"
+[ "$NOW" != "$BB" ] || fail "the modified file hashes like the image's"
+[ "$(col package "$W")" = "dpkg:tool" ] || fail "package '$(col package "$W")'"
+[ "$(col package_ok "$W")" = 0 ] || fail "package_ok '$(col package_ok "$W")' for a changed file"
+[ "$(col file_size "$W")" = "$(stat -c %s "$UPPER/usr/bin/tool")" ] || fail "file_size"
+[ "$(col evidence "$W")" = ok ] || fail "evidence '$(col evidence "$W")'"
+
+# added and run: absent in image
+in_ctr 'cp /bin/busybox /usr/bin/added; exec -a true /usr/bin/added'
+wait_row "$C AND rule='drift_binary_executed_in_container' AND exe='/usr/bin/added'" 1000
+echo "added+exec: row with evidence in ${LAT} ms"
+E="rule='drift_binary_executed_in_container' AND exe='/usr/bin/added'"
+[ "$(col image_sha256 "$E")" = "absent in image" ] || fail "added file: image_sha256 '$(col image_sha256 "$E")'"
+[ "$(col file_sha256 "$E")" = "$BB" ] || fail "added file: file_sha256 '$(col file_sha256 "$E")'"
+
+# deleted: the image's tool2
+in_ctr 'rm /usr/bin/tool2'
+wait_row "$C AND op='unlink' AND path='/usr/bin/tool2'" 1000
+D="op='unlink' AND path='/usr/bin/tool2'"
+[ "$(col image_sha256 "$D")" = "$TWO" ] || fail "deleted: image_sha256 '$(col image_sha256 "$D")'"
+col file_sha256 "$D" | grep -q '^absent' || fail "deleted: file_sha256 '$(col file_sha256 "$D")'"
+
+# a symlink out of the container, a hostile name: never followed, no crash
+in_ctr 'ln -s /etc/shadow /usr/bin/esc; touch "$(printf "/usr/bin/a\nb\377")"'
+wait_row "$C AND op='symlink'" 1000
+col file_sha256 "op='symlink'" | grep -q 'not hashed: symlink' ||
+	fail "symlink: file_sha256 '$(col file_sha256 "op='symlink'")'"
+wait_row "$C AND path LIKE '/usr/bin/a%b%'" 1000
+echo "evidence latency (ms, max over findings): $(sqlite3 "$DB" "SELECT max(evidence_ms) FROM findings WHERE evidence_ms IS NOT NULL;")"
+
+# audrift diff: the Investigate step
+"$AUDRIFT" diff --format json "${CID%${CID#????????????}}" > "$T/diff.json" 2> "$T/diff.err" ||
+	{ cat "$T/diff.err" >&2; fail "audrift diff"; }
+json_lines_valid "$T/diff.json" || fail "diff --format json: bad JSON"
+grep '"path":"/usr/bin/tool"' "$T/diff.json" | grep '"change":"modified"' |
+    grep "\"sha256\":\"$NOW\"" | grep -q "\"image_sha256\":\"$BB\"" ||
+	fail "diff: tool not modified with both hashes: $(cat "$T/diff.json")"
+grep '"path":"/usr/bin/added"' "$T/diff.json" | grep '"change":"added"' |
+    grep -q '"image_sha256":"absent in image"' ||
+	fail "diff: added file missing: $(cat "$T/diff.json")"
+grep '"path":"/usr/bin/tool2"' "$T/diff.json" | grep '"change":"deleted"' |
+    grep -q "\"image_sha256\":\"$TWO\"" ||
+	fail "diff: deleted file missing: $(cat "$T/diff.json")"
+grep '"path":"/usr/bin/esc"' "$T/diff.json" | grep -q '"type":"symlink"' ||
+	fail "diff: symlink missing"
+"$AUDRIFT" diff "$CID" > "$T/diff.txt" || fail "audrift diff (table)"
+grep -q '^modified .* /usr/bin/tool$' "$T/diff.txt" || fail "diff table: $(cat "$T/diff.txt")"
+grep -q '/usr/bin/a\\x0ab\\xff$' "$T/diff.txt" || fail "diff table: hostile name not escaped: $(cat "$T/diff.txt")"
+echo "audrift diff: $(wc -l < "$T/diff.json") changes"
+"$AUDRIFT" diff no-such-container 2> "$T/diff.err" && fail "diff of an unknown container succeeded"
+grep -q 'audrift containers' "$T/diff.err" || fail "diff error says nothing to do: $(cat "$T/diff.err")"
+
+# audrift containers: it is there, with its rules and findings
+"$AUDRIFT" containers --db "$DB" > "$T/ctrs" || fail "audrift containers"
+cat "$T/ctrs"
+line=$(grep " $(echo "$CID" | cut -c1-12) " "$T/ctrs") || fail "containers: $CID not listed"
+echo "$line" | grep -Eq ' ([1-9][0-9]*)/\1 ' || fail "containers: rules not all in place: $line"
+echo "$line" | grep -q 'audrift-evidence' || fail "containers: no image: $line"
+
+podman rm -f -t 0 "$CID" >/dev/null || fail "podman rm"
+CID=
+live_stop
+check_restored
+[ -z "$(podman ps -aq)" ] || fail "containers left: $(podman ps -a)"
+exit 0
