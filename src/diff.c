@@ -98,7 +98,8 @@ put_safe(FILE *f, const char *s)
 /* ---- diff ----------------------------------------------------------------- */
 
 struct diff {
-	const char **layers;	/* upper, lowers..., NULL */
+	const char *const *layers;	/* upper, lowers..., NULL */
+	FILE *f;
 	int json;
 	struct ad_buf out;
 	int n;			/* changes listed */
@@ -160,18 +161,18 @@ diff_emit(struct diff *d, const char *change, const char *path,
 		ad_json_member_str(&d->out, "image_sha256", img, strlen(img));
 		ad_buf_addc(&d->out, '}');
 		ad_buf_addc(&d->out, '\n');
-		fwrite(d->out.p, 1, d->out.len, stdout);
+		fwrite(d->out.p, 1, d->out.len, d->f);
 		return;
 	}
-	printf("%-8s %-7s ", change, st ? kind_of(st->st_mode) : "-");
+	fprintf(d->f, "%-8s %-7s ", change, st ? kind_of(st->st_mode) : "-");
 	if (st != NULL)
-		printf("%04o %5u:%-5u ", (unsigned)(st->st_mode & 07777),
+		fprintf(d->f, "%04o %5u:%-5u ", (unsigned)(st->st_mode & 07777),
 		    (unsigned)st->st_uid, (unsigned)st->st_gid);
 	else
-		printf("%4s %11s ", "-", "-");
-	printf("%-64s %-64s ", sha, img);
-	put_safe(stdout, path);
-	putchar('\n');
+		fprintf(d->f, "%4s %11s ", "-", "-");
+	fprintf(d->f, "%-64s %-64s ", sha, img);
+	put_safe(d->f, path);
+	fputc('\n', d->f);
 }
 
 /* Walk the upper dir below rel ("" for the root), its fd dfd (owned). */
@@ -230,6 +231,30 @@ diff_walk(struct diff *d, int dfd, char *rel, size_t len, int depth)
 	closedir(dir);
 }
 
+int
+ad_diff_layers(const char *const *layers, int json, FILE *f)
+{
+	struct diff d;
+	char rel[PATH_MAX];
+	int fd;
+
+	if ((fd = open(layers[0], O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		return -1;
+	memset(&d, 0, sizeof(d));
+	d.layers = layers;
+	d.json = json;
+	d.f = f;
+	ad_buf_init(&d.out);
+	if (!json)
+		fprintf(f, "%-8s %-7s %4s %11s %-64s %-64s %s\n", "CHANGE",
+		    "TYPE", "MODE", "UID:GID", "SHA256", "IMAGE_SHA256", "PATH");
+	rel[0] = '\0';
+	diff_walk(&d, fd, rel, 0, 0);
+	ad_buf_free(&d.out);
+	return d.n;
+}
+
 static void
 diff_usage(FILE *f)
 {
@@ -254,10 +279,9 @@ cmd_diff(int argc, char **argv)
 	};
 	const struct ad_container *c;
 	struct ad_resolver *r;
-	struct diff d;
-	char rel[PATH_MAX];
+	const char **layers;
 	size_t n = 0;
-	int ch, json = 0, fd;
+	int ch, json = 0, nch;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -292,9 +316,16 @@ cmd_diff(int argc, char **argv)
 		ad_resolver_free(r);
 		return 1;
 	}
+	if (c->lowerdirs != NULL)
+		while (c->lowerdirs[n] != NULL)
+			n++;
+	layers = xcalloc(n + 2, sizeof(*layers));
+	layers[0] = c->upperdir;
+	if (n > 0)
+		memcpy(layers + 1, c->lowerdirs, n * sizeof(*layers));
 	if (c->upperdir == NULL || c->lowerdirs == NULL ||
-	    (fd = open(c->upperdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) < 0) {
+	    (nch = ad_diff_layers(layers, json, stdout)) < 0) {
+		free(layers);
 		log_warnx("diff: container %.12s has no overlay upper dir that "
 		    "audrift can read (not an overlay root, or another mount "
 		    "namespace): inspect it with its runtime (podman diff)",
@@ -302,25 +333,11 @@ cmd_diff(int argc, char **argv)
 		ad_resolver_free(r);
 		return 1;
 	}
-	memset(&d, 0, sizeof(d));
-	while (c->lowerdirs[n] != NULL)
-		n++;
-	d.layers = xcalloc(n + 2, sizeof(*d.layers));
-	d.layers[0] = c->upperdir;
-	memcpy(d.layers + 1, c->lowerdirs, n * sizeof(*d.layers));
-	d.json = json;
-	ad_buf_init(&d.out);
-	if (!json)
-		printf("%-8s %-7s %4s %11s %-64s %-64s %s\n", "CHANGE", "TYPE",
-		    "MODE", "UID:GID", "SHA256", "IMAGE_SHA256", "PATH");
-	rel[0] = '\0';
-	diff_walk(&d, fd, rel, 0, 0);
 	fflush(stdout);
-	if (!json && d.n == 0)
+	if (!json && nch == 0)
 		fprintf(stderr, "container %.12s: no change since its image\n",
 		    c->id);
-	ad_buf_free(&d.out);
-	free(d.layers);
+	free(layers);
 	ad_resolver_free(r);
 	return 0;
 }

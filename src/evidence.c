@@ -286,14 +286,20 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
     const char *path, const struct ad_evidence_opts *o,
     struct ad_evidence *e)
 {
+	static const struct ad_evidence_opts defaults = {
+		AD_EVIDENCE_MAX_BYTES, 0, 0
+	};
 	const char *layers[MAX_LAYERS + 2], *algo = NULL;
 	char md5[AD_MD5_HEX], pkgdigest[AD_SHA256_HEX];
 	struct stat st, ist;
-	uint64_t budget = o->max_bytes * 2;
+	uint64_t budget;
 	size_t n = 0, at, iat;
 	enum ad_layer_hit h;
 	int hashed = 0, pk;
 
+	if (o == NULL)
+		o = &defaults;
+	budget = o->max_bytes * 2;
 	memset(e, 0, sizeof(*e));
 	e->package_ok = -1;
 	md5[0] = '\0';

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 #include "digest.h"
@@ -83,8 +84,8 @@ struct ad_evidence {
 
 /*
  * Gather evidence for path in the container whose layers are upper
- * (may be NULL) and lowers (NULL-ended).  Never fails: what cannot be
- * known says why in its text.
+ * (may be NULL) and lowers (NULL-ended); o NULL: the defaults.  Never
+ * fails: what cannot be known says why in its text.
  */
 void ad_evidence_gather(const char *upper, const char *const *lowers,
     const char *path, const struct ad_evidence_opts *o,
@@ -109,6 +110,15 @@ int ad_evidence_hash(const char *layer, const char *path,
  */
 int ad_pkg_lookup(const char *const *layers, const char *path, char *pkg,
     size_t cap, char *digest, size_t dcap, const char **algo);
+
+/*
+ * `audrift diff` (diff.c): every change in layers[0] (the upper dir)
+ * against layers[1..] (the image), one line (json: one object) each on
+ * f: added, modified, deleted (whiteout), replaced (opaque dir), with
+ * the sha256 of the file now and of the image's.  Returns the number of
+ * changes, or -1 when layers[0] cannot be opened.
+ */
+int ad_diff_layers(const char *const *layers, int json, FILE *f);
 
 /* ---- the evidence worker ---------------------------------------------- */
 
