@@ -325,6 +325,9 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
 	}
 	layers[n] = NULL;
 
+	/* first: an md5 is only worth computing for dpkg's digests */
+	pk = ad_pkg_lookup(layers, path, e->package, sizeof(e->package),
+	    pkgdigest, sizeof(pkgdigest), &algo);
 	h = ad_layers_find(layers, 0, path, &st, &at);
 	if (h == AD_LAYER_FOUND) {
 		e->have_stat = 1;
@@ -334,7 +337,8 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
 		e->size = (int64_t)st.st_size;
 		iso_time(&st.st_mtim, e->mtime, sizeof(e->mtime));
 		hashed = hash_budget(layers[at], path, &st, o, &budget,
-		    e->sha256, md5, &e->hashed);
+		    e->sha256, pk == 1 && strcmp(algo, "md5") == 0 ? md5 :
+		    NULL, &e->hashed);
 	} else
 		snprintf(e->sha256, sizeof(e->sha256), "absent: %s",
 		    h == AD_LAYER_WHITEOUT ? "deleted in the container" :
@@ -344,14 +348,12 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
 	if (h != AD_LAYER_FOUND)
 		snprintf(e->image_sha256, sizeof(e->image_sha256),
 		    "absent in image");
-	else if (at == iat && hashed)	/* the image's file, untouched */
+	else if (hashed && at == iat)	/* the image's file, untouched */
 		memcpy(e->image_sha256, e->sha256, sizeof(e->sha256));
 	else
 		hash_budget(layers[iat], path, &ist, o, &budget,
 		    e->image_sha256, NULL, &e->hashed);
 
-	pk = ad_pkg_lookup(layers, path, e->package, sizeof(e->package),
-	    pkgdigest, sizeof(pkgdigest), &algo);
 	if (pk == 1 && !e->have_stat)
 		e->package_ok = 0;
 	else if (pk == 1 && hashed)
