@@ -105,22 +105,6 @@ struct diff {
 	int n;			/* changes listed */
 };
 
-static const char *
-kind_of(mode_t m)
-{
-	if (S_ISREG(m))
-		return "file";
-	if (S_ISDIR(m))
-		return "dir";
-	if (S_ISLNK(m))
-		return "symlink";
-	if (S_ISCHR(m) || S_ISBLK(m))
-		return "device";
-	if (S_ISFIFO(m))
-		return "fifo";
-	return "socket";
-}
-
 /* One change: what it is, the file now (st; NULL for deleted) and the
  * image's file. */
 static void
@@ -137,7 +121,7 @@ diff_emit(struct diff *d, const char *change, const char *path,
 		    0, sha, NULL);
 	strcpy(img, "absent in image");
 	if (ad_layers_find(d->layers, 1, path, &ist, &at) == AD_LAYER_FOUND) {
-		snprintf(img, sizeof(img), "%s in image", kind_of(ist.st_mode));
+		snprintf(img, sizeof(img), "%s in image", ad_file_kind(ist.st_mode));
 		if (S_ISREG(ist.st_mode))
 			ad_evidence_hash(d->layers[at], path, &ist,
 			    AD_EVIDENCE_MAX_BYTES, 0, img, NULL);
@@ -150,7 +134,7 @@ diff_emit(struct diff *d, const char *change, const char *path,
 		ad_json_member_str(&d->out, "path", path, strlen(path));
 		if (st != NULL) {
 			ad_json_member_str(&d->out, "type",
-			    kind_of(st->st_mode), strlen(kind_of(st->st_mode)));
+			    ad_file_kind(st->st_mode), strlen(ad_file_kind(st->st_mode)));
 			ad_json_member_int(&d->out, "mode", st->st_mode & 07777);
 			ad_json_member_int(&d->out, "uid", st->st_uid);
 			ad_json_member_int(&d->out, "gid", st->st_gid);
@@ -164,7 +148,7 @@ diff_emit(struct diff *d, const char *change, const char *path,
 		fwrite(d->out.p, 1, d->out.len, d->f);
 		return;
 	}
-	fprintf(d->f, "%-8s %-7s ", change, st ? kind_of(st->st_mode) : "-");
+	fprintf(d->f, "%-8s %-7s ", change, st ? ad_file_kind(st->st_mode) : "-");
 	if (st != NULL)
 		fprintf(d->f, "%04o %5u:%-5u ", (unsigned)(st->st_mode & 07777),
 		    (unsigned)st->st_uid, (unsigned)st->st_gid);

@@ -117,19 +117,30 @@ ad_sha256_update(struct ad_sha256 *c, const void *p, size_t n)
 	BLOCK_UPDATE(c, p, n, sha_block);
 }
 
+/* The final padding of both digests: 0x80, zeros, the length in bits
+ * (big-endian for SHA-256, little for MD5).  Returns its size. */
+static size_t
+final_pad(uint64_t len, size_t n, int big_endian, unsigned char pad[72])
+{
+	uint64_t bits = len * 8;
+	size_t padn = (n < 56 ? 56 : 120) - n;
+	int i;
+
+	memset(pad, 0, 72);
+	pad[0] = 0x80;
+	for (i = 0; i < 8; i++)
+		pad[padn + i] = (unsigned char)(bits >>
+		    (big_endian ? 56 - 8 * i : 8 * i));
+	return padn + 8;
+}
+
 void
 ad_sha256_hex(struct ad_sha256 *c, char *hex)
 {
 	unsigned char pad[72], d[32];
-	uint64_t bits = c->len * 8;
-	size_t padn = (c->n < 56 ? 56 : 120) - c->n;
 	int i;
 
-	memset(pad, 0, sizeof(pad));
-	pad[0] = 0x80;
-	for (i = 0; i < 8; i++)
-		pad[padn + i] = (unsigned char)(bits >> (56 - 8 * i));
-	ad_sha256_update(c, pad, padn + 8);
+	ad_sha256_update(c, pad, final_pad(c->len, c->n, 1, pad));
 	for (i = 0; i < 32; i++)
 		d[i] = (unsigned char)(c->h[i / 4] >> (24 - 8 * (i % 4)));
 	hex_out(d, 32, hex);
@@ -212,15 +223,9 @@ void
 ad_md5_hex(struct ad_md5 *c, char *hex)
 {
 	unsigned char pad[72], d[16];
-	uint64_t bits = c->len * 8;
-	size_t padn = (c->n < 56 ? 56 : 120) - c->n;
 	int i;
 
-	memset(pad, 0, sizeof(pad));
-	pad[0] = 0x80;
-	for (i = 0; i < 8; i++)
-		pad[padn + i] = (unsigned char)(bits >> (8 * i));
-	ad_md5_update(c, pad, padn + 8);
+	ad_md5_update(c, pad, final_pad(c->len, c->n, 0, pad));
 	for (i = 0; i < 16; i++)
 		d[i] = (unsigned char)(c->h[i / 4] >> (8 * (i % 4)));
 	hex_out(d, 16, hex);

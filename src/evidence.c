@@ -188,20 +188,20 @@ ad_layer_open_file(const char *layer, const char *path)
 
 /* ---- evidence --------------------------------------------------------- */
 
-static const char *
-type_name(mode_t m)
+const char *
+ad_file_kind(mode_t m)
 {
+	if (S_ISREG(m))
+		return "file";
 	if (S_ISLNK(m))
 		return "symlink";
 	if (S_ISDIR(m))
-		return "directory";
+		return "dir";
 	if (S_ISCHR(m) || S_ISBLK(m))
 		return "device";
 	if (S_ISFIFO(m))
 		return "fifo";
-	if (S_ISSOCK(m))
-		return "socket";
-	return "special file";
+	return "socket";
 }
 
 int
@@ -212,7 +212,7 @@ ad_evidence_hash(const char *layer, const char *path, const struct stat *st,
 
 	if (!S_ISREG(st->st_mode)) {
 		snprintf(sha, AD_EVIDENCE_TEXT, "not hashed: %s",
-		    type_name(st->st_mode));
+		    ad_file_kind(st->st_mode));
 		return 0;
 	}
 	if ((uint64_t)st->st_size > max_bytes) {
@@ -751,6 +751,18 @@ evq_main(void *arg)
 	return NULL;
 }
 
+/* What ad_evq_new made, the thread already gone. */
+static void
+evq_release(struct ad_evq *q)
+{
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->cv_work);
+	pthread_cond_destroy(&q->cv_done);
+	free(q->todo);
+	free(q->done);
+	free(q);
+}
+
 struct ad_evq *
 ad_evq_new(size_t cap)
 {
@@ -763,12 +775,7 @@ ad_evq_new(size_t cap)
 	pthread_cond_init(&q->cv_work, NULL);
 	pthread_cond_init(&q->cv_done, NULL);
 	if (pthread_create(&q->thread, NULL, evq_main, q) != 0) {
-		pthread_mutex_destroy(&q->mu);
-		pthread_cond_destroy(&q->cv_work);
-		pthread_cond_destroy(&q->cv_done);
-		free(q->todo);
-		free(q->done);
-		free(q);
+		evq_release(q);
 		return NULL;
 	}
 	return q;
@@ -789,12 +796,7 @@ ad_evq_free(struct ad_evq *q)
 		q->done_head = (q->done_head + 1) % q->cap;
 		q->ndone--;
 	}
-	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->cv_work);
-	pthread_cond_destroy(&q->cv_done);
-	free(q->todo);
-	free(q->done);
-	free(q);
+	evq_release(q);
 }
 
 int

@@ -47,6 +47,9 @@ enum ad_layer_hit {
 enum ad_layer_hit ad_layers_find(const char *const *layers, size_t from,
     const char *path, struct stat *st, size_t *layer);
 
+/* "file", "dir", "symlink", "device", "fifo" or "socket". */
+const char *ad_file_kind(mode_t mode);
+
 /* A layer dir's opaque mark on the open dir fd (O_RDONLY).  1 opaque. */
 int ad_layer_is_opaque(int fd);
 

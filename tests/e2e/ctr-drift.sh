@@ -11,14 +11,11 @@
 # a short-lived `podman run --rm` is still attributed.  The machine is left
 # as found: no container, no audrift rule, audit status restored.
 . "$top_srcdir/tests/e2e/live-lib.sh"
+. "$top_srcdir/tests/e2e/ctr-lib.sh"
 [ -x "$AUDRIFT" ] || skip "$AUDRIFT not built"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 e2e_begin
-command -v podman >/dev/null 2>&1 ||
-	skip_kernel "podman not installed (scripts/deps installs podman runc busybox-static)"
-command -v runc >/dev/null 2>&1 || skip_kernel "runc not installed"
-[ -x /bin/busybox ] || skip_kernel "busybox-static not installed"
-[ "$(kstat pid)" = 0 ] || skip "an audit daemon is registered (pid $(kstat pid)); the daemon source needs none"
+ctr_preflight
 
 CID=
 ctr_cleanup() {
@@ -32,16 +29,7 @@ ctr_cleanup() {
 live_setup
 trap ctr_cleanup EXIT
 
-# podman without touching /etc (shared/notes/machine.md): cgroupfs, runc,
-# no default ulimits (CAP_SYS_RESOURCE is missing here)
-cat > "$T/containers.conf" <<'EOF'
-[containers]
-default_ulimits = []
-[engine]
-cgroup_manager = "cgroupfs"
-runtime = "runc"
-EOF
-CONTAINERS_CONF=$T/containers.conf; export CONTAINERS_CONF
+ctr_podman_conf
 IMG=localhost/audrift-test:1
 if ! podman image exists "$IMG"; then
 	R=$T/imgroot
@@ -54,26 +42,14 @@ if ! podman image exists "$IMG"; then
 fi
 
 # audrift with the shipped rules
-"$AUDRIFT" run --source daemon --rules "$top_srcdir/rules.d" --db "$DB" \
-    > "$T/out" 2> "$T/err" &
-APID=$!
-i=0
-until grep -q 'running: source' "$T/err"; do
-	kill -0 "$APID" 2>/dev/null || { cat "$T/err" >&2; fail "audrift run exited at start"; }
-	i=$((i + 1)); [ $i -lt 100 ] || fail "no start in 10 s"
-	sleep 0.1
-done
+ctr_start_audrift
 
 CID=$(podman run -d --network none "$IMG" /bin/busybox sleep 600) ||
 	fail "podman run"
 echo "$CID" | grep -Eq '^[0-9a-f]{64}$' || fail "container id '$CID'"
 MERGED=$(podman inspect -f '{{.GraphDriver.Data.MergedDir}}' "$CID")
 t0=$(now_ms)
-until auditctl -l | grep 'key=audrift-ctr' | grep -q "dir=$MERGED/usr/bin "; do
-	[ $(( $(now_ms) - t0 )) -le 10000 ] || { cat "$T/err" >&2; auditctl -l >&2;
-	    fail "no audrift-ctr rules for $MERGED within 10 s"; }
-	sleep 0.1
-done
+ctr_wait_rules "$MERGED"
 echo "container rules in place $(( $(now_ms) - t0 )) ms after podman run returned"
 auditctl -l | grep 'key=audrift-ctr' | sed 's/-S [^ ]* /-S ... /' | sort -u
 

@@ -11,14 +11,11 @@
 # those hashes; `audrift containers` shows the container and its rules.
 # The machine is left as found.
 . "$top_srcdir/tests/e2e/live-lib.sh"
+. "$top_srcdir/tests/e2e/ctr-lib.sh"
 [ -x "$AUDRIFT" ] || skip "$AUDRIFT not built"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 e2e_begin
-command -v podman >/dev/null 2>&1 ||
-	skip_kernel "podman not installed (scripts/deps installs podman runc busybox-static)"
-command -v runc >/dev/null 2>&1 || skip_kernel "runc not installed"
-[ -x /bin/busybox ] || skip_kernel "busybox-static not installed"
-[ "$(kstat pid)" = 0 ] || skip "an audit daemon is registered (pid $(kstat pid)); the daemon source needs none"
+ctr_preflight
 
 CID=
 IMG=localhost/audrift-evidence:1
@@ -32,14 +29,7 @@ ctr_cleanup() {
 live_setup
 trap ctr_cleanup EXIT
 
-cat > "$T/containers.conf" <<'EOF'
-[containers]
-default_ulimits = []
-[engine]
-cgroup_manager = "cgroupfs"
-runtime = "runc"
-EOF
-CONTAINERS_CONF=$T/containers.conf; export CONTAINERS_CONF
+ctr_podman_conf
 R=$T/imgroot
 mkdir -p "$R/bin" "$R/usr/bin" "$R/sbin" "$R/usr/sbin" "$R/tmp" \
     "$R/var/lib/dpkg/info"
@@ -54,25 +44,12 @@ rm -rf "$R" "$T/root.tar"
 BB=$(sha256sum < /bin/busybox | cut -c1-64)
 TWO=$(echo two | sha256sum | cut -c1-64)
 
-"$AUDRIFT" run --source daemon --rules "$top_srcdir/rules.d" --db "$DB" \
-    > "$T/out" 2> "$T/err" &
-APID=$!
-i=0
-until grep -q 'running: source' "$T/err"; do
-	kill -0 "$APID" 2>/dev/null || { cat "$T/err" >&2; fail "audrift run exited at start"; }
-	i=$((i + 1)); [ $i -lt 100 ] || fail "no start in 10 s"
-	sleep 0.1
-done
+ctr_start_audrift
 CID=$(podman run -d --network none "$IMG" /bin/busybox sleep 600) ||
 	fail "podman run"
 MERGED=$(podman inspect -f '{{.GraphDriver.Data.MergedDir}}' "$CID")
 UPPER=$(podman inspect -f '{{.GraphDriver.Data.UpperDir}}' "$CID")
-t0=$(now_ms)
-until auditctl -l | grep 'key=audrift-ctr' | grep -q "dir=$MERGED/usr/bin "; do
-	[ $(( $(now_ms) - t0 )) -le 10000 ] || { cat "$T/err" >&2;
-	    fail "no audrift-ctr rules for $MERGED within 10 s"; }
-	sleep 0.1
-done
+ctr_wait_rules "$MERGED"
 in_ctr() { podman exec "$CID" sh -c "$1" || fail "podman exec: $1"; }
 C="container_id='$CID' AND evidence IS NOT NULL"
 col() { sqlite3 "$DB" "SELECT $1 FROM findings WHERE $C AND $2 ORDER BY id DESC LIMIT 1;"; }
