@@ -12,5 +12,7 @@ int cmd_fields(int argc, char **argv);	/* cmd_rules.c */
 int cmd_query(int argc, char **argv);	/* query.c */
 int cmd_run(int argc, char **argv);	/* live.c */
 int cmd_rules(int argc, char **argv);	/* kernel_rules.c */
+int cmd_diff(int argc, char **argv);	/* diff.c */
+int cmd_containers(int argc, char **argv);	/* diff.c */
 
 #endif

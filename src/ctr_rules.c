@@ -265,13 +265,64 @@ still_mounted(const struct ctr_ent *e, const char *mi)
 	return ok;
 }
 
+/* What the resolver knows of c that finds its mount: upper dir (as the
+ * mount table spells it, host root stripped) and root device. */
+static void
+ent_learn(const struct ad_ctr_rules *cr, struct ctr_ent *e,
+    const struct ad_container *c)
+{
+	size_t rlen = strlen(cr->root);
+
+	if (e->upper == NULL && c->upperdir != NULL &&
+	    strncmp(c->upperdir, cr->root, rlen) == 0)
+		e->upper = xstrdup(c->upperdir + rlen);
+	if (!e->has_dev && c->has_root_dev) {
+		e->major = c->root_dev_major;
+		e->minor = c->root_dev_minor;
+		e->has_dev = 1;
+	}
+}
+
+int
+ad_ctr_rules_coverage(struct ad_ctr_rules *cr, const struct ad_container *c,
+    char **merged, int *present)
+{
+	struct ctr_ent e;
+	char *mi;
+	int *have, i, n;
+
+	*merged = NULL;
+	*present = 0;
+	if ((mi = read_mountinfo(cr)) == NULL)
+		return -1;
+	memset(&e, 0, sizeof(e));
+	ent_learn(cr, &e, c);
+	e.merged = find_merged(mi, &e);
+	free(mi);
+	if (e.merged != NULL)
+		plan_for(&e);
+	n = e.plan.n;
+	if (n > 0) {
+		have = xcalloc((size_t)n, sizeof(*have));
+		if (ad_krules_check(cr->fd, &e.plan, have) < 0)
+			n = -1;
+		for (i = 0; n > 0 && i < n; i++)
+			*present += have[i];
+		free(have);
+	}
+	*merged = e.merged;
+	e.merged = NULL;
+	ent_clear(&e);
+	return n;
+}
+
 int
 ad_ctr_rules_sync(struct ad_ctr_rules *cr, struct ad_resolver *res)
 {
 	const struct ad_container *c;
 	struct ctr_ent *e;
 	char *mi;
-	size_t i, j, rlen = strlen(cr->root);
+	size_t i, j;
 	int changed = 0;
 
 	if (cr->n == 0 && ad_resolver_container(res, 0) == NULL)
@@ -292,14 +343,7 @@ ad_ctr_rules_sync(struct ad_ctr_rules *cr, struct ad_resolver *res)
 			e->id = xstrdup(c->id);
 		}
 		e->seen = 1;
-		if (e->upper == NULL && c->upperdir != NULL &&
-		    strncmp(c->upperdir, cr->root, rlen) == 0)
-			e->upper = xstrdup(c->upperdir + rlen);
-		if (!e->has_dev && c->has_root_dev) {
-			e->major = c->root_dev_major;
-			e->minor = c->root_dev_minor;
-			e->has_dev = 1;
-		}
+		ent_learn(cr, e, c);
 		if (e->merged == NULL && e->tries < FIND_TRIES &&
 		    (e->upper != NULL || e->has_dev))
 			changed += ent_install(cr, e, mi);

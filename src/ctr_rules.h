@@ -57,6 +57,16 @@ int ad_ctr_rules_known(const struct ad_ctr_rules *cr, const char *id);
 int ad_ctr_rules_sync(struct ad_ctr_rules *cr, struct ad_resolver *res);
 
 /*
+ * For `audrift containers`: c's merged dir (owned into *merged, NULL when
+ * not mounted here) and how many of the audrift-ctr rules it should have
+ * the kernel has (*present).  Returns the number it should have (0: not
+ * mounted, or no bin dir), or -1 when the mount table or the kernel's
+ * rule list could not be read.
+ */
+int ad_ctr_rules_coverage(struct ad_ctr_rules *cr,
+    const struct ad_container *c, char **merged, int *present);
+
+/*
  * After someone (or the kernel, when an overlay is unmounted) removed
  * audrift-ctr rules: put back the rules of containers still mounted.
  * Returns the number of rules that were missing for such containers

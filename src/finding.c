@@ -279,8 +279,9 @@ GETTER(get_upper_layer)
 		set_null(v);
 }
 
-/* In AD_FINDING_COLUMNS order.  The evidence columns after attribution
- * and upper_layer are reserved for the containers issue: NULL for now. */
+/* In AD_FINDING_COLUMNS order.  The evidence columns after upper_layer
+ * are NULL here: the evidence worker (evidence.c) fills them in the row,
+ * off the event thread, with ad_row_set_*. */
 const struct ad_col ad_finding_cols[AD_FINDING_NCOLS] = {
 	{ "time",		"TEXT",		AD_COL_TEXT,	get_time },
 	{ "serial",		"INTEGER",	AD_COL_INT,	get_serial },
@@ -319,6 +320,8 @@ const struct ad_col ad_finding_cols[AD_FINDING_NCOLS] = {
 	{ "image_sha256",	"TEXT",		AD_COL_TEXT,	get_null },
 	{ "package",		"TEXT",		AD_COL_TEXT,	get_null },
 	{ "package_ok",		"INTEGER",	AD_COL_INT,	get_null },
+	{ "evidence",		"TEXT",		AD_COL_TEXT,	get_null },
+	{ "evidence_ms",	"INTEGER",	AD_COL_INT,	get_null },
 };
 
 int
@@ -359,6 +362,24 @@ ad_row_fill(struct ad_row *r, const struct ad_finding *f, const char *host)
 	ad_buf_reset(&r->buf);
 	for (i = 0; i < AD_FINDING_NCOLS; i++)
 		ad_finding_cols[i].get(&src, r, &r->v[i]);
+}
+
+void
+ad_row_set_text(struct ad_row *r, const char *name, const char *s)
+{
+	int i = ad_col_index(name);
+
+	if (i >= 0)
+		set_cstr(r, &r->v[i], s);
+}
+
+void
+ad_row_set_int(struct ad_row *r, const char *name, int64_t i)
+{
+	int c = ad_col_index(name);
+
+	if (c >= 0)
+		set_int(&r->v[c], i);
 }
 
 void

@@ -33,7 +33,7 @@ struct ad_val {
 	size_t off, len;	/* text: bytes at row->buf.p + off */
 };
 
-#define AD_FINDING_NCOLS	37
+#define AD_FINDING_NCOLS	39
 
 struct ad_row {
 	struct ad_buf buf;
@@ -60,11 +60,11 @@ extern const struct ad_col ad_finding_cols[AD_FINDING_NCOLS];
 	"auid, container_id, container_runtime, container_name, image, " \
 	"pod_uid, event, attribution, upper_layer, file_mode, file_uid, " \
 	"file_gid, file_size, file_mtime, file_sha256, image_sha256, " \
-	"package, package_ok"
+	"package, package_ok, evidence, evidence_ms"
 #define AD_FINDING_INSERT_SQL \
 	"INSERT INTO findings(" AD_FINDING_COLUMNS ") VALUES(" \
 	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?," \
-	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 /* Column index by name, or -1. */
 int ad_col_index(const char *name);
@@ -75,6 +75,10 @@ void ad_row_free(struct ad_row *r);	/* frees bytes, keeps struct */
  * used when the event has no node=. */
 void ad_row_fill(struct ad_row *r, const struct ad_finding *f,
     const char *host);
+/* Set column name of r (the evidence columns, filled after the row by
+ * evidence.c): text s copied (NULL: null).  Unknown names: no-op. */
+void ad_row_set_text(struct ad_row *r, const char *name, const char *s);
+void ad_row_set_int(struct ad_row *r, const char *name, int64_t i);
 /* Copy src into dst (dst's buffer reused). */
 void ad_row_copy(struct ad_row *dst, const struct ad_row *src);
 /* Text of column i (NUL-terminated), NULL when null or an integer. */

@@ -686,7 +686,7 @@ loop(struct live *lv, int sfd)
 		if (lv->nopen > 0)
 			open_expire(lv, now);
 		if (now >= next_tick) {
-			ad_sink_tick_all(lv->pipe.sinks, now);
+			ad_pipeline_tick(&lv->pipe, now);
 			next_tick = now + TICK_MS;
 		}
 		if (now >= next_age) {
@@ -875,6 +875,7 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	ad_pipeline_evidence(&lv.pipe);	/* after the mask: no signals there */
 
 	if ((lv.ctl = audit_open()) < 0)
 		log_warn("cannot open the audit control socket");

@@ -23,6 +23,9 @@ static const struct command {
 	{ "query", cmd_query, "ask the findings database common questions" },
 	{ "run", cmd_run, "live capture from the kernel audit subsystem" },
 	{ "rules", cmd_rules, "print the kernel audit rules run installs" },
+	{ "containers", cmd_containers,
+	    "list running containers and audrift's coverage" },
+	{ "diff", cmd_diff, "what changed in a container since its image" },
 };
 
 static void

@@ -8,6 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "container.h"
+#include "evidence.h"
+#include "finding.h"
 #include "log.h"
 #include "pipeline.h"
 #include "store.h"
@@ -30,15 +33,107 @@ ad_pipeline_init(struct ad_pipeline *p)
 }
 
 static void
-on_finding(void *arg, const struct ad_finding *f)
+to_sinks(struct ad_pipeline *p, const struct ad_finding *f)
 {
-	struct ad_pipeline *p = arg;
 	struct ad_sink *s;
 
-	p->stats.findings++;
 	for (s = p->sinks; s != NULL; s = s->next)
 		if (s->ops->write(s->ctx, f) != 0)
 			p->sink_failed = 1;
+}
+
+/* The container file a finding's evidence is about: where the file is
+ * now (a rename's destination), else the executable. */
+static const char *
+evidence_path(const struct ad_event *ev, char *buf, size_t cap)
+{
+	const struct ad_item *it = NULL;
+	const struct ad_str *s;
+
+	if (ev->op == AD_OP_RENAME)
+		it = ad_event_file2(ev);
+	if (it == NULL)
+		it = ad_event_file(ev);
+	s = it != NULL && it->path.len > 0 ? &it->path : &ev->proc.exe;
+	if (s->s == NULL || s->len == 0 || s->len >= cap ||
+	    memchr(s->s, '\0', s->len) != NULL)
+		return NULL;
+	memcpy(buf, s->s, s->len);
+	buf[s->len] = '\0';
+	return buf;
+}
+
+/*
+ * A finding in a container waits for its evidence on the worker; the
+ * others go to the sinks now.  When the worker's queue is full the
+ * finding is stored at once, saying why it has no evidence: never lost.
+ */
+static void
+on_finding(void *arg, const struct ad_finding *f)
+{
+	struct ad_pipeline *p = arg;
+	const struct ad_container *c = f->ev ? f->ev->container : NULL;
+	const char *path;
+	char pbuf[4096];
+	struct ad_finding rf;
+
+	p->stats.findings++;
+	if (p->evq == NULL || c == NULL || f->row != NULL) {
+		to_sinks(p, f);
+		return;
+	}
+	ad_row_fill(p->row, f, p->stats.host);
+	path = evidence_path(f->ev, pbuf, sizeof(pbuf));
+	if (c->upperdir == NULL || path == NULL)
+		ad_row_set_text(p->row, "evidence", c->upperdir == NULL ?
+		    "unavailable: the container's overlay dirs are unknown" :
+		    "unavailable: no file in the event");
+	else if (ad_evq_push(p->evq, p->row, c->upperdir, c->lowerdirs,
+	    path) == 0)
+		return;
+	else
+		ad_row_set_text(p->row, "evidence", "skipped: evidence queue "
+		    "full (counted as evidence overflow)");
+	memset(&rf, 0, sizeof(rf));
+	rf.row = p->row;
+	to_sinks(p, &rf);
+}
+
+/* Finished evidence rows to the sinks (wait: all of them, at the end). */
+static void
+evidence_drain(struct ad_pipeline *p, int wait)
+{
+	struct ad_finding rf;
+
+	if (p->evq == NULL)
+		return;
+	memset(&rf, 0, sizeof(rf));
+	rf.row = p->row;
+	while (ad_evq_pop(p->evq, p->row, wait))
+		to_sinks(p, &rf);
+}
+
+int
+ad_pipeline_evidence(struct ad_pipeline *p)
+{
+	if (p->evq != NULL)
+		return 0;
+	if ((p->evq = ad_evq_new(0)) == NULL) {
+		log_warnx("cannot start the evidence thread: findings in "
+		    "containers are stored without evidence; check the "
+		    "process and thread limits (ulimit -u)");
+		return -1;
+	}
+	p->row = xcalloc(1, sizeof(*p->row));
+	ad_row_init(p->row);
+	return 0;
+}
+
+void
+ad_pipeline_tick(struct ad_pipeline *p, int64_t now)
+{
+	evidence_drain(p, 0);
+	ad_sink_tick_all(p->sinks, now);
 }
 
 void
@@ -85,6 +180,7 @@ ad_pipeline_event(struct ad_pipeline *p, struct ad_event *ev)
 	}
 	if (p->rs != NULL)
 		ad_ruleset_eval(p->rs, ev, on_finding, p);
+	evidence_drain(p, 0);
 	/* sinks commit by age too: a cheap clock read every 1024 events
 	 * (live sources also tick from their poll loop) */
 	if ((p->stats.events_read & 1023) == 0)
@@ -113,6 +209,7 @@ ad_pipeline_end(struct ad_pipeline *p)
 {
 	struct ad_sink *s;
 
+	evidence_drain(p, 1);
 	p->stats.stop_ms = ad_now_ms();
 	for (s = p->sinks; s != NULL; s = s->next) {
 		if (s->ops->flush != NULL)
@@ -127,6 +224,12 @@ ad_pipeline_end(struct ad_pipeline *p)
 void
 ad_pipeline_free(struct ad_pipeline *p)
 {
+	evidence_drain(p, 1);
+	ad_evq_free(p->evq);
+	p->evq = NULL;
+	ad_row_free(p->row);
+	free(p->row);
+	p->row = NULL;
 	ad_sink_free_all(p->sinks);
 	p->sinks = NULL;
 	ad_ruleset_free(p->rs);

@@ -20,6 +20,11 @@ struct ad_pipeline {
 	struct ad_run_stats stats;
 	struct ad_buf line;		/* reused for --events output */
 	int sink_failed;		/* a sink refused since last report */
+	/* Evidence (evidence.h): findings on a container's file wait for it
+	 * on a worker thread; NULL: none (ad_pipeline_evidence turns it on).
+	 * row is reused to hand finished rows to the sinks. */
+	struct ad_evq *evq;
+	struct ad_row *row;
 };
 
 void ad_pipeline_init(struct ad_pipeline *p);
@@ -31,6 +36,12 @@ void ad_pipeline_finding(struct ad_pipeline *p, const struct ad_finding *f);
  * replay and run both do.  0 ok, -1 logged. */
 int ad_pipeline_add_sinks(struct ad_pipeline *p, const char *db,
     const char *json, int insecure_db);
+/* Gather evidence for findings in containers (a worker thread; start
+ * it with signals blocked).  0 ok, -1 logged (no evidence then). */
+int ad_pipeline_evidence(struct ad_pipeline *p);
+/* Hand finished evidence rows to the sinks, then tick them (live's
+ * 100 ms timer; now: ad_store_now_ms()). */
+void ad_pipeline_tick(struct ad_pipeline *p, int64_t now);
 /* Tell every sink the run began / ended (the runs table). */
 void ad_pipeline_begin(struct ad_pipeline *p, const char *source);
 void ad_pipeline_end(struct ad_pipeline *p);

@@ -123,3 +123,11 @@ CREATE VIEW drift_by_container AS
 	ORDER BY findings DESC;
 
 PRAGMA user_version = 2;
+
+-- @@ 3
+-- Evidence gathered off the event thread (evidence.c): "ok" or why it is
+-- missing, and how long after detection it was gathered.
+ALTER TABLE findings ADD COLUMN evidence TEXT;
+ALTER TABLE findings ADD COLUMN evidence_ms INTEGER;
+
+PRAGMA user_version = 3;

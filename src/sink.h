@@ -15,6 +15,8 @@
 
 #include "event.h"
 
+struct ad_row;
+
 struct ad_finding {
 	const char *rule;		/* borrowed from the ruleset */
 	const char *severity;		/* "info" .. "critical" */
@@ -23,6 +25,9 @@ struct ad_finding {
 	const char *message;		/* rendered output template */
 	size_t message_len;
 	const struct ad_event *ev;	/* borrowed */
+	/* Set instead of the above: the finding's row, already filled
+	 * (findings that waited for evidence, pipeline.c); borrowed. */
+	const struct ad_row *row;
 };
 
 /* What a run saw, for the runs table and the end-of-run report. */

@@ -109,8 +109,9 @@ jsonl_write(void *ctx, const struct ad_finding *f)
 			return -1;
 		}
 	}
-	ad_row_fill(&j->row, f, j->host);
-	ad_row_json(&j->out, &j->row, -1);
+	if (f->row == NULL)
+		ad_row_fill(&j->row, f, j->host);
+	ad_row_json(&j->out, f->row ? f->row : &j->row, -1);
 	ad_buf_addc(&j->out, '\n');
 	if (j->nlines++ == 0)
 		j->first_ms = now;

@@ -681,7 +681,11 @@ store_write(void *ctx, const struct ad_finding *f)
 		for (; s->qcap < ncap; s->qcap++)
 			ad_row_init(&s->q[s->qcap]);
 	}
-	ad_row_fill(&s->q[s->qlen], f, s->run_host ? s->run_host : s->host);
+	if (f->row != NULL)
+		ad_row_copy(&s->q[s->qlen], f->row);
+	else
+		ad_row_fill(&s->q[s->qlen], f,
+		    s->run_host ? s->run_host : s->host);
 	if (s->qlen++ == 0)
 		s->first_ms = now;
 	if (s->qlen >= s->o.batch_max || now - s->first_ms >= s->o.batch_ms)

@@ -154,9 +154,11 @@ test_migrate_v1(void **state)
 	s = open_store(512, 1024, 0);
 	write_n(s, 3, time(NULL));
 	ad_sink_free_all(s);
-	assert_int_equal(sql_int("PRAGMA user_version"), 2);
+	assert_int_equal(sql_int("PRAGMA user_version"), ad_schema_version());
 	assert_int_equal(sql_int("SELECT count(*) FROM findings WHERE "
 	    "rule = 'old-rule' AND path = '/old' AND attribution IS NULL"), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings WHERE "
+	    "evidence IS NULL AND evidence_ms IS NULL"), 4);	/* v3 */
 	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 4);
 	assert_int_equal(sql_int("SELECT count(*) FROM runs WHERE "
 	    "findings = 1 AND findings_dropped IS NULL"), 1);

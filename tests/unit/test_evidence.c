@@ -1,0 +1,459 @@
+/*
+ * test_evidence.c - digests (known vectors), the layer lookup, dpkg and
+ * rpm package databases on fixture layers (tests/fixtures/evidence), the
+ * evidence a finding gets, and the upper/lower diff.  The upper layer is
+ * made at run time in a temp dir: a whiteout is a 0/0 char device and an
+ * opaque dir a trusted.* xattr, both need root (those checks skip, with
+ * the reason, when not root).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "evidence.h"
+#include "finding.h"
+#include "util.h"
+
+#ifndef FIXTURE_DIR
+#define FIXTURE_DIR "tests/fixtures/evidence"
+#endif
+
+static const char L1[] = FIXTURE_DIR "/lower1";
+static const char L2[] = FIXTURE_DIR "/lower2";
+
+static void
+sha_of(const char *s, size_t n, char *hex)
+{
+	struct ad_sha256 c;
+
+	ad_sha256_init(&c);
+	ad_sha256_update(&c, s, n);
+	ad_sha256_hex(&c, hex);
+}
+
+static void
+test_sha256_vectors(void **state)
+{
+	char hex[AD_SHA256_HEX], a[1000];
+	struct ad_sha256 c;
+	size_t i;
+
+	(void)state;
+	sha_of("", 0, hex);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
+	    "27ae41e4649b934ca495991b7852b855");
+	sha_of("abc", 3, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	sha_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
+	    hex);
+	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039"
+	    "a33ce45964ff2167f6ecedd419db06c1");
+	/* a million 'a', fed in uneven pieces */
+	memset(a, 'a', sizeof(a));
+	ad_sha256_init(&c);
+	for (i = 0; i < 1000000; i += 997)
+		ad_sha256_update(&c, a, i + 997 <= 1000000 ? 997 : 1000000 - i);
+	ad_sha256_hex(&c, hex);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
+	    "f1809a48a497200e046d39ccc7112cd0");
+}
+
+static void
+test_md5_vectors(void **state)
+{
+	static const char *const in[] = { "", "a", "abc", "message digest",
+	    "12345678901234567890123456789012345678901234567890123456789012"
+	    "345678901234567890" };
+	static const char *const out[] = {
+		"d41d8cd98f00b204e9800998ecf8427e",
+		"0cc175b9c0f1b6a831c399e269772661",
+		"900150983cd24fb0d6963f7d28e17f72",
+		"f96b697d7cb7938d525a2f31aaf161d0",
+		"57edf4a22be3c955ac49da2e2107b67a" };
+	char hex[AD_MD5_HEX];
+	struct ad_md5 c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		ad_md5_init(&c);
+		ad_md5_update(&c, in[i], strlen(in[i]));
+		ad_md5_hex(&c, hex);
+		assert_string_equal(hex, out[i]);
+	}
+}
+
+static void
+test_digest_fd_limit(void **state)
+{
+	char sha[AD_SHA256_HEX], md5[AD_MD5_HEX], path[] = "/tmp/adevXXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "abc", 3), 3);
+	lseek(fd, 0, SEEK_SET);
+	assert_int_equal(ad_digest_fd(fd, 2, 0, sha, md5), 1);	/* too big */
+	lseek(fd, 0, SEEK_SET);
+	assert_int_equal(ad_digest_fd(fd, 3, 0, sha, md5), 0);
+	assert_string_equal(md5, "900150983cd24fb0d6963f7d28e17f72");
+	close(fd);
+	unlink(path);
+}
+
+static void
+test_dpkg_lookup(void **state)
+{
+	const char *layers[] = { L1, L2, NULL }, *algo;
+	char pkg[128], dg[AD_SHA256_HEX], want[AD_MD5_HEX];
+	struct ad_md5 c;
+
+	(void)state;
+	ad_md5_init(&c);
+	ad_md5_update(&c, "#!/bin/sh\necho tool\n", 20);
+	ad_md5_hex(&c, want);
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/tool", pkg,
+	    sizeof(pkg), dg, sizeof(dg), &algo), 1);
+	assert_string_equal(pkg, "dpkg:tool");
+	assert_string_equal(algo, "md5");
+	assert_string_equal(dg, want);
+	/* no package owns it: dpkg database there, rpm's says no too */
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/nothing", pkg,
+	    sizeof(pkg), dg, sizeof(dg), &algo), 0);
+	/* a prefix of a listed path is not it */
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/too", pkg,
+	    sizeof(pkg), dg, sizeof(dg), &algo), 0);
+}
+
+static void
+test_rpm_lookup(void **state)
+{
+	const char *layers[] = { L2, NULL }, *both[] = { L1, L2, NULL };
+	const char *none[] = { FIXTURE_DIR "/lower1/opt", NULL }, *algo;
+	char pkg[128], dg[AD_SHA256_HEX], want[AD_SHA256_HEX];
+
+	(void)state;
+	sha_of("rpm tool\n", 9, want);
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/rtool", pkg,
+	    sizeof(pkg), dg, sizeof(dg), &algo), 1);
+	assert_string_equal(pkg, "rpm:rtool");
+	assert_string_equal(algo, "sha256");
+	assert_string_equal(dg, want);
+	assert_int_equal(ad_pkg_lookup(layers, "/etc/fstab", pkg,
+	    sizeof(pkg), dg, sizeof(dg), &algo), 1);
+	assert_string_equal(pkg, "rpm:filesystem");
+	/* dpkg first, then rpm, in a mixed stack */
+	assert_int_equal(ad_pkg_lookup(both, "/usr/bin/rtool", pkg,
+	    sizeof(pkg), dg, sizeof(dg), &algo), 1);
+	assert_string_equal(pkg, "rpm:rtool");
+	assert_int_equal(ad_pkg_lookup(none, "/usr/bin/rtool", pkg,
+	    sizeof(pkg), dg, sizeof(dg), &algo), -1);
+}
+
+/* ---- an upper layer made here ----------------------------------------- */
+
+static char upper[64];
+static int have_root_fs;	/* whiteouts and opaque dirs made */
+
+static void
+put(const char *rel, const char *text, mode_t mode)
+{
+	char p[256];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", upper, rel);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void
+mk(const char *rel)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", upper, rel);
+	assert_int_equal(mkdir(p, 0755), 0);
+}
+
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st; (void)flag; (void)f;
+	return remove(p);
+}
+
+static int
+upper_setup(void **state)
+{
+	char p[256];
+
+	(void)state;
+	strcpy(upper, "/tmp/adev-upperXXXXXX");
+	if (mkdtemp(upper) == NULL)
+		return -1;
+	mk("usr"); mk("usr/bin"); mk("opt"); mk("opt/app");
+	put("usr/bin/tool", "changed\n", 0755);
+	put("usr/bin/added", "added\n", 0700);
+	put("usr/bin/a\nb\xff", "hostile\n", 0644);
+	snprintf(p, sizeof(p), "%s/usr/bin/esc", upper);
+	if (symlink("/etc/passwd", p) != 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/usr/lib", upper);
+	if (symlink("/", p) != 0)	/* /usr/lib/etc/passwd: not the host's */
+		return -1;
+	snprintf(p, sizeof(p), "%s/usr/bin/gone", upper);
+	have_root_fs = mknod(p, S_IFCHR | 0, makedev(0, 0)) == 0;
+	snprintf(p, sizeof(p), "%s/opt/app", upper);
+	if (have_root_fs && setxattr(p, "trusted.overlay.opaque", "y", 1,
+	    0) != 0)
+		have_root_fs = 0;
+	put("opt/app/new", "new\n", 0644);
+	return 0;
+}
+
+static int
+upper_teardown(void **state)
+{
+	(void)state;
+	return nftw(upper, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+gather(const char *path, struct ad_evidence *e)
+{
+	const char *lowers[] = { L1, L2, NULL };
+	struct ad_evidence_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.max_bytes = AD_EVIDENCE_MAX_BYTES;
+	ad_evidence_gather(upper, lowers, path, &o, e);
+}
+
+static void
+test_evidence_modified(void **state)
+{
+	struct ad_evidence e;
+	char now[AD_SHA256_HEX], img[AD_SHA256_HEX];
+
+	(void)state;
+	sha_of("changed\n", 8, now);
+	sha_of("#!/bin/sh\necho tool\n", 20, img);	/* lower1 wins */
+	gather("/usr/bin/tool", &e);
+	assert_int_equal(e.have_stat, 1);
+	assert_int_equal(e.mode & 07777, 0755);
+	assert_int_equal(e.size, 8);
+	assert_string_equal(e.sha256, now);
+	assert_string_equal(e.image_sha256, img);
+	assert_string_equal(e.package, "dpkg:tool");
+	assert_int_equal(e.package_ok, 0);
+	assert_string_equal(e.status, "ok");
+}
+
+static void
+test_evidence_untouched_and_added(void **state)
+{
+	struct ad_evidence e;
+	char want[AD_SHA256_HEX];
+
+	(void)state;
+	sha_of("rpm tool\n", 9, want);
+	gather("/usr/bin/rtool", &e);
+	assert_string_equal(e.sha256, want);
+	assert_string_equal(e.image_sha256, want);
+	assert_string_equal(e.package, "rpm:rtool");
+	assert_int_equal(e.package_ok, 1);
+
+	gather("/usr/bin/added", &e);
+	assert_string_equal(e.image_sha256, "absent in image");
+	assert_string_equal(e.package, "");
+	assert_int_equal(e.package_ok, -1);
+	gather("/usr/bin/a\nb\xff", &e);
+	assert_int_equal(e.have_stat, 1);
+	assert_string_equal(e.image_sha256, "absent in image");
+}
+
+static void
+test_evidence_symlinks(void **state)
+{
+	struct ad_evidence e;
+
+	(void)state;
+	gather("/usr/bin/esc", &e);
+	assert_int_equal(e.have_stat, 1);
+	assert_true(S_ISLNK(e.mode));
+	assert_string_equal(e.sha256, "not hashed: symlink");
+	/* through an absolute symlinked dir: resolved inside the layer */
+	gather("/usr/lib/etc/passwd", &e);
+	assert_int_equal(e.have_stat, 0);
+	assert_non_null(strstr(e.sha256, "absent"));
+	/* relative path, no overlay, gone */
+	gather("usr/bin/tool", &e);
+	assert_non_null(strstr(e.status, "unavailable"));
+	ad_evidence_gather(NULL, NULL, "/x", NULL, &e);
+	assert_non_null(strstr(e.status, "overlay dirs are unknown"));
+}
+
+static void
+test_evidence_limits(void **state)
+{
+	const char *lowers[] = { L1, L2, NULL };
+	struct ad_evidence_opts o;
+	struct ad_evidence e;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.max_bytes = 4;
+	ad_evidence_gather(upper, lowers, "/usr/bin/tool", &o, &e);
+	assert_non_null(strstr(e.sha256, "more than the"));
+	o.max_bytes = AD_EVIDENCE_MAX_BYTES;
+	o.rate_limited = 1;
+	ad_evidence_gather(upper, lowers, "/usr/bin/tool", &o, &e);
+	assert_non_null(strstr(e.sha256, "rate limit"));
+	ad_evidence_gather("/nonexistent/upper", lowers, "/usr/bin/tool", &o,
+	    &e);
+	assert_string_equal(e.status, "unavailable: container gone");
+}
+
+static void
+test_whiteout_and_opaque(void **state)
+{
+	struct ad_evidence e;
+	const char *layers[] = { upper, L1, L2, NULL };
+	char want[AD_SHA256_HEX];
+	struct stat st;
+	size_t at;
+
+	(void)state;
+	if (!have_root_fs) {
+		fprintf(stderr, "skipped: whiteouts (a 0/0 char device) and "
+		    "opaque dirs (trusted.* xattr) need root\n");
+		skip();
+	}
+	sha_of("gone\n", 5, want);
+	gather("/usr/bin/gone", &e);
+	assert_int_equal(e.have_stat, 0);
+	assert_string_equal(e.sha256, "absent: deleted in the container");
+	assert_string_equal(e.image_sha256, want);
+	/* opaque /opt/app hides the image's /opt/app/file */
+	assert_int_equal(ad_layers_find(layers, 0, "/opt/app/file", &st, &at),
+	    AD_LAYER_ABSENT);
+	assert_int_equal(ad_layers_find(layers, 1, "/opt/app/file", &st, &at),
+	    AD_LAYER_FOUND);
+	assert_int_equal(ad_layers_find(layers, 0, "/usr/bin/gone", &st, &at),
+	    AD_LAYER_WHITEOUT);
+}
+
+static void
+test_diff(void **state)
+{
+	const char *layers[] = { upper, L1, L2, NULL };
+	char *text = NULL, want[AD_SHA256_HEX], line[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int n;
+
+	(void)state;
+	n = ad_diff_layers(layers, 1, f);
+	fclose(f);
+	assert_true(n >= 5);
+	sha_of("changed\n", 8, want);
+	snprintf(line, sizeof(line), "{\"change\":\"modified\",\"path\":"
+	    "\"/usr/bin/tool\",\"type\":\"file\",\"mode\":493");
+	assert_non_null(strstr(text, line));
+	assert_non_null(strstr(text, want));
+	assert_non_null(strstr(text, "{\"change\":\"added\",\"path\":"
+	    "\"/usr/bin/added\""));
+	assert_non_null(strstr(text, "\"path\":\"/usr/bin/esc\",\"type\":"
+	    "\"symlink\""));
+	assert_non_null(strstr(text, "\"path_hex\""));	/* non-UTF-8 name */
+	if (have_root_fs) {
+		sha_of("gone\n", 5, want);
+		snprintf(line, sizeof(line), "{\"change\":\"deleted\",\"path\":"
+		    "\"/usr/bin/gone\",\"sha256\":null,\"image_sha256\":\"%s\"}",
+		    want);
+		assert_non_null(strstr(text, line));
+		assert_non_null(strstr(text, "{\"change\":\"replaced\","
+		    "\"path\":\"/opt/app\""));
+	}
+	free(text);
+	/* the table escapes the hostile name */
+	text = NULL;
+	f = open_memstream(&text, &len);
+	ad_diff_layers(layers, 0, f);
+	fclose(f);
+	assert_non_null(strstr(text, "/usr/bin/a\\x0ab\\xff\n"));
+	free(text);
+}
+
+/* The worker: rows come back with the evidence columns filled. */
+static void
+test_worker(void **state)
+{
+	const char *lowers[] = { L1, L2, NULL };
+	struct ad_evq *q = ad_evq_new(2);
+	struct ad_row row, out;
+	int i, got = 0;
+
+	(void)state;
+	assert_non_null(q);
+	ad_row_init(&row);
+	ad_row_init(&out);
+	ad_row_set_text(&row, "rule", "r1");
+	assert_int_equal(ad_evq_push(q, &row, upper, lowers,
+	    "/usr/bin/added"), 0);
+	assert_int_equal(ad_evq_push(q, &row, upper, lowers,
+	    "/usr/bin/tool"), 0);
+	/* the queue holds 2: a third is refused, not lost by the queue */
+	assert_int_equal(ad_evq_push(q, &row, upper, lowers, "/x"), -1);
+	for (i = 0; i < 2; i++) {
+		got += ad_evq_pop(q, &out, 1);
+		assert_string_equal(ad_row_text(&out, ad_col_index("rule"),
+		    NULL), "r1");
+		assert_string_equal(ad_row_text(&out,
+		    ad_col_index("evidence"), NULL), "ok");
+		assert_false(out.v[ad_col_index("evidence_ms")].null);
+	}
+	assert_int_equal(got, 2);
+	assert_int_equal(ad_evq_pop(q, &out, 0), 0);
+	ad_row_free(&row);
+	ad_row_free(&out);
+	ad_evq_free(q);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sha256_vectors),
+		cmocka_unit_test(test_md5_vectors),
+		cmocka_unit_test(test_digest_fd_limit),
+		cmocka_unit_test(test_dpkg_lookup),
+		cmocka_unit_test(test_rpm_lookup),
+		cmocka_unit_test(test_evidence_modified),
+		cmocka_unit_test(test_evidence_untouched_and_added),
+		cmocka_unit_test(test_evidence_symlinks),
+		cmocka_unit_test(test_evidence_limits),
+		cmocka_unit_test(test_whiteout_and_opaque),
+		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_worker),
+	};
+
+	return cmocka_run_group_tests(tests, upper_setup, upper_teardown);
+}
