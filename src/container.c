@@ -37,6 +37,7 @@
 #define MAX_MOUNTINFO	(4 * 1024 * 1024)
 #define MAX_STATE_JSON	(64 * 1024 * 1024)	/* containers.json can be big */
 #define MOUNT_TRIES	3	/* mountinfo reads per record before giving up */
+#define MAX_PRIV_DEVS	8	/* private tmpfs devices kept per container */
 
 /* --- the cgroup pattern table ------------------------------------------ */
 
@@ -414,6 +415,10 @@ struct crec {
 	int64_t alive_ms;
 	pid_t witness;		/* oldest process seen in it */
 	uint64_t witness_ticks;	/* its start time (field 22) */
+	/* tmpfs mounts only this container has (its /dev/shm, --tmpfs):
+	 * an exec from there is the container's even once the pid is gone */
+	unsigned priv_dev[MAX_PRIV_DEVS][2];
+	int npriv;
 };
 
 struct pent {
@@ -809,6 +814,132 @@ host_dev(struct ad_resolver *r)
 	strv_free(m.lower);
 }
 
+/* One mountinfo line, split: its device, root, mount point and type. */
+struct mline {
+	unsigned major, minor;
+	const char *root, *mnt, *fstype;
+	size_t rootlen, mntlen, fstypelen;
+};
+
+/* Split line [p, e) of mountinfo(5); 0 when malformed. */
+static int
+mline_parse(const char *p, const char *e, struct mline *m)
+{
+	const char *f[5], *sep;
+	int i;
+
+	f[0] = p;
+	for (i = 1; i < 5; i++) {
+		f[i] = memchr(f[i - 1], ' ', (size_t)(e - f[i - 1]));
+		if (f[i] == NULL)
+			return 0;
+		f[i]++;
+	}
+	if (sscanf(f[2], "%u:%u", &m->major, &m->minor) != 2)
+		return 0;
+	m->root = f[3];
+	m->rootlen = (size_t)(f[4] - f[3] - 1);
+	m->mnt = f[4];
+	if ((sep = memchr(f[4], ' ', (size_t)(e - f[4]))) == NULL)
+		return 0;
+	m->mntlen = (size_t)(sep - f[4]);
+	for (sep = f[4]; sep + 3 <= e && memcmp(sep, " - ", 3) != 0; sep++)
+		;
+	if (sep + 3 > e)
+		return 0;
+	m->fstype = sep + 3;
+	sep = memchr(m->fstype, ' ', (size_t)(e - m->fstype));
+	m->fstypelen = sep ? (size_t)(sep - m->fstype) : (size_t)(e - m->fstype);
+	return 1;
+}
+
+/*
+ * The whole tmpfs mounts (root "/", an anonymous device) of the
+ * container's mountinfo in r->file that the host does not share: absent
+ * from the host's mount table, or there only at a path naming the
+ * container (podman's userdata/shm).  A bind mount of a host tmpfs (a
+ * file of /run) has another root or a host mount point, and is left out:
+ * a device must never name a container wrongly.
+ */
+static void
+rec_load_private(struct ad_resolver *r, struct crec *c)
+{
+	unsigned cand[MAX_PRIV_DEVS][2];
+	const char *p, *e, *end;
+	struct mline m;
+	int n = 0, i, keep;
+	size_t idlen = strlen(c->c.id);
+
+	end = r->file.p + r->file.len;
+	for (p = r->file.p; p < end && n < MAX_PRIV_DEVS; p = e + 1) {
+		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			e = end;
+		if (!mline_parse(p, e, &m) || m.major != 0 ||
+		    m.rootlen != 1 || m.fstypelen != 5 ||
+		    memcmp(m.fstype, "tmpfs", 5) != 0)
+			continue;
+		for (i = 0; i < n; i++)
+			if (cand[i][1] == m.minor)
+				break;
+		if (i == n) {
+			cand[n][0] = m.major;
+			cand[n++][1] = m.minor;
+		}
+	}
+	if (n == 0 || read_into(r, proc_path(r, 1, "mountinfo"),
+	    MAX_MOUNTINFO, 0) != 0)
+		return;
+	end = r->file.p + r->file.len;
+	for (p = r->file.p; p < end; p = e + 1) {
+		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			e = end;
+		if (!mline_parse(p, e, &m) || m.major != 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (cand[i][1] != m.minor)
+				continue;
+			keep = idlen > 0 && m.mntlen >= idlen &&
+			    memmem(m.mnt, m.mntlen, c->c.id, idlen) != NULL;
+			if (!keep) {
+				cand[i][0] = cand[n - 1][0];
+				cand[i][1] = cand[--n][1];
+			}
+			break;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		c->priv_dev[i][0] = cand[i][0];
+		c->priv_dev[i][1] = cand[i][1];
+	}
+	c->npriv = n;
+}
+
+/* Whether device major:minor is one of c's own tmpfs mounts. */
+static int
+priv_has(const struct crec *c, unsigned major, unsigned minor)
+{
+	int i;
+
+	for (i = 0; i < c->npriv; i++)
+		if (c->priv_dev[i][0] == major && c->priv_dev[i][1] == minor)
+			return 1;
+	return 0;
+}
+
+/* A device now mounted for c is no longer o's: o has gone. */
+static void
+priv_drop(struct crec *o, const struct crec *c)
+{
+	int i = 0;
+
+	while (i < o->npriv)
+		if (priv_has(c, o->priv_dev[i][0], o->priv_dev[i][1])) {
+			o->priv_dev[i][0] = o->priv_dev[o->npriv - 1][0];
+			o->priv_dev[i][1] = o->priv_dev[--o->npriv][1];
+		} else
+			i++;
+}
+
 static void
 rec_load_mounts(struct ad_resolver *r, struct crec *c, pid_t pid)
 {
@@ -851,6 +982,12 @@ rec_load_mounts(struct ad_resolver *r, struct crec *c, pid_t pid)
 	}
 	free(m.upper);
 	strv_free(m.lower);
+	if (c->c.has_root_dev) {
+		rec_load_private(r, c);	/* reads the host's table */
+		for (i = 0; i < r->nrecs; i++)
+			if (r->recs[i] != c)
+				priv_drop(r->recs[i], c);
+	}
 }
 
 /* --- a small JSON reader for runtime state ------------------------------ */
@@ -1459,7 +1596,9 @@ rec_alive(struct ad_resolver *r, struct crec *c)
 }
 
 /*
- * The overlay device of the event's file items.  Anonymous devices are
+ * The overlay device of the event's file items, or a tmpfs only that
+ * container mounts (its /dev/shm: an exec from there by a process gone
+ * before its event is read has no other trace).  Anonymous devices are
  * reused as soon as they are freed, so a record's device only counts for
  * events no later than the last time the container was seen alive.
  */
@@ -1477,9 +1616,10 @@ by_device(struct ad_resolver *r, const struct ad_event *ev, int64_t t)
 		for (k = 0; k < r->nrecs; k++) {
 			struct crec *c = r->recs[k];
 
-			if (!c->c.has_root_dev ||
-			    c->c.root_dev_major != it->dev_major ||
-			    c->c.root_dev_minor != it->dev_minor)
+			if (!(c->c.has_root_dev &&
+			    c->c.root_dev_major == it->dev_major &&
+			    c->c.root_dev_minor == it->dev_minor) &&
+			    !priv_has(c, it->dev_major, it->dev_minor))
 				continue;
 			if (t <= c->alive_ms)
 				return c;

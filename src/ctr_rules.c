@@ -300,7 +300,7 @@ ad_ctr_rules_coverage(struct ad_ctr_rules *cr, const struct ad_container *c,
 	e.merged = find_merged(mi, &e);
 	free(mi);
 	if (e.merged != NULL)
-		plan_for(&e);
+		plan_for(cr, &e);
 	n = e.plan.n;
 	if (n > 0) {
 		have = xcalloc((size_t)n, sizeof(*have));

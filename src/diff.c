@@ -26,7 +26,10 @@
 #include "commands.h"
 #include "ctr_rules.h"
 #include "evidence.h"
+#include "kernel_rules.h"
 #include "log.h"
+#include "pipeline.h"
+#include "ruleset.h"
 #include "resolver.h"
 #include "util.h"
 
@@ -354,10 +357,12 @@ db_seen(sqlite3 *db, const char *id, char *last, size_t cap)
 static void
 containers_usage(FILE *f)
 {
-	fprintf(f, "usage: audrift containers [--db PATH]\n"
+	fprintf(f, "usage: audrift containers [--rules DIR] [--db PATH]\n"
 	    "Lists running containers (runtime, id, name, image, pod) and "
 	    "audrift's\ncoverage of each: its audrift-ctr kernel rules (held "
-	    "now / wanted) and,\nwith --db, the findings recorded for it.\n");
+	    "now / wanted, the\nwanted set derived from the rules in DIR as "
+	    "audrift run derives it) and,\nwith --db, the findings recorded "
+	    "for it.\n");
 }
 
 int
@@ -365,11 +370,15 @@ cmd_containers(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "rules", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct ad_container *c;
 	struct ad_ctr_rules *cr = NULL;
+	struct ad_krule_plan plan;
+	struct ad_ruleset *rs;
+	const char *rdir = NULL;
 	struct ad_resolver *r;
 	const char *dbpath = NULL;
 	sqlite3 *db = NULL;
@@ -383,6 +392,9 @@ cmd_containers(int argc, char **argv)
 		case 'd':
 			dbpath = optarg;
 			break;
+		case 'r':
+			rdir = optarg;
+			break;
 		case 'h':
 			containers_usage(stdout);
 			return 0;
@@ -395,20 +407,38 @@ cmd_containers(int argc, char **argv)
 		containers_usage(stderr);
 		return 2;
 	}
+	if (rdir == NULL)
+		rdir = ad_default_rules_dir();
+	memset(&plan, 0, sizeof(plan));
+	if ((rs = ad_ruleset_load(rdir, NULL, 0,
+	    getenv("AUDRIFT_INSECURE_RULES") != NULL, stderr)) == NULL ||
+	    ad_krules_plan_rules(&plan, rs, NULL, 0) != 0) {
+		log_warnx("containers: the rules in %s did not load; fix the "
+		    "errors above (audrift check --rules %s) or name the "
+		    "rules audrift run uses (--rules)", rdir, rdir);
+		ad_ruleset_free(rs);
+		ad_krules_plan_free(&plan);
+		return 1;
+	}
+	ad_ruleset_free(rs);
 	if (dbpath != NULL && sqlite3_open_v2(dbpath, &db,
 	    SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		log_warnx("containers: cannot open %s: %s; give the database "
 		    "audrift run writes (--db)", dbpath, sqlite3_errmsg(db));
 		sqlite3_close(db);
+		ad_krules_plan_free(&plan);
 		return 1;
 	}
 	if ((r = scan_containers("containers")) == NULL) {
+		ad_krules_plan_free(&plan);
 		sqlite3_close(db);
 		return 1;
 	}
 	if ((fd = audit_open()) >= 0)
+	{
 		cr = ad_ctr_rules_new(fd, "/proc/self/mountinfo", "/");
-	else
+		ad_ctr_rules_scope(cr, &plan);
+	} else
 		log_warnx("containers: cannot open the audit control socket "
 		    "(needs root): rule coverage shows as '?'");
 	printf("%-10s %-12s %-20s %-28s %-10s %-7s %s\n", "RUNTIME", "ID",
@@ -441,6 +471,7 @@ cmd_containers(int argc, char **argv)
 		fprintf(stderr, "no running container found (run as root to "
 		    "see every container's processes)\n");
 	ad_ctr_rules_free(cr);
+	ad_krules_plan_free(&plan);
 	if (fd >= 0)
 		audit_close(fd);
 	ad_resolver_free(r);

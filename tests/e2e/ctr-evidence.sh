@@ -97,7 +97,7 @@ echo "audrift diff: $(wc -l < "$T/diff.json") changes"
 grep -q 'audrift containers' "$T/diff.err" || fail "diff error says nothing to do: $(cat "$T/diff.err")"
 
 # audrift containers: it is there, with its rules and findings
-"$AUDRIFT" containers --db "$DB" > "$T/ctrs" || fail "audrift containers"
+"$AUDRIFT" containers --rules "$top_srcdir/rules.d" --db "$DB" > "$T/ctrs" || fail "audrift containers"
 cat "$T/ctrs"
 line=$(grep " $(echo "$CID" | cut -c1-12) " "$T/ctrs") || fail "containers: $CID not listed"
 echo "$line" | grep -Eq ' ([1-9][0-9]*)/\1 ' || fail "containers: rules not all in place: $line"

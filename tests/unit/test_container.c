@@ -922,6 +922,61 @@ test_mountinfo_forms(void **state)
 	rm_tree(d);
 }
 
+/* A container's own tmpfs (its /dev/shm) names it once the pid is gone;
+ * a host tmpfs bind-mounted in (a file of /run) never does. */
+static void
+test_private_tmpfs(void **state)
+{
+	struct ad_resolver *r;
+	struct ad_event ev;
+	const struct ad_container *c;
+	char d[] = "/tmp/audrift-shm.XXXXXX", proc[64];
+
+	assert_non_null(mkdtemp(d));
+	snprintf(proc, sizeof(proc), "%s/proc", d);
+	put(proc, "1/mountinfo",
+	    "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
+	    "2 1 0:25 / /run rw - tmpfs tmpfs rw\n"
+	    "3 1 0:26 / /var/lib/containers/storage/overlay-containers/"
+	    H64 "/userdata/shm rw - tmpfs shm rw\n");
+	put(proc, "77/cgroup", "0::/docker/" H64 "\n");
+	put(proc, "77/stat", "77 (sh) S 1 77 77 0 -1 0 0 0 0 0 0 0 0 0 20 0 "
+	    "1 0 150000 0 0\n");
+	put(proc, "77/mountinfo",
+	    "11 9 0:71 / / rw - overlay overlay rw,lowerdir=/l,upperdir=/u\n"
+	    "12 11 0:80 / /dev rw - tmpfs tmpfs rw\n"
+	    "13 12 0:26 / /dev/shm rw - tmpfs shm rw\n"
+	    "14 11 0:25 /containers/x/hosts /etc/hosts rw - tmpfs tmpfs rw\n"
+	    "15 11 0:25 / /run/host rw - tmpfs tmpfs rw\n"
+	    "16 11 0:81 / /scratch rw - tmpfs tmpfs rw\n");
+	r = ad_resolver_new(proc, "/", 0);
+	ad_resolver_set_clock(r, BOOT_MS, NOW_MS);
+	ev_init(&ev, 77, 1, AD_OP_EXEC, EVENT_MS);
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	c = ev.container;
+
+	/* gone, never seen: an exec from its /dev/shm, /dev, --tmpfs */
+	ev_init(&ev, 9999, 0, AD_OP_EXEC, EVENT_MS);
+	ev_file(&ev, "/dev/shm/x", 0, 26);
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_int_equal(ev.attribution, AD_ATTR_DEVICE);
+	assert_ptr_equal(ev.container, c);
+	ev_init(&ev, 9999, 0, AD_OP_EXEC, EVENT_MS);
+	ev_file(&ev, "/scratch/x", 0, 81);
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_ptr_equal(ev.container, c);
+	ev_init(&ev, 9999, 0, AD_OP_EXEC, EVENT_MS);
+	ev_file(&ev, "/dev/x", 0, 80);
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+
+	/* the host's /run, whole or a file of it: not the container's */
+	ev_init(&ev, 9999, 0, AD_OP_EXEC, EVENT_MS);
+	ev_file(&ev, "/run/x", 0, 25);
+	assert_int_equal(ad_resolve_event(r, &ev), 0);
+	ad_resolver_free(r);
+	rm_tree(d);
+}
+
 /* Broken runtime state is not an error: name and image stay unknown. */
 static void
 test_bad_state(void **state)
@@ -993,6 +1048,7 @@ main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_upper_fixture);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_whiteouts);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_mountinfo_forms);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_private_tmpfs);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_state);
 	return _cmocka_run_group_tests("container", tests, n, NULL, NULL);
 }
