@@ -4,6 +4,8 @@
 # Callers hold /tmp/audrift-kernel.lock while they use the kernel, set
 # BT (their temp dir) and call bench_restore from their EXIT trap.
 
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/podman-conf.sh"
+
 BENCH_KEY=audrift-bench
 AUDITD_PID=
 BENCH_CIDS=
@@ -95,14 +97,7 @@ start_auditd() {
 # podman without touching /etc (shared notes); a busybox image built
 # locally: no registry is needed
 podman_setup() {
-	cat > "$BT/containers.conf" <<'EOC'
-[containers]
-default_ulimits = []
-[engine]
-cgroup_manager = "cgroupfs"
-runtime = "runc"
-EOC
-	CONTAINERS_CONF=$BT/containers.conf; export CONTAINERS_CONF
+	podman_conf "$BT"
 	IMG=localhost/audrift-test:1
 	podman image exists "$IMG" && return 0
 	local r=$BT/imgroot

@@ -5,6 +5,7 @@
 # touching /etc (shared/notes/machine.md: cgroupfs, runc, no default
 # ulimits since CAP_SYS_RESOURCE is missing here).
 . "$top_srcdir/tests/e2e/live-lib.sh"
+. "$top_srcdir/scripts/podman-conf.sh"
 
 CIDS=
 
@@ -23,14 +24,7 @@ ctr_begin() {
 	    skip "an audit daemon is registered (pid $(kstat pid)); the daemon source needs none"
 	live_setup
 	trap ctr_cleanup EXIT
-	cat > "$T/containers.conf" <<'EOF'
-[containers]
-default_ulimits = []
-[engine]
-cgroup_manager = "cgroupfs"
-runtime = "runc"
-EOF
-	CONTAINERS_CONF=$T/containers.conf; export CONTAINERS_CONF
+	podman_conf "$T"
 }
 
 ctr_cleanup() {
