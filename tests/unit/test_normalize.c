@@ -275,6 +275,32 @@ test_interleaved_no_eoe(void **state)
 	}
 }
 
+/* Live capture feeds a batch of records at once: an event whose EOE is
+ * in the batch comes out of that feed, not at the next ageing tick. */
+static void
+test_batch_released(void **state)
+{
+	static const char text[] =
+	    SC(30, "syscall=90 success=yes exit=0 a0=1 a1=1ed a2=0 a3=0 "
+	    "items=1 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 "
+	    "egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"chmod\" "
+	    "exe=\"/bin/busybox\" key=\"audrift-file\"")
+	    REC("PATH", 30, "item=0 name=\"/usr/bin/x\" inode=8 dev=00:27 "
+	    "mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL")
+	    REC("PROCTITLE", 30, "proctitle=63686D6F64")
+	    REC("EOE", 30, "");
+	struct ad_norm *n = ad_norm_new(on_event, on_error, NULL);
+
+	clear_seen();
+	assert_non_null(n);
+	assert_int_equal(ad_norm_feed(n, text, strlen(text)), 0);
+	assert_int_equal(nseen, 1);	/* before any flush or ageing */
+	assert_int_equal(seen[0].op, AD_OP_CHMOD);
+	ad_norm_flush(n);
+	assert_int_equal(nseen, 1);
+	ad_norm_free(n);
+}
+
 static void
 test_open_flags(void **state)
 {
@@ -359,6 +385,7 @@ main(void)
 		cmocka_unit_test_teardown(test_enriched_and_node, teardown),
 		cmocka_unit_test_teardown(test_bad_field, teardown),
 		cmocka_unit_test_teardown(test_path_folding, teardown),
+		cmocka_unit_test_teardown(test_batch_released, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
