@@ -109,7 +109,6 @@ struct live {
 	struct open_ev open[OPEN_MAX];
 	int nopen;
 	struct ad_buf eoe;		/* a synthetic EOE line */
-	struct ad_buf feed;		/* records not yet fed to auparse */
 };
 
 /* --- findings audrift makes itself --------------------------------------- */
@@ -262,23 +261,9 @@ plugin_config_changes(struct live *lv, struct ad_buf *part, const char *p,
  * is complete: feed its EOE.  Types libauparse completes by itself (user
  * messages below 1300, AUDIT_KERNEL and up, PROCTITLE) are not tracked.
  */
-/*
- * Records reach libauparse in batches: one auparse_feed() per record costs
- * ~70% more instructions than one per batch (bench/, docs/bench.md).
- */
-static void
-feed_flush(struct live *lv)
-{
-	if (lv->feed.len > 0) {
-		ad_norm_feed(lv->norm, lv->feed.p, lv->feed.len);
-		ad_buf_reset(&lv->feed);
-	}
-}
-
 static void
 open_feed_eoe(struct live *lv, int i)
 {
-	feed_flush(lv);		/* the EOE comes after its records */
 	ad_buf_reset(&lv->eoe);
 	ad_buf_printf(&lv->eoe, "type=EOE msg=audit(%s:%llu): \n",
 	    lv->open[i].stamp, (unsigned long long)lv->open[i].serial);
@@ -339,7 +324,7 @@ netlink_line(struct live *lv, int type, struct ad_buf *line)
 	lv->pipe.stats.records_read++;
 	if (type == AUDIT_CONFIG_CHANGE)
 		check_config_change(lv, line->p);
-	ad_buf_add(&lv->feed, line->p, line->len);
+	ad_norm_feed(lv->norm, line->p, line->len);
 	open_track(lv, type, line->p);
 }
 
@@ -636,7 +621,6 @@ loop(struct live *lv, int sfd)
 
 	ad_buf_init(&line);
 	ad_buf_init(&lv->eoe);
-	ad_buf_init(&lv->feed);
 	pfd[0].fd = sfd;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = lv->src == SRC_PLUGIN ? STDIN_FILENO :
@@ -678,7 +662,6 @@ loop(struct live *lv, int sfd)
 			for (i = 0; i < BATCH &&
 			    ad_nl_reader_pop(lv->nlr, &type, &line); i++)
 				netlink_line(lv, type, &line);
-			feed_flush(lv);
 		}
 		if (lv->tamper)
 			reinstall(lv);
@@ -710,7 +693,6 @@ loop(struct live *lv, int sfd)
 		ad_nl_reader_stop(lv->nlr);
 		while (ad_nl_reader_pop(lv->nlr, &type, &line))
 			netlink_line(lv, type, &line);
-		feed_flush(lv);
 	}
 	if (lv->preader != NULL)
 		ad_reader_eof(lv->preader);
@@ -719,7 +701,6 @@ loop(struct live *lv, int sfd)
 	status_poll(lv);
 	ad_buf_free(&line);
 	ad_buf_free(&lv->eoe);
-	ad_buf_free(&lv->feed);
 	return 0;
 }
 

@@ -793,16 +793,18 @@ ad_norm_set_attribution(struct ad_norm *n, enum ad_attr a)
 int
 ad_norm_feed(struct ad_norm *n, const char *data, size_t len)
 {
-	if (auparse_feed(n->au, data, len) != 0)
-		return -1;
-	/*
-	 * libauparse (3.0.9) keeps the last complete event of a multi-line
-	 * feed until its next feed call: live, that is the ageing tick
-	 * 500 ms later.  An empty feed hands it out now.
-	 */
-	if (len > 0)
-		(void)auparse_feed(n->au, "", 0);
-	return 0;
+	return auparse_feed(n->au, data, len) == 0 ? 0 : -1;
+}
+
+/*
+ * libauparse (3.0.9) keeps the last complete event of a multi-line feed
+ * until its next feed call; from a stream (the auditd plugin) that is the
+ * next ageing tick, 500 ms later.  An empty feed hands it out now.
+ */
+void
+ad_norm_release(struct ad_norm *n)
+{
+	(void)auparse_feed(n->au, "", 0);
 }
 
 void

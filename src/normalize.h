@@ -38,6 +38,8 @@ void ad_norm_free(struct ad_norm *n);
 void ad_norm_set_attribution(struct ad_norm *n, enum ad_attr a);
 /* 0 ok, -1 auparse refused the data. */
 int ad_norm_feed(struct ad_norm *n, const char *data, size_t len);
+/* Hand out a complete event libauparse holds after a multi-line feed. */
+void ad_norm_release(struct ad_norm *n);
 void ad_norm_flush(struct ad_norm *n);
 void ad_norm_age(struct ad_norm *n);
 const struct ad_norm_stats *ad_norm_stats(const struct ad_norm *n);

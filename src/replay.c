@@ -274,6 +274,7 @@ ad_reader_input(struct ad_reader *r, const char *p, size_t len)
 	}
 	if (run != NULL)
 		ad_norm_feed(r->norm, run, (size_t)(p - run));
+	ad_norm_release(r->norm);	/* live from a stream: no waiting */
 }
 
 void

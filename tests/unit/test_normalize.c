@@ -275,8 +275,9 @@ test_interleaved_no_eoe(void **state)
 	}
 }
 
-/* Live capture feeds a batch of records at once: an event whose EOE is
- * in the batch comes out of that feed, not at the next ageing tick. */
+/* A stream (the auditd plugin) is fed a chunk of records at once: an
+ * event whose EOE is in the chunk comes out at once after
+ * ad_norm_release, not at the next ageing tick. */
 static void
 test_batch_released(void **state)
 {
@@ -294,6 +295,7 @@ test_batch_released(void **state)
 	clear_seen();
 	assert_non_null(n);
 	assert_int_equal(ad_norm_feed(n, text, strlen(text)), 0);
+	ad_norm_release(n);
 	assert_int_equal(nseen, 1);	/* before any flush or ageing */
 	assert_int_equal(seen[0].op, AD_OP_CHMOD);
 	ad_norm_flush(n);
