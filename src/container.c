@@ -1563,7 +1563,8 @@ live_pid(struct ad_resolver *r, pid_t pid, int64_t t, struct crec **rec,
 	if (ad_cgroup_match(r->file.p, r->file.len, &m) && !m.helper)
 		*rec = rec_get(r, &m, pid, ticks);
 	*ent = cache_put(r, pid, ppid, ticks, *rec);
-	(*ent)->vpid = proc_vpid(r, pid);
+	/* one more /proc read, only where a rule can use it: in containers */
+	(*ent)->vpid = *rec != NULL ? proc_vpid(r, pid) : 0;
 	return 1;
 }
 

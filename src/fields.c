@@ -203,7 +203,8 @@ const struct ad_field ad_fields[] = {
 	{ "proc.pid", I, 0, "process id", proc_pid },
 	{ "proc.ppid", I, 0, "parent process id", proc_ppid },
 	{ "proc.vpid", I, 0, "pid in its own pid namespace (1: a "
-	    "container's init); absent when the process was gone or replayed",
+	    "container's init); absent on the host, when the process was gone, "
+	    "or replayed",
 	    proc_vpid },
 	{ "proc.uid", I, 0, "real user id", proc_uid },
 	{ "proc.euid", I, 0, "effective user id", proc_euid },

@@ -89,8 +89,10 @@ on_finding(void *arg, const struct ad_finding *f)
 		    "unavailable: the container's overlay dirs are unknown" :
 		    "unavailable: no file in the event");
 	else if (ad_evq_push(p->evq, p->row, c->upperdir, c->lowerdirs,
-	    path) == 0)
+	    path) == 0) {
+		p->ev_pending++;
 		return;
+	}
 	else
 		ad_row_set_text(p->row, "evidence", "skipped: evidence queue "
 		    "full (counted as evidence overflow)");
@@ -99,18 +101,21 @@ on_finding(void *arg, const struct ad_finding *f)
 	to_sinks(p, &rf);
 }
 
-/* Finished evidence rows to the sinks (wait: all of them, at the end). */
+/* Finished evidence rows to the sinks (wait: all of them, at the end).
+ * Called per event: with nothing pushed, no lock is taken. */
 static void
 evidence_drain(struct ad_pipeline *p, int wait)
 {
 	struct ad_finding rf;
 
-	if (p->evq == NULL)
+	if (p->evq == NULL || p->ev_pending == 0)
 		return;
 	memset(&rf, 0, sizeof(rf));
 	rf.row = p->row;
-	while (ad_evq_pop(p->evq, p->row, wait))
+	while (p->ev_pending > 0 && ad_evq_pop(p->evq, p->row, wait)) {
+		p->ev_pending--;
 		to_sinks(p, &rf);
+	}
 }
 
 int

@@ -24,6 +24,7 @@ struct ad_pipeline {
 	 * on a worker thread; NULL: none (ad_pipeline_evidence turns it on).
 	 * row is reused to hand finished rows to the sinks. */
 	struct ad_evq *evq;
+	size_t ev_pending;	/* pushed to evq, not yet popped */
 	struct ad_row *row;
 };
 

@@ -505,9 +505,10 @@ test_vpid(void **state)
 	assert_int_equal(ad_resolve_event(r, &ev), 1);
 	assert_int_equal(ev.attribution, AD_ATTR_CACHE);
 	assert_int_equal(ev.proc.vpid, 7);
-	ev_init(&ev, 3000, 2990, AD_OP_EXEC, EVENT_MS);	/* host */
+	/* host: not read (no /proc read a rule cannot use) */
+	ev_init(&ev, 3000, 2990, AD_OP_EXEC, EVENT_MS);
 	assert_int_equal(ad_resolve_event(r, &ev), 0);
-	assert_int_equal(ev.proc.vpid, 3000);
+	assert_int_equal(ev.proc.vpid, 0);
 	/* no status file: unknown, even though the pid is attributed */
 	ev_init(&ev, 5003, 0, AD_OP_EXEC, BOOT_MS + 3000 * 1000LL + 1);
 	assert_int_equal(ad_resolve_event(r, &ev), 1);
