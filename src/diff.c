@@ -115,13 +115,15 @@ diff_emit(struct diff *d, const char *change, const char *path,
     const struct stat *st)
 {
 	char sha[AD_EVIDENCE_TEXT], img[AD_EVIDENCE_TEXT];
-	struct stat ist;
+	struct stat ist, cst;
 	size_t at;
 
 	strcpy(sha, "-");
-	if (st != NULL && S_ISREG(st->st_mode))
-		ad_evidence_hash(d->layers[0], path, st, AD_EVIDENCE_MAX_BYTES,
-		    0, sha, NULL);
+	if (st != NULL && S_ISREG(st->st_mode)) {
+		cst = *st;
+		ad_evidence_hash(d->layers[0], path, &cst,
+		    AD_EVIDENCE_MAX_BYTES, 0, sha, NULL);
+	}
 	strcpy(img, "absent in image");
 	if (ad_layers_find(d->layers, 1, path, &ist, &at) == AD_LAYER_FOUND) {
 		snprintf(img, sizeof(img), "%s in image", ad_file_kind(ist.st_mode));

@@ -205,7 +205,7 @@ ad_file_kind(mode_t m)
 }
 
 int
-ad_evidence_hash(const char *layer, const char *path, const struct stat *st,
+ad_evidence_hash(const char *layer, const char *path, struct stat *st,
     uint64_t max_bytes, int64_t deadline_ms, char *sha, char *md5)
 {
 	int fd, rc;
@@ -227,6 +227,8 @@ ad_evidence_hash(const char *layer, const char *path, const struct stat *st,
 		return 0;
 	}
 	rc = ad_digest_fd(fd, max_bytes, deadline_ms, sha, md5);
+	if (rc == 0)
+		(void)fstat(fd, st);	/* the file hashed, not the one seen */
 	close(fd);
 	if (rc == 0)
 		return 1;
@@ -244,7 +246,7 @@ ad_evidence_hash(const char *layer, const char *path, const struct stat *st,
 
 /* ad_evidence_hash within the rate budget (*budget bytes left). */
 static int
-hash_budget(const char *layer, const char *path, const struct stat *st,
+hash_budget(const char *layer, const char *path, struct stat *st,
     const struct ad_evidence_opts *o, uint64_t *budget, char *sha,
     char *md5, uint64_t *hashed)
 {
@@ -330,15 +332,17 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
 	    pkgdigest, sizeof(pkgdigest), &algo);
 	h = ad_layers_find(layers, 0, path, &st, &at);
 	if (h == AD_LAYER_FOUND) {
+		/* hashed first: the stat is then that of the bytes hashed,
+		 * even while the file is being written */
+		hashed = hash_budget(layers[at], path, &st, o, &budget,
+		    e->sha256, pk == 1 && strcmp(algo, "md5") == 0 ? md5 :
+		    NULL, &e->hashed);
 		e->have_stat = 1;
 		e->mode = (unsigned)st.st_mode;
 		e->uid = (unsigned)st.st_uid;
 		e->gid = (unsigned)st.st_gid;
 		e->size = (int64_t)st.st_size;
 		iso_time(&st.st_mtim, e->mtime, sizeof(e->mtime));
-		hashed = hash_budget(layers[at], path, &st, o, &budget,
-		    e->sha256, pk == 1 && strcmp(algo, "md5") == 0 ? md5 :
-		    NULL, &e->hashed);
 	} else
 		snprintf(e->sha256, sizeof(e->sha256), "absent: %s",
 		    h == AD_LAYER_WHITEOUT ? "deleted in the container" :

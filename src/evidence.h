@@ -97,10 +97,12 @@ void ad_evidence_gather(const char *upper, const char *const *lowers,
 /*
  * Hash the regular file path of layer (sha256 hex into sha, whose room
  * is AD_EVIDENCE_TEXT; md5 hex too when md5 is not NULL), or write why
- * not into sha.  Returns 1 hashed, 0 not.
+ * not into sha.  Returns 1 hashed, 0 not.  st is what a lookup saw; once
+ * hashed it is refreshed from the open file, so size and mtime match the
+ * hash of a file being written.
  */
 int ad_evidence_hash(const char *layer, const char *path,
-    const struct stat *st, uint64_t max_bytes, int64_t deadline_ms,
+    struct stat *st, uint64_t max_bytes, int64_t deadline_ms,
     char *sha, char *md5);
 
 /*
