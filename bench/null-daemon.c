@@ -1,10 +1,13 @@
 /*
  * null-daemon.c - the audit channel's ceiling: registers as the audit
  * daemon (audit_set_pid), reads every record the kernel sends and
- * discards it.  Whatever consumer does real work can only be slower.
+ * discards it, up to 64 datagrams per recvmmsg (the cheapest way to
+ * read them: one syscall per record was 4 times the CPU on this VM).
+ * Whatever consumer does real work can only be slower.
  * SIGTERM or SIGINT: releases the audit pid and prints
  * "records N enobufs N".  A benchmark tool, not a test.
  */
+#define _GNU_SOURCE	/* recvmmsg */
 #include <errno.h>
 #include <libaudit.h>
 #include <linux/netlink.h>
@@ -19,13 +22,16 @@
 int
 main(void)
 {
-	static char buf[1 << 16];
+	enum { NMSG = 64, MSGSZ = (MAX_AUDIT_MESSAGE_LENGTH + 256) & ~15 };
+	static char buf[NMSG][MSGSZ];
+	struct mmsghdr mm[NMSG];
+	struct iovec iov[NMSG];
 	unsigned long long records = 0, enobufs = 0;
 	struct pollfd pfd[2];
 	struct nlmsghdr *nh;
 	sigset_t mask;
 	int fd, sfd, sz = 32 << 20, done = 0;
-	ssize_t n;
+	int n, i;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -60,19 +66,31 @@ main(void)
 		if (pfd[1].revents & POLLIN)
 			done = 1;
 		/* drain what is queued, then poll again */
-		while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
+		for (;;) {
+			memset(mm, 0, sizeof(mm));
+			for (i = 0; i < NMSG; i++) {
+				iov[i].iov_base = buf[i];
+				iov[i].iov_len = MSGSZ;
+				mm[i].msg_hdr.msg_iov = &iov[i];
+				mm[i].msg_hdr.msg_iovlen = 1;
+			}
+			n = recvmmsg(fd, mm, NMSG, MSG_DONTWAIT, NULL);
 			if (n < 0) {
 				if (errno == ENOBUFS) {
 					enobufs++;
 					continue;
 				}
-				if (errno != EINTR)
-					break;
-				continue;
+				if (errno == EINTR)
+					continue;
+				break;
 			}
-			for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
-			    nh = NLMSG_NEXT(nh, n))
-				records += nh->nlmsg_type >= AUDIT_FIRST_USER_MSG;
+			for (i = 0; i < n; i++) {
+				nh = (struct nlmsghdr *)buf[i];
+				records += mm[i].msg_len >= NLMSG_HDRLEN &&
+				    nh->nlmsg_type >= AUDIT_FIRST_USER_MSG;
+			}
+			if (n < NMSG)
+				break;
 		}
 	}
 	audit_set_pid(fd, 0, WAIT_NO);

@@ -2,7 +2,8 @@
  * live.c - `audrift run`: live capture in the foreground.
  *
  * Threads: a reader thread receives netlink records into a bounded queue
- * (source_netlink.c); this, the main thread, does everything else with
+ * (source_netlink.c: full, it waits for the daemon source and drops,
+ * counted, for multicast); this, the main thread, does everything else with
  * one poll() loop: the queue's eventfd, a signalfd (SIGTERM, SIGINT,
  * SIGHUP) and timers (sink ticks 100 ms, normalizer ageing 500 ms, kernel
  * status and loss 1 s).  The plugin source (auditd's stream on stdin) is
@@ -724,7 +725,8 @@ run_usage(FILE *f)
 "  -b, --backlog N        kernel backlog limit, daemon source (8192)\n"
 "  -w, --watch-dir DIR    watch DIR too, beside the dirs the rules name\n"
 "                         (repeatable; see audrift rules)\n"
-"  -q, --queue N          records queued between reader and rules (%d)\n"
+"  -q, --queue N          records queued between reader and rules (%d);\n"
+"                         when full, daemon waits, multicast drops\n"
 "      --insecure-rules   accept rule files not owned by root (tests)\n"
 "      --insecure-db      accept a database in a world-writable place (tests)\n"
 "  -h, --help             this help\n"
@@ -902,7 +904,8 @@ cmd_run(int argc, char **argv)
 	}
 	if (lv.src == SRC_PLUGIN)
 		lv.preader = ad_reader_new(lv.norm, "<plugin stdin>");
-	else if ((lv.nlr = ad_nl_reader_start(lv.nlfd, (int)qmax)) == NULL)
+	else if ((lv.nlr = ad_nl_reader_start(lv.nlfd, (int)qmax,
+	    lv.src == SRC_DAEMON)) == NULL)
 		goto out;
 	log_info("running: source %s, rules %s, %d kernel rules%s",
 	    src_names[lv.src], lv.rules_dir, lv.manage_rules ? lv.plan.n : 0,

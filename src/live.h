@@ -3,11 +3,14 @@
  * (source_netlink.c), used by `audrift run` (live.c).
  *
  * The reader thread only receives: it turns each netlink record into an
- * audit.log line ("type=NAME msg=audit(...): ...\n") and puts it in a
- * bounded queue.  It never waits on rule evaluation or SQLite; when the
- * queue is full the record is counted as lost (overflow), as is every
- * ENOBUFS of a multicast socket (records the kernel dropped for us and
- * does not count in its own `lost`).
+ * audit.log line ("type=NAME msg=audit(...): ...\n") straight into a
+ * bounded queue, and never waits on rule evaluation or SQLite.  When the
+ * queue is full, the daemon source stops reading: the kernel holds what
+ * follows in its backlog and makes audited callers wait, as it does for
+ * auditd, and counts in `lost` what it cannot hold.  The multicast
+ * source goes on reading (the kernel never waits for a multicast reader)
+ * and counts what does not fit as overflow, as it counts every ENOBUFS
+ * (records the kernel dropped for us and does not count in its `lost`).
  */
 #ifndef AUDRIFT_LIVE_H
 #define AUDRIFT_LIVE_H
@@ -29,19 +32,12 @@ int ad_nl_open_daemon(void);
  * (logged). */
 int ad_nl_open_multicast(void);
 
-/*
- * Receive one datagram from fd into line as an audit.log line.  Returns
- * 1 with *type set, 0 when nothing is pending (or a non-record message
- * was skipped), -1 on error (errno).  ENOBUFS adds to *enobufs and
- * returns 0: records were dropped, the socket goes on.
- */
-int ad_nl_recv(int fd, struct ad_buf *line, int *type, uint64_t *enobufs);
-
 struct ad_nl_reader;
 
 /* Start the reader thread on fd (borrowed: closed by the caller after
- * ad_nl_reader_stop).  qmax: queue capacity in records. */
-struct ad_nl_reader *ad_nl_reader_start(int fd, int qmax);
+ * ad_nl_reader_stop).  qmax: queue capacity in records; block: when it
+ * is full, wait (the daemon source) rather than drop and count. */
+struct ad_nl_reader *ad_nl_reader_start(int fd, int qmax, int block);
 /* An fd that polls readable while the queue holds records. */
 int ad_nl_reader_fd(const struct ad_nl_reader *r);
 /* Take the oldest record: 1 with its type and text (swapped into line,

@@ -99,39 +99,22 @@ ad_nl_open_multicast(void)
  * One datagram holds one record.  Its nlmsg_len differs by path: unicast
  * (the daemon socket) carries the payload length only, a quirk auditd
  * depends on; multicast carries the full length, header included.  So
- * the datagram's own size is used, less the header, and trailing NULs
- * and newlines are trimmed: the same text either way.
+ * the datagram's own size n is used, less the header, and trailing NULs
+ * and newlines are trimmed: the same text either way.  Returns 1 with
+ * line and *type set, 0 for what is not a record (acks, replies).
  */
-int
-ad_nl_recv(int fd, struct ad_buf *line, int *type, uint64_t *enobufs)
+static int
+nl_line(const char *buf, size_t n, struct ad_buf *line, int *type)
 {
-	static __thread union {
-		struct nlmsghdr nh;
-		char b[MAX_AUDIT_MESSAGE_LENGTH + NLMSG_HDRLEN + 64];
-	} u;
-	const struct nlmsghdr *nh = &u.nh;
-	const char *buf = u.b;
+	const struct nlmsghdr *nh = (const struct nlmsghdr *)buf;
 	const char *text, *name;
-	ssize_t n;
 	size_t len;
 	char unk[32];
 
-	n = recv(fd, u.b, sizeof(u.b), MSG_DONTWAIT);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 0;
-		if (errno == ENOBUFS) {
-			(*enobufs)++;
-			return 0;
-		}
-		return -1;
-	}
-	if ((size_t)n < NLMSG_HDRLEN)
+	if (n < NLMSG_HDRLEN || nh->nlmsg_type < AUDIT_FIRST_USER_MSG)
 		return 0;
-	if (nh->nlmsg_type < AUDIT_FIRST_USER_MSG)
-		return 0;	/* acks, replies to requests */
 	text = buf + NLMSG_HDRLEN;
-	len = (size_t)n - NLMSG_HDRLEN;
+	len = n - NLMSG_HDRLEN;
 	while (len > 0 && (text[len - 1] == '\0' || text[len - 1] == '\n'))
 		len--;
 	if (len == 0)
@@ -152,6 +135,20 @@ ad_nl_recv(int fd, struct ad_buf *line, int *type, uint64_t *enobufs)
 
 /* --- the reader thread -------------------------------------------------- */
 
+/*
+ * The queue is a ring the two threads share without copying: the reader
+ * receives straight into free slots and the main thread swaps texts out
+ * of full ones.  The lock covers only head and count, taken once per
+ * burst on each side: the reader publishes up to READ_BURST records at a
+ * time, the main thread releases the slots it took when it comes back
+ * for more.  Slots [head, head + count) belong to the main thread, the
+ * rest to the reader.
+ */
+#define READ_BURST	256
+#define RECV_MSGS	64	/* datagrams per recvmmsg */
+/* one datagram's room, a multiple of 16: each starts with an nlmsghdr */
+#define RECV_SIZE	((MAX_AUDIT_MESSAGE_LENGTH + NLMSG_HDRLEN + 79) & ~15)
+
 struct slot {
 	int type;
 	struct ad_buf text;
@@ -161,43 +158,98 @@ struct ad_nl_reader {
 	int fd;			/* netlink, borrowed */
 	int evfd;		/* eventfd: the queue is not empty */
 	int stopfd;		/* eventfd: stop the thread */
+	int block;		/* full queue: wait (1) or drop (0) */
 	pthread_t thread;
 	int running;
 
 	pthread_mutex_t mu;
+	pthread_cond_t space;	/* the main thread released slots */
 	struct slot *q;
-	int qmax, head, count;
+	int qmax, head, count;	/* shared, under mu */
+	int stopping;		/* under mu */
 	uint64_t records, enobufs, overflow;
 	int failed;		/* recv failed for good (errno in err) */
 	int err;
+
+	/* the reader's own: one recvmmsg's datagrams */
+	struct mmsghdr mm[RECV_MSGS];
+	struct iovec iov[RECV_MSGS];
+	char *rbuf;		/* RECV_MSGS * RECV_SIZE */
+
+	/* the main thread's own: slots taken since it last locked */
+	int c_head, c_avail, c_taken;
 };
 
-static void
-push(struct ad_nl_reader *r, int type, struct ad_buf *line)
+/*
+ * Wait until the queue has a free slot, or stop is asked.  Returns the
+ * first free slot's index and how many are free (contiguity is not
+ * needed: the ring wraps by index), or -1 to stop.
+ */
+static int
+reader_space(struct ad_nl_reader *r, int *tail)
 {
-	struct ad_buf tmp;
-	struct slot *s;
-	int wake = 0;
+	int nfree;
 
 	pthread_mutex_lock(&r->mu);
-	r->records++;
-	if (r->count == r->qmax)
-		r->overflow++;
-	else {
-		s = &r->q[(r->head + r->count) % r->qmax];
-		s->type = type;
-		/* swap buffers: no copy, and both stay warm */
-		tmp = s->text;
-		s->text = *line;
-		*line = tmp;
-		wake = r->count++ == 0;
-	}
+	while (r->count == r->qmax && r->block && !r->stopping)
+		pthread_cond_wait(&r->space, &r->mu);
+	nfree = r->stopping ? -1 : r->qmax - r->count;
+	*tail = (r->head + r->count) % r->qmax;
 	pthread_mutex_unlock(&r->mu);
-	if (wake) {
-		uint64_t one = 1;
+	return nfree;
+}
 
-		if (write(r->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-			log_warn("reader: eventfd write");
+/* Publish n records received into the slots after the tail, with what
+ * else this burst counted; wake the main thread if it found the queue
+ * empty. */
+static void
+reader_publish(struct ad_nl_reader *r, int n, uint64_t enobufs,
+    uint64_t overflow)
+{
+	uint64_t one = 1;
+	int wake;
+
+	pthread_mutex_lock(&r->mu);
+	wake = r->count == 0 && n > 0;
+	r->count += n;
+	r->records += (uint64_t)n + overflow;
+	r->enobufs += enobufs;
+	r->overflow += overflow;
+	pthread_mutex_unlock(&r->mu);
+	if (wake && write(r->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("reader: eventfd write");
+}
+
+/*
+ * Receive up to want datagrams in one recvmmsg.  Returns how many came
+ * (0: nothing pending), -1 on a lasting error (errno).  An ENOBUFS (a
+ * multicast socket overran; reported once per overrun) counts in
+ * *enobufs, and what is still queued is read.
+ */
+static int
+reader_recv(struct ad_nl_reader *r, int want, uint64_t *enobufs)
+{
+	int i, got;
+
+	for (i = 0; i < want; i++) {
+		r->iov[i].iov_base = r->rbuf + (size_t)i * RECV_SIZE;
+		r->iov[i].iov_len = RECV_SIZE;
+		memset(&r->mm[i].msg_hdr, 0, sizeof(r->mm[i].msg_hdr));
+		r->mm[i].msg_hdr.msg_iov = &r->iov[i];
+		r->mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	for (;;) {
+		got = recvmmsg(r->fd, r->mm, (unsigned)want, MSG_DONTWAIT,
+		    NULL);
+		if (got >= 0)
+			return got;
+		if (errno == ENOBUFS)
+			(*enobufs)++;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR)
+			return 0;
+		else
+			return -1;
 	}
 }
 
@@ -209,12 +261,15 @@ reader_main(void *arg)
 		{ .fd = r->fd, .events = POLLIN },
 		{ .fd = r->stopfd, .events = POLLIN },
 	};
-	struct ad_buf line;
-	uint64_t enobufs;
-	int type, rc, i;
+	struct ad_buf drop;
+	uint64_t enobufs, overflow;
+	int nfree, tail, type, got, want, n, i;
+	struct slot *s;
 
-	ad_buf_init(&line);
+	ad_buf_init(&drop);
 	for (;;) {
+		if ((nfree = reader_space(r, &tail)) < 0)
+			break;
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -222,46 +277,63 @@ reader_main(void *arg)
 		}
 		if (pfd[1].revents)
 			break;
-		/* a bounded burst, then look at the stop fd again */
-		for (i = 0; i < 256; i++) {
-			enobufs = 0;
-			rc = ad_nl_recv(r->fd, &line, &type, &enobufs);
-			if (enobufs) {
-				pthread_mutex_lock(&r->mu);
-				r->enobufs += enobufs;
-				pthread_mutex_unlock(&r->mu);
-				continue;
-			}
-			if (rc == 1)
-				push(r, type, &line);
-			else if (rc == 0)
+		/* a bounded burst, then publish and look at stop again */
+		enobufs = overflow = 0;
+		got = 0;
+		for (n = 0; n + (int)overflow < READ_BURST;) {
+			want = READ_BURST - n - (int)overflow;
+			if (r->block)
+				want = want < nfree - n ? want : nfree - n;
+			if (want <= 0)
 				break;
-			else {
-				pthread_mutex_lock(&r->mu);
-				r->failed = 1;
-				r->err = errno;
-				pthread_mutex_unlock(&r->mu);
-				goto out;
+			if (want > RECV_MSGS)
+				want = RECV_MSGS;
+			if ((got = reader_recv(r, want, &enobufs)) < 0)
+				break;
+			for (i = 0; i < got; i++) {
+				if (n < nfree) {
+					s = &r->q[(tail + n) % r->qmax];
+					n += nl_line(r->rbuf + (size_t)i *
+					    RECV_SIZE, r->mm[i].msg_len,
+					    &s->text, &s->type);
+				} else
+					/* multicast, queue full: the kernel
+					 * would drop it anyway; ours */
+					overflow += nl_line(r->rbuf +
+					    (size_t)i * RECV_SIZE,
+					    r->mm[i].msg_len, &drop, &type);
 			}
+			if (got < want)		/* drained */
+				break;
+		}
+		reader_publish(r, n, enobufs, overflow);
+		if (got < 0) {
+			pthread_mutex_lock(&r->mu);
+			r->failed = 1;
+			r->err = errno;
+			pthread_mutex_unlock(&r->mu);
+			break;
 		}
 	}
-out:
-	ad_buf_free(&line);
+	ad_buf_free(&drop);
 	return NULL;
 }
 
 struct ad_nl_reader *
-ad_nl_reader_start(int fd, int qmax)
+ad_nl_reader_start(int fd, int qmax, int block)
 {
 	struct ad_nl_reader *r = xcalloc(1, sizeof(*r));
 	int i;
 
 	r->fd = fd;
+	r->block = block;
 	r->qmax = qmax > 0 ? qmax : AD_LIVE_QUEUE_DEFAULT;
 	r->q = xcalloc((size_t)r->qmax, sizeof(*r->q));
+	r->rbuf = xmalloc((size_t)RECV_MSGS * RECV_SIZE);
 	for (i = 0; i < r->qmax; i++)
 		ad_buf_init(&r->q[i].text);
 	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->space, NULL);
 	r->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->evfd < 0 || r->stopfd < 0) {
@@ -284,30 +356,49 @@ ad_nl_reader_fd(const struct ad_nl_reader *r)
 	return r->evfd;
 }
 
+/*
+ * Give back the slots taken since the last call and see how many the
+ * reader published since.  When none, drain the eventfd while holding
+ * the lock: a publish after this unlock writes it again.
+ */
+static void
+reader_refill(struct ad_nl_reader *r)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(&r->mu);
+	if (r->c_taken > 0) {
+		r->head = r->c_head;
+		r->count -= r->c_taken;
+		r->c_taken = 0;
+		pthread_cond_signal(&r->space);
+	}
+	r->c_avail = r->count;
+	if (r->count == 0 && read(r->evfd, &v, sizeof(v)) < 0 &&
+	    errno != EAGAIN)
+		log_warn("reader: eventfd read");
+	pthread_mutex_unlock(&r->mu);
+}
+
 int
 ad_nl_reader_pop(struct ad_nl_reader *r, int *type, struct ad_buf *line)
 {
 	struct ad_buf tmp;
 	struct slot *s;
-	uint64_t v;
 
-	pthread_mutex_lock(&r->mu);
-	if (r->count == 0) {
-		/* drain the eventfd while holding the lock: a push after
-		 * this unlock writes it again */
-		if (read(r->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-			log_warn("reader: eventfd read");
-		pthread_mutex_unlock(&r->mu);
-		return 0;
+	if (r->c_avail == 0) {
+		reader_refill(r);
+		if (r->c_avail == 0)
+			return 0;
 	}
-	s = &r->q[r->head];
+	s = &r->q[r->c_head];
 	*type = s->type;
 	tmp = s->text;
 	s->text = *line;
 	*line = tmp;
-	r->head = (r->head + 1) % r->qmax;
-	r->count--;
-	pthread_mutex_unlock(&r->mu);
+	r->c_head = (r->c_head + 1) % r->qmax;
+	r->c_avail--;
+	r->c_taken++;
 	return 1;
 }
 
@@ -334,6 +425,10 @@ ad_nl_reader_stop(struct ad_nl_reader *r)
 
 	if (r == NULL || !r->running)
 		return;
+	pthread_mutex_lock(&r->mu);
+	r->stopping = 1;
+	pthread_cond_signal(&r->space);
+	pthread_mutex_unlock(&r->mu);
 	if (write(r->stopfd, &one, sizeof(one)) < 0)
 		log_warn("reader: stop");
 	pthread_join(r->thread, NULL);
@@ -351,10 +446,12 @@ ad_nl_reader_free(struct ad_nl_reader *r)
 	for (i = 0; i < r->qmax; i++)
 		ad_buf_free(&r->q[i].text);
 	free(r->q);
+	free(r->rbuf);
 	if (r->evfd >= 0)
 		close(r->evfd);
 	if (r->stopfd >= 0)
 		close(r->stopfd);
+	pthread_cond_destroy(&r->space);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 }
