@@ -31,65 +31,92 @@ static const char *const op_names[AD_OP__COUNT] = {
 };
 
 /*
- * THE syscall -> operation class table.  Names are libaudit's, so one
- * table serves every arch (b64 and b32 numbers differ, names do not).
+ * THE syscall table: operation class, dirfd arguments and what the kernel
+ * rules need, one row per syscall.  Names are libaudit's, so one table
+ * serves every arch (b64 and b32 numbers differ, names do not; the
+ * b32-only names, chown32 and the like, simply do not resolve on b64).
  * Open-like calls are refined by their flags in ad_op_classify().
+ *
+ * DIR: in the `-F dir=` file rules (kernel_rules.c).  The fd-based calls
+ * (fchmod, fchown, ftruncate, utimensat(fd, NULL) = futimens) are listed
+ * there for completeness, but a dir= rule matches the paths a syscall
+ * looked up and they look up none: they are not caught (audrift(8),
+ * `run`).  open_by_handle_at looks up no path either; mount and umount
+ * are left out of the dir= rules.  NOPERM: the utime family is in neither
+ * the kernel's write nor its attribute class (include/asm-generic/
+ * audit_{write,change_attr}.h), so a perm filter would drop it: its own
+ * rule, without perm.  nr: the number used when this libaudit lacks the
+ * name (-1 none); calls from 403 on share their number on every arch
+ * (fchmodat2 is 452 since Linux 6.6).
  */
-#define D0 0x1		/* a0 is a directory fd for relative names */
-#define D1 0x2
-#define D2 0x4
-static const struct {
-	const char *syscall;
-	enum ad_op op;
-	unsigned dirfds;	/* which args are dirfds (the *at calls) */
-} op_table[] = {
-	{ "execve", AD_OP_EXEC, 0 },
-	{ "execveat", AD_OP_EXEC, D0 },
-	{ "open", AD_OP_OPEN_WRITE, 0 },
-	{ "openat", AD_OP_OPEN_WRITE, D0 },
-	{ "openat2", AD_OP_OPEN_WRITE, D0 },
-	{ "open_by_handle_at", AD_OP_OPEN_WRITE, D0 },
-	{ "creat", AD_OP_CREATE, 0 },
-	{ "mknod", AD_OP_CREATE, 0 },
-	{ "mknodat", AD_OP_CREATE, D0 },
-	{ "chmod", AD_OP_CHMOD, 0 },
-	{ "fchmod", AD_OP_CHMOD, 0 },
-	{ "fchmodat", AD_OP_CHMOD, D0 },
-	{ "fchmodat2", AD_OP_CHMOD, D0 },
-	{ "chown", AD_OP_CHOWN, 0 },
-	{ "fchown", AD_OP_CHOWN, 0 },
-	{ "fchownat", AD_OP_CHOWN, D0 },
-	{ "lchown", AD_OP_CHOWN, 0 },
-	{ "chown32", AD_OP_CHOWN, 0 },
-	{ "fchown32", AD_OP_CHOWN, 0 },
-	{ "lchown32", AD_OP_CHOWN, 0 },
-	{ "link", AD_OP_LINK, 0 },
-	{ "linkat", AD_OP_LINK, D0 | D2 },
-	{ "symlink", AD_OP_SYMLINK, 0 },
-	{ "symlinkat", AD_OP_SYMLINK, D1 },
-	{ "rename", AD_OP_RENAME, 0 },
-	{ "renameat", AD_OP_RENAME, D0 | D2 },
-	{ "renameat2", AD_OP_RENAME, D0 | D2 },
-	{ "unlink", AD_OP_UNLINK, 0 },
-	{ "unlinkat", AD_OP_UNLINK, D0 },
-	{ "rmdir", AD_OP_UNLINK, 0 },
-	{ "utime", AD_OP_UTIMES, 0 },
-	{ "utimes", AD_OP_UTIMES, 0 },
-	{ "futimesat", AD_OP_UTIMES, D0 },
-	{ "utimensat", AD_OP_UTIMES, D0 },
-	{ "utimensat_time64", AD_OP_UTIMES, D0 },
-	{ "truncate", AD_OP_TRUNCATE, 0 },
-	{ "ftruncate", AD_OP_TRUNCATE, 0 },
-	{ "truncate64", AD_OP_TRUNCATE, 0 },
-	{ "ftruncate64", AD_OP_TRUNCATE, 0 },
-	{ "mkdir", AD_OP_MKDIR, 0 },
-	{ "mkdirat", AD_OP_MKDIR, D0 },
-	{ "mount", AD_OP_MOUNT, 0 },
-	{ "umount", AD_OP_MOUNT, 0 },
-	{ "umount2", AD_OP_MOUNT, 0 },
-	{ "move_mount", AD_OP_MOUNT, 0 },
-	{ "fsmount", AD_OP_MOUNT, 0 },
+#define D0	AD_SC_D0
+#define D1	AD_SC_D1
+#define D2	AD_SC_D2
+#define DIR	AD_SC_DIR
+#define NOPERM	(AD_SC_DIR | AD_SC_NOPERM)
+const struct ad_syscall ad_syscalls[] = {
+	{ "execve", AD_OP_EXEC, 0, -1, 0 },
+	{ "execveat", AD_OP_EXEC, D0, -1, 0 },
+	{ "open", AD_OP_OPEN_WRITE, 0, -1, DIR },
+	{ "openat", AD_OP_OPEN_WRITE, D0, -1, DIR },
+	{ "openat2", AD_OP_OPEN_WRITE, D0, 437, DIR },
+	{ "open_by_handle_at", AD_OP_OPEN_WRITE, D0, -1, 0 },
+	{ "creat", AD_OP_CREATE, 0, -1, DIR },
+	{ "mknod", AD_OP_CREATE, 0, -1, DIR },
+	{ "mknodat", AD_OP_CREATE, D0, -1, DIR },
+	{ "truncate", AD_OP_TRUNCATE, 0, -1, DIR },
+	{ "ftruncate", AD_OP_TRUNCATE, 0, -1, DIR },
+	{ "truncate64", AD_OP_TRUNCATE, 0, -1, DIR },
+	{ "ftruncate64", AD_OP_TRUNCATE, 0, -1, DIR },
+	{ "chmod", AD_OP_CHMOD, 0, -1, DIR },
+	{ "fchmod", AD_OP_CHMOD, 0, -1, DIR },
+	{ "fchmodat", AD_OP_CHMOD, D0, -1, DIR },
+	{ "fchmodat2", AD_OP_CHMOD, D0, 452, DIR },
+	{ "chown", AD_OP_CHOWN, 0, -1, DIR },
+	{ "fchown", AD_OP_CHOWN, 0, -1, DIR },
+	{ "fchownat", AD_OP_CHOWN, D0, -1, DIR },
+	{ "lchown", AD_OP_CHOWN, 0, -1, DIR },
+	{ "chown32", AD_OP_CHOWN, 0, -1, DIR },
+	{ "fchown32", AD_OP_CHOWN, 0, -1, DIR },
+	{ "lchown32", AD_OP_CHOWN, 0, -1, DIR },
+	{ "link", AD_OP_LINK, 0, -1, DIR },
+	{ "linkat", AD_OP_LINK, D0 | D2, -1, DIR },
+	{ "symlink", AD_OP_SYMLINK, 0, -1, DIR },
+	{ "symlinkat", AD_OP_SYMLINK, D1, -1, DIR },
+	{ "rename", AD_OP_RENAME, 0, -1, DIR },
+	{ "renameat", AD_OP_RENAME, D0 | D2, -1, DIR },
+	{ "renameat2", AD_OP_RENAME, D0 | D2, 316, DIR },
+	{ "unlink", AD_OP_UNLINK, 0, -1, DIR },
+	{ "unlinkat", AD_OP_UNLINK, D0, -1, DIR },
+	{ "rmdir", AD_OP_UNLINK, 0, -1, DIR },
+	{ "utime", AD_OP_UTIMES, 0, -1, NOPERM },
+	{ "utimes", AD_OP_UTIMES, 0, -1, NOPERM },
+	{ "utimensat", AD_OP_UTIMES, D0, -1, NOPERM },
+	{ "futimesat", AD_OP_UTIMES, D0, -1, NOPERM },
+	{ "utimensat_time64", AD_OP_UTIMES, D0, -1, NOPERM },
+	{ "mkdir", AD_OP_MKDIR, 0, -1, DIR },
+	{ "mkdirat", AD_OP_MKDIR, D0, -1, DIR },
+	{ "mount", AD_OP_MOUNT, 0, -1, 0 },
+	{ "umount", AD_OP_MOUNT, 0, -1, 0 },
+	{ "umount2", AD_OP_MOUNT, 0, -1, 0 },
+	{ "move_mount", AD_OP_MOUNT, 0, -1, 0 },
+	{ "fsmount", AD_OP_MOUNT, 0, -1, 0 },
+	{ NULL, AD_OP_OTHER, 0, -1, 0 }
 };
+#undef D0
+#undef D1
+#undef D2
+#undef DIR
+#undef NOPERM
+
+uint32_t
+ad_syscall_ops(const struct ad_syscall *sc)
+{
+	/* open-like calls classify as write or create (ad_op_classify) */
+	if (sc->op == AD_OP_OPEN_WRITE || sc->op == AD_OP_CREATE)
+		return 1u << AD_OP_OPEN_WRITE | 1u << AD_OP_CREATE;
+	return 1u << sc->op;
+}
 
 static const char *const nametype_names[AD_NT__COUNT] = {
 	[AD_NT_UNKNOWN] = "UNKNOWN",
@@ -148,7 +175,7 @@ ad_attr_name(enum ad_attr a)
 }
 
 /*
- * Per-machine cache: syscall number -> class, built once from op_table
+ * Per-machine cache: syscall number -> class, built once from ad_syscalls
  * and libaudit's name table, so classifying an event is an array index.
  */
 #define MAX_SYSCALL 1024
@@ -163,8 +190,8 @@ static int op_cache_n;
 static const unsigned char *
 op_cache_get(int machine)
 {
+	const struct ad_syscall *sc;
 	const char *name;
-	size_t i;
 	int c, nr;
 
 	for (c = 0; c < op_cache_n; c++)
@@ -179,9 +206,9 @@ op_cache_get(int machine)
 		name = audit_syscall_to_name(nr, machine);
 		if (name == NULL)
 			continue;
-		for (i = 0; i < sizeof(op_table) / sizeof(op_table[0]); i++)
-			if (strcmp(op_table[i].syscall, name) == 0) {
-				op_cache[c].op[nr] = (unsigned char)op_table[i].op;
+		for (sc = ad_syscalls; sc->name != NULL; sc++)
+			if (strcmp(sc->name, name) == 0) {
+				op_cache[c].op[nr] = (unsigned char)sc->op;
 				break;
 			}
 	}
@@ -238,13 +265,13 @@ ad_op_classify(const struct ad_event *ev)
 unsigned
 ad_syscall_dirfds(const struct ad_event *ev)
 {
-	size_t i;
+	const struct ad_syscall *sc;
 
 	if (ev->syscall_name == NULL)
 		return 0;
-	for (i = 0; i < sizeof(op_table) / sizeof(op_table[0]); i++)
-		if (strcmp(op_table[i].syscall, ev->syscall_name) == 0)
-			return op_table[i].dirfds;
+	for (sc = ad_syscalls; sc->name != NULL; sc++)
+		if (strcmp(sc->name, ev->syscall_name) == 0)
+			return sc->dirfds;
 	return 0;
 }
 

@@ -152,6 +152,24 @@ const char *ad_attr_name(enum ad_attr a);
  * calls, taken from the event's a[] and the created items).  Pure. */
 enum ad_op ad_op_classify(const struct ad_event *ev);
 
+/* THE syscall table (event.c): one row per syscall audrift classifies,
+ * ended by a NULL name; used for events and for the kernel rules. */
+#define AD_SC_D0	0x1	/* dirfds: a0 is a directory fd */
+#define AD_SC_D1	0x2
+#define AD_SC_D2	0x4
+#define AD_SC_DIR	0x1	/* kernel: in the -F dir= file rules */
+#define AD_SC_NOPERM	0x2	/* kernel: in no perm class: no perm= */
+struct ad_syscall {
+	const char *name;	/* libaudit's: the same on every arch */
+	enum ad_op op;		/* open-like ones refined by flags */
+	unsigned dirfds;	/* AD_SC_D*: args resolving relative names */
+	int nr;			/* when libaudit lacks the name; -1 none */
+	unsigned kernel;	/* AD_SC_DIR, AD_SC_NOPERM */
+};
+extern const struct ad_syscall ad_syscalls[];
+/* The operations a row's calls can make (open-like: write or create). */
+uint32_t ad_syscall_ops(const struct ad_syscall *sc);
+
 /* Bit i set: argument a[i] of the event's syscall is a directory fd that
  * relative names are resolved against (the *at calls).  Looked up by
  * name: call only when a relative name needs it. */

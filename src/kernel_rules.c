@@ -38,63 +38,10 @@ const char *const ad_default_watch_dirs[] = {
 	"/usr/local/sbin", NULL
 };
 
-/* The exec rule's syscalls. */
-static const char *const exec_syscalls[] = { "execve", "execveat", NULL };
-
-/*
- * Every syscall that changes a file by path, for the `-F dir=` rules: the
- * seven drift operations (create/open-for-write, truncate, chmod, chown,
- * link/symlink, rename, unlink, utimes).  The fd-based ones (ftruncate,
- * fchmod, fchown, and utimensat(fd, NULL) = futimens) are listed for
- * completeness, but a dir= rule matches the paths a syscall looked up, and
- * they look up none: they are not caught (see audrift(8), `run`).
- * Names unknown to this libaudit fall back to the number, which newer
- * syscalls share on every arch (fchmodat2 is 452 since Linux 6.6).
- */
-#define OPB(op)		(1u << (op))
-#define OPS_OPEN	(OPB(AD_OP_OPEN_WRITE) | OPB(AD_OP_CREATE) | \
-			 OPB(AD_OP_TRUNCATE))
-static const struct {
-	const char *name;
-	int nr;			/* fallback number, -1 none */
-	int times;		/* 1: in no kernel perm class (see below) */
-	uint32_t ops;		/* the enum ad_op it can make */
-} file_syscalls[] = {
-	{ "open", -1, 0, OPS_OPEN }, { "openat", -1, 0, OPS_OPEN },
-	{ "openat2", 437, 0, OPS_OPEN }, { "creat", -1, 0, OPS_OPEN },
-	{ "truncate", -1, 0, OPB(AD_OP_TRUNCATE) },
-	{ "ftruncate", -1, 0, OPB(AD_OP_TRUNCATE) },
-	{ "chmod", -1, 0, OPB(AD_OP_CHMOD) },
-	{ "fchmod", -1, 0, OPB(AD_OP_CHMOD) },
-	{ "fchmodat", -1, 0, OPB(AD_OP_CHMOD) },
-	{ "fchmodat2", 452, 0, OPB(AD_OP_CHMOD) },
-	{ "chown", -1, 0, OPB(AD_OP_CHOWN) },
-	{ "fchown", -1, 0, OPB(AD_OP_CHOWN) },
-	{ "fchownat", -1, 0, OPB(AD_OP_CHOWN) },
-	{ "lchown", -1, 0, OPB(AD_OP_CHOWN) },
-	{ "link", -1, 0, OPB(AD_OP_LINK) },
-	{ "linkat", -1, 0, OPB(AD_OP_LINK) },
-	{ "symlink", -1, 0, OPB(AD_OP_SYMLINK) },
-	{ "symlinkat", -1, 0, OPB(AD_OP_SYMLINK) },
-	{ "rename", -1, 0, OPB(AD_OP_RENAME) },
-	{ "renameat", -1, 0, OPB(AD_OP_RENAME) },
-	{ "renameat2", 316, 0, OPB(AD_OP_RENAME) },
-	{ "unlink", -1, 0, OPB(AD_OP_UNLINK) },
-	{ "unlinkat", -1, 0, OPB(AD_OP_UNLINK) },
-	{ "utime", -1, 1, OPB(AD_OP_UTIMES) },
-	{ "utimes", -1, 1, OPB(AD_OP_UTIMES) },
-	{ "utimensat", -1, 1, OPB(AD_OP_UTIMES) },
-	{ "futimesat", -1, 1, OPB(AD_OP_UTIMES) },
-};
-
-/*
- * perm=wa keeps opens for reading out (open/openat/openat2 match only with
- * write access in their flags).  The utime family is in neither the
- * kernel's write nor its attribute class (include/asm-generic/
- * audit_{write,change_attr}.h), so a perm filter drops it: `touch -d` in
- * a watched dir went unseen (tests/e2e/ctr-drift.sh).  Those calls get a
- * second rule per dir, without perm.
- */
+/* The perm filter of the dir= file rules: opens only with write access
+ * in their flags, and attribute changes.  The syscalls are event.c's
+ * table, ad_syscalls (AD_SC_DIR; AD_SC_NOPERM ones in a rule of their
+ * own without perm). */
 #define FILE_PERM	"wa"
 
 void
@@ -140,26 +87,22 @@ arch_machine(const char *arch)
 static char *
 syscall_list(int machine, int file, uint32_t ops)
 {
+	const struct ad_syscall *sc;
 	struct ad_buf b;
-	size_t i, n = file ? AD_ARRAY_SIZE(file_syscalls) :
-	    AD_ARRAY_SIZE(exec_syscalls) - 1;
 
 	ad_buf_init(&b);
-	for (i = 0; i < n; i++) {
-		const char *name = file ? file_syscalls[i].name :
-		    exec_syscalls[i];
-		int fb = file ? file_syscalls[i].nr : -1;
-
-		if (file && (file_syscalls[i].times != (file == 2) ||
-		    !(file_syscalls[i].ops & ops)))
+	for (sc = ad_syscalls; sc->name != NULL; sc++) {
+		if (file == 0 ? sc->op != AD_OP_EXEC :
+		    !(sc->kernel & AD_SC_DIR) ||
+		    !!(sc->kernel & AD_SC_NOPERM) != (file == 2) ||
+		    !(ad_syscall_ops(sc) & ops))
 			continue;
-
-		if (audit_name_to_syscall(name, machine) >= 0)
-			ad_buf_printf(&b, "%s%s", b.len ? "," : "", name);
-		else if (fb >= 0)
-			ad_buf_printf(&b, "%s%d", b.len ? "," : "", fb);
-		/* else: this arch has no such call (b32 open is fine,
-		 * b64 has no utime on some arches): nothing to watch */
+		if (audit_name_to_syscall(sc->name, machine) >= 0)
+			ad_buf_printf(&b, "%s%s", b.len ? "," : "", sc->name);
+		else if (sc->nr >= 0)
+			ad_buf_printf(&b, "%s%d", b.len ? "," : "", sc->nr);
+		/* else: this arch has no such call (b64 has no chown32,
+		 * no utime on some arches): nothing to watch */
 	}
 	return b.p;	/* NULL when nothing was added */
 }

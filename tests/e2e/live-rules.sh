@@ -25,7 +25,19 @@ grep -q -- '-a always,exit -F arch=b64 -S execve,execveat -k audrift-exec' "$T/o
 if [ "$(uname -m)" = x86_64 ]; then
 	grep -q -- '-F arch=b32 -S execve,execveat -k audrift-exec' "$T/out" ||
 		fail "no b32 exec rule"
+	# the i386-only calls (one syscall table for events and rules)
+	for c in chown32 lchown32 truncate64; do
+		grep -- "-F arch=b32 -S .*[,]$c[,].* -F dir=$T/a -F perm=wa" "$T/out" >/dev/null ||
+			fail "b32 file rule without $c: $(cat "$T/out")"
+	done
+	grep -q -- "-F arch=b32 -S [a-z0-9,]*utimensat_time64 -F dir=$T/a -k" "$T/out" ||
+		fail "b32 utimes rule without utimensat_time64"
+	grep -- "-F arch=b64 .*chown32" "$T/out" && fail "chown32 in a b64 rule"
 fi
+for c in rmdir mknod; do
+	grep -q -- "-F arch=b64 -S [a-z0-9,]*[,]$c[,].* -F dir=$T/a -F perm=wa" "$T/out" ||
+		fail "b64 file rule without $c"
+done
 for d in a b; do
 	grep -q -- "-F arch=b64 -S open,openat,.*chmod,.*rename,.*unlink.* -F dir=$T/$d -F perm=wa -k audrift-file" \
 	    "$T/out" || fail "no file rule for $d: $(cat "$T/out")"
