@@ -7,8 +7,10 @@
  * every event of their operations) plus generated rules shaped like site
  * rules: each watches one file, directory or program (`file.path == ...`,
  * `file.dir in (...)`, `proc.exe == ...`) for some operations.  A second
- * pass ("unkeyed") generates rules with only `startswith` conditions,
- * which no index can key, to show the linear worst case.
+ * pass ("prefix") generates rules keyed only by `file.path startswith`,
+ * which the prefix index files (some match the events); a third
+ * ("unkeyed") rules with only `endswith` conditions, which no index can
+ * key, to show the linear worst case.
  */
 #include "config.h"
 
@@ -41,18 +43,26 @@ static const char fixed[] =
     "rule f5 { severity low when file.op in (write, unlink) and file.path "
     "glob \"/etc/*.conf\" and not proc.name in pkgs }\n";
 
+enum pass { KEYED, PREFIX, UNKEYED };
+static const char *const pass_names[] = { "keyed (site-like)",
+    "prefix (startswith)", "unkeyed (worst case)" };
+
 static void
-gen_rules(struct ad_buf *b, int n, int keyed)
+gen_rules(struct ad_buf *b, int n, enum pass pass)
 {
 	int i;
 
 	ad_buf_reset(b);
 	ad_buf_adds(b, fixed);
 	for (i = 0; i < n - 5; i++) {
-		if (!keyed)
+		if (pass == PREFIX)
 			ad_buf_printf(b, "rule g%d { severity low when file.op "
 			    "in (write, chmod) and file.path startswith "
-			    "\"/srv/app%d/\" }\n", i, i);
+			    "\"/var/lib/app%d/\" }\n", i, i * 5);
+		else if (pass == UNKEYED)
+			ad_buf_printf(b, "rule g%d { severity low when file.op "
+			    "in (write, chmod) and file.path endswith "
+			    "\"/app%d.conf\" }\n", i, i);
 		else if (i % 3 == 0)
 			ad_buf_printf(b, "rule g%d { severity low when in_ct and "
 			    "file.op in (write, chmod, unlink) and file.path == "
@@ -166,19 +176,18 @@ main(int argc, char **argv)
 	struct ad_ruleset *rs;
 	struct ad_buf b;
 	uint64_t findings;
-	int keyed, i;
+	int pass, i;
 
 	if (e == NULL)
 		return 1;
 	make_events(e);
 	ad_buf_init(&b);
-	for (keyed = 1; keyed >= 0; keyed--) {
-		printf("%s rules:\n", keyed ? "keyed (site-like)" :
-		    "unkeyed (worst case)");
+	for (pass = KEYED; pass <= UNKEYED; pass++) {
+		printf("%s rules:\n", pass_names[pass]);
 		for (i = 0; i < 3; i++) {
 			const char *text;
 
-			gen_rules(&b, sizes[i], keyed);
+			gen_rules(&b, sizes[i], (enum pass)pass);
 			text = b.p;
 			rs = ad_ruleset_load_mem(&name, &text, 1, stderr);
 			if (rs == NULL)

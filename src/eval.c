@@ -12,7 +12,9 @@
  *   - by value: a rule whose `when` is a conjunction containing
  *     `F == "v"` or `F in (...)` on a string or path field is filed under
  *     (F, v) in a hash table, and visited only when the event's F is one
- *     of its values.
+ *     of its values.  Failing those, `F startswith "p"` files it under
+ *     (F prefix, p), and the event's F is looked up once per distinct
+ *     prefix length of F (one pass of the hash over the value).
  * Rules with neither are visited for every event of their ops.  The
  * candidates are a bitmap in rule order, so findings keep file order.
  *
@@ -42,11 +44,25 @@ struct ient {
 	int n, cap;
 };
 
+/* A field some rule is filed under by prefix, with the prefix lengths
+ * (ascending, distinct) to try on the event's value. */
+struct pfield {
+	int field;
+	size_t *lens;
+	int nlens;
+};
+
+/* The key of a prefix entry: the field with this bit, so that (F, "ab")
+ * exact and (F, "ab") prefix are two entries. */
+#define KEY_PREFIX	0x10000
+
 struct ad_rindex {
 	int nwords;
 	uint64_t *always;	/* AD_OP__COUNT bitmaps of nwords */
 	int *ifields;		/* fields some rule is filed under */
 	int nifields;
+	struct pfield *pfields;	/* ... by prefix */
+	int npfields;
 	struct ient *tab;
 	size_t cap, n;
 };
@@ -323,15 +339,24 @@ ad_cexpr_opmask(const struct ad_cexpr *x)
 	return ALL_OPS;
 }
 
+/* What filing a rule under conjunct x costs: its number of values, a
+ * prefix (a lookup per prefix length at each event) after any exact
+ * value; 0 when x cannot key the rule. */
 static int
-indexable(const struct ad_cexpr *x)
+key_cost(const struct ad_cexpr *x)
 {
-	return x->kind == AD_CX_CMP && !x->intcmp &&
-	    (x->cmp == AD_CMP_EQ || x->cmp == AD_CMP_IN) &&
-	    (x->field->type == AD_FT_STRING || x->field->type == AD_FT_PATH);
+	if (x->kind != AD_CX_CMP || x->intcmp ||
+	    (x->field->type != AD_FT_STRING && x->field->type != AD_FT_PATH))
+		return 0;
+	switch (x->cmp) {
+	case AD_CMP_EQ:		return 1;
+	case AD_CMP_IN:		return x->nset > 0 ? x->nset : 0;
+	case AD_CMP_STARTSWITH:	return 1 << 20;
+	default:		return 0;
+	}
 }
 
-/* The conjunct of x with the fewest values to file the rule under. */
+/* The conjunct of x that keys the rule at least cost, or NULL. */
 static const struct ad_cexpr *
 pick_key(const struct ad_cexpr *x)
 {
@@ -340,22 +365,27 @@ pick_key(const struct ad_cexpr *x)
 	if (x->kind == AD_CX_AND) {
 		a = pick_key(x->l);
 		b = pick_key(x->r);
-		if (a == NULL || (b != NULL && (b->cmp == AD_CMP_EQ ? 1 :
-		    b->nset) < (a->cmp == AD_CMP_EQ ? 1 : a->nset)))
+		if (a == NULL || (b != NULL && key_cost(b) < key_cost(a)))
 			return b;
 		return a;
 	}
-	return indexable(x) ? x : NULL;
+	return key_cost(x) > 0 ? x : NULL;
 }
+
+/* FNV-1a over the key, seeded with its field: key_hash is
+ * key_step(key_seed(field), ...) of each byte, so prefixes of one value
+ * hash in one pass. */
+#define key_seed(field)	(1469598103934665603ull ^ (uint64_t)(field))
+#define key_step(h, c)	(((h) ^ (unsigned char)(c)) * 1099511628211ull)
 
 static uint64_t
 key_hash(int field, const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ull ^ (uint64_t)field;
+	uint64_t h = key_seed(field);
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+		h = key_step(h, s[i]);
 	return h;
 }
 
@@ -393,6 +423,32 @@ ix_grow(struct ad_rindex *ix)
 	free(old);
 }
 
+/* Note that field has a prefix entry of length len. */
+static void
+pfield_add(struct ad_rindex *ix, int field, size_t len)
+{
+	struct pfield *p;
+	int i, j;
+
+	for (i = 0; i < ix->npfields && ix->pfields[i].field != field; i++)
+		;
+	if (i == ix->npfields) {
+		ix->pfields = xrealloc(ix->pfields,
+		    (size_t)(ix->npfields + 1) * sizeof(*ix->pfields));
+		ix->pfields[ix->npfields++] = (struct pfield){ field, NULL, 0 };
+	}
+	p = &ix->pfields[i];
+	for (j = 0; j < p->nlens && p->lens[j] < len; j++)
+		;
+	if (j < p->nlens && p->lens[j] == len)
+		return;
+	p->lens = xrealloc(p->lens, (size_t)(p->nlens + 1) * sizeof(size_t));
+	memmove(p->lens + j + 1, p->lens + j,
+	    (size_t)(p->nlens - j) * sizeof(size_t));
+	p->lens[j] = len;
+	p->nlens++;
+}
+
 static void
 ix_add(struct ad_rindex *ix, int field, const char *s, size_t len, int rule)
 {
@@ -409,13 +465,17 @@ ix_add(struct ad_rindex *ix, int field, const char *s, size_t len, int rule)
 		e->len = len;
 		e->h = h;
 		ix->n++;
-		for (i = 0; i < ix->nifields; i++)
-			if (ix->ifields[i] == field)
-				break;
-		if (i == ix->nifields) {
-			ix->ifields = xrealloc(ix->ifields,
-			    (size_t)(ix->nifields + 1) * sizeof(int));
-			ix->ifields[ix->nifields++] = field;
+		if (field & KEY_PREFIX)
+			pfield_add(ix, field & ~KEY_PREFIX, len);
+		else {
+			for (i = 0; i < ix->nifields; i++)
+				if (ix->ifields[i] == field)
+					break;
+			if (i == ix->nifields) {
+				ix->ifields = xrealloc(ix->ifields,
+				    (size_t)(ix->nifields + 1) * sizeof(int));
+				ix->ifields[ix->nifields++] = field;
+			}
 		}
 	}
 	if (e->n > 0 && e->rules[e->n - 1] == rule)
@@ -456,7 +516,10 @@ ad_ruleset_index(struct ad_ruleset *rs)
 		r->opmask = ad_cexpr_opmask(r->when);
 		if ((k = pick_key(r->when)) != NULL) {
 			field = (int)(k->field - ad_fields);
-			if (k->cmp == AD_CMP_EQ)
+			if (k->cmp == AD_CMP_STARTSWITH)
+				ix_add(ix, field | KEY_PREFIX, k->s, k->len,
+				    i);
+			else if (k->cmp == AD_CMP_EQ)
 				ix_add(ix, field, k->s, k->len, i);
 			else
 				for (j = 0; j < k->nset; j++)
@@ -483,6 +546,9 @@ ad_ruleset_index_free(struct ad_ruleset *rs)
 				free(ix->tab[i].rules);
 		free(ix->tab);
 		free(ix->ifields);
+		for (i = 0; i < (size_t)ix->npfields; i++)
+			free(ix->pfields[i].lens);
+		free(ix->pfields);
 		free(ix->always);
 		free(ix);
 		rs->ix = NULL;
@@ -496,17 +562,31 @@ ad_ruleset_index_free(struct ad_ruleset *rs)
 	}
 }
 
+/* Mark the rules of index entry e that can match operation op. */
+static void
+add_cands(const struct ad_ruleset *rs, const struct ient *e, unsigned op,
+    uint64_t *cand)
+{
+	int j;
+
+	for (j = 0; e->field >= 0 && j < e->n; j++)
+		if (rs->rules[e->rules[j]].opmask & (1u << op))
+			cand[e->rules[j] / 64] |= 1ull << (e->rules[j] % 64);
+}
+
 int
 ad_ruleset_eval(const struct ad_ruleset *rs, const struct ad_event *ev,
     ad_finding_fn fn, void *arg)
 {
 	const struct ad_rindex *ix = rs->ix;
 	struct ectx c = { ev, rs->st };
-	uint64_t *cand = rs->st->cand, bits;
+	uint64_t *cand = rs->st->cand, bits, h;
+	const struct pfield *p;
 	const struct ient *e;
 	struct ad_fval v;
 	unsigned op = (unsigned)ev->op < AD_OP__COUNT ? ev->op : AD_OP_OTHER;
-	int i, j, w, n = 0;
+	size_t len;
+	int i, k, w, n = 0;
 
 	memcpy(cand, ix->always + op * (unsigned)ix->nwords,
 	    (size_t)ix->nwords * sizeof(*cand));
@@ -515,10 +595,20 @@ ad_ruleset_eval(const struct ad_ruleset *rs, const struct ad_event *ev,
 			continue;
 		e = ix_find(ix, ix->ifields[i], v.s, v.len,
 		    key_hash(ix->ifields[i], v.s, v.len));
-		for (j = 0; e->field >= 0 && j < e->n; j++)
-			if (rs->rules[e->rules[j]].opmask & (1u << op))
-				cand[e->rules[j] / 64] |=
-				    1ull << (e->rules[j] % 64);
+		add_cands(rs, e, op, cand);
+	}
+	for (i = 0; i < ix->npfields; i++) {
+		p = &ix->pfields[i];
+		if (!ad_fields[p->field].get(ev, &v, rs->st->scratch))
+			continue;
+		h = key_seed(p->field | KEY_PREFIX);
+		for (k = 0, len = 0; k < p->nlens && p->lens[k] <= v.len;
+		    k++) {
+			for (; len < p->lens[k]; len++)
+				h = key_step(h, v.s[len]);
+			e = ix_find(ix, p->field | KEY_PREFIX, v.s, len, h);
+			add_cands(rs, e, op, cand);
+		}
 	}
 	for (w = 0; w < ix->nwords; w++)
 		for (bits = cand[w]; bits; bits &= bits - 1)

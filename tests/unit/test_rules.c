@@ -914,6 +914,59 @@ test_value_index(void **state)
 	ad_buf_free(&b);
 }
 
+/* Rules filed by prefix: every prefix length is tried, a prefix equal to
+ * the whole value and the empty prefix match, an exact key on the same
+ * field beats a prefix, ops still filter, and nothing else fires. */
+static void
+test_prefix_index(void **state)
+{
+	static const struct {
+		const char *path;
+		const char *names;
+	} cases[] = {
+		{ "/srv/app7/bin/x", "p7 pall" },
+		{ "/srv/app77/x", "p77 pall" },
+		{ "/srv/app7", "pall" },	/* shorter than "/srv/app7/" */
+		{ "/srv/app1/", "p1 pall" },	/* the whole value */
+		{ "/srv/app2/y", "p2 pall exact" },
+		{ "/srv/app2/z", "p2 pall" },
+		{ "/srv/other", "pall" },
+		{ "", "pall" },
+	};
+	struct ad_buf b;
+	struct ad_ruleset *rs;
+	struct tev t;
+	struct got g;
+	size_t i;
+
+	(void)state;
+	ad_buf_init(&b);
+	for (i = 0; i < 100; i++)
+		ad_buf_printf(&b, "rule p%zu { severity low when file.op == "
+		    "write and file.path startswith \"/srv/app%zu/\" }\n", i,
+		    i);
+	ad_buf_adds(&b, "rule pall { severity low when file.path startswith "
+	    "\"\" }\n"
+	    "rule exact { severity low when file.path startswith \"/srv/\" "
+	    "and file.path == /srv/app2/y }\n"
+	    "rule chm { severity low when file.op == chmod and file.path "
+	    "startswith /srv/app3/ }\n");
+	rs = load_ok(b.p);
+	tev_init(&t);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		t.ev.items[0].path.s = cases[i].path;
+		t.ev.items[0].path.len = strlen(cases[i].path);
+		run(rs, &t.ev, &g);
+		assert_string_equal(g.names, cases[i].names);
+	}
+	t.ev.items[0].path = S("/srv/app3/z");	/* p3 is a write rule */
+	t.ev.op = AD_OP_CHMOD;
+	assert_int_equal(run(rs, &t.ev, &g), 2);
+	assert_string_equal(g.names, "pall chm");
+	ad_ruleset_free(rs);
+	ad_buf_free(&b);
+}
+
 /* ---- files: order, safety ----------------------------------------------------- */
 
 static void
@@ -1033,6 +1086,7 @@ main(void)
 		cmocka_unit_test(test_kinterest),
 		cmocka_unit_test(test_kinterest_rules_d),
 		cmocka_unit_test(test_value_index),
+		cmocka_unit_test(test_prefix_index),
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_fields_table),
 	};
