@@ -897,6 +897,22 @@ store_run_set(struct store *s, const struct ad_run_stats *st)
 	s->run_id = -1;
 }
 
+/* Write what waits (rows, a runs row) in up to three tries, pause_ms
+ * apart (mu released meanwhile).  mu held. */
+static void
+store_batch_tries(struct store *s, int pause_ms)
+{
+	int tries;
+
+	for (tries = 0; tries < 3 && (s->in.len || s->out.len ||
+	    s->run_pending); tries++)
+		if (store_batch(s, 1) != 0) {
+			pthread_mutex_unlock(&s->mu);
+			usleep((useconds_t)pause_ms * 1000);
+			pthread_mutex_lock(&s->mu);
+		}
+}
+
 /*
  * Write what waits (three tries), then close the runs row.
  * findings_dropped is the pipeline's count plus the store's own overflow
@@ -908,15 +924,9 @@ store_run_close(struct store *s, const struct ad_run_stats *st)
 {
 	sqlite3_stmt *u = s->st_run_upd;
 	char t[96];
-	int rc, tries;
+	int rc;
 
-	for (tries = 0; tries < 3 && (s->in.len || s->out.len ||
-	    s->run_pending); tries++)
-		if (store_batch(s, 1) != 0) {
-			pthread_mutex_unlock(&s->mu);
-			usleep(100 * 1000);
-			pthread_mutex_lock(&s->mu);
-		}
+	store_batch_tries(s, 100);
 	if (s->run_id < 0) {
 		log_warnx("database %s: the runs row of this run could not be "
 		    "written", s->path);
@@ -976,15 +986,9 @@ store_serve(struct store *s)
 static void
 store_drain(struct store *s)
 {
-	int tries, n;
+	int n;
 
-	for (tries = 0; tries < 3 && (s->in.len || s->out.len ||
-	    s->run_pending); tries++)
-		if (store_batch(s, 1) != 0) {
-			pthread_mutex_unlock(&s->mu);
-			usleep(200 * 1000);
-			pthread_mutex_lock(&s->mu);
-		}
+	store_batch_tries(s, 200);
 	if ((n = s->in.len + s->out.len) > 0) {
 		s->dropped += (uint64_t)n;
 		log_warnx("database %s: %d findings could not be written "
@@ -1232,27 +1236,28 @@ store_free(struct store *s)
 	free(s);
 }
 
+/* Set *stop (under mu), wake the thread waiting on cv, join it. */
+static void
+store_join(struct store *s, int *stop, pthread_cond_t *cv, pthread_t t)
+{
+	pthread_mutex_lock(&s->mu);
+	*stop = 1;
+	pthread_cond_signal(cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(t, NULL);
+}
+
 /* Stop the writer (it writes what it can, counts and logs the rest),
- * join it, free. */
+ * then the checkpointer (its close checkpoints the rest); free. */
 static void
 store_close(void *ctx)
 {
 	struct store *s = ctx;
 
-	if (s->started) {
-		pthread_mutex_lock(&s->mu);
-		s->stop = 1;
-		pthread_cond_signal(&s->cv_work);
-		pthread_mutex_unlock(&s->mu);
-		pthread_join(s->thread, NULL);
-	}
-	if (s->cstarted) {
-		pthread_mutex_lock(&s->mu);
-		s->ckpt_stop = 1;
-		pthread_cond_signal(&s->cv_ckpt);
-		pthread_mutex_unlock(&s->mu);
-		pthread_join(s->cthread, NULL);
-	}
+	if (s->started)
+		store_join(s, &s->stop, &s->cv_work, s->thread);
+	if (s->cstarted)
+		store_join(s, &s->ckpt_stop, &s->cv_ckpt, s->cthread);
 	store_free(s);
 }
 
