@@ -5,14 +5,14 @@
  * the finding into a row of an in-memory queue, and a writer thread that
  * owns the connection and writes the queue in one transaction (BEGIN
  * IMMEDIATE .. COMMIT, prepared statements only) when batch_max rows wait
- * or the oldest waited batch_ms.  Two queues of rows swap under one mutex:
- * the pipeline thread fills "in" (building the row and its event JSON),
- * the writer takes it whole as "out" and commits it while the next rows
- * are built, so row building and SQLite's work (and its checkpoints and
- * their fsyncs) run on both cores.  The mutex is never held across an
- * SQLite call: the pipeline waits for the writer only when the queue is
- * full (bounded, STORE_FULL_WAIT_MS) and in the calls that promise a
- * commit (flush, run_begin, run_end, close).
+ * or the oldest waited batch_ms.  The queue is a ring of rows under one
+ * mutex: the pipeline thread appends rows (building each with its event
+ * JSON), the writer takes all that wait as its batch and commits it while
+ * the next rows are built, so row building and SQLite's work run on both
+ * cores.  The mutex is never held across an SQLite call: the pipeline
+ * waits for the writer only when the queue is full (bounded,
+ * STORE_FULL_WAIT_MS) and in the calls that promise a commit (flush,
+ * run_begin, run_end, close).
  *
  * The writer runs no checkpoints itself (they were a third of its time,
  * mostly waiting in fsync): a checkpointer thread with its own connection
@@ -22,9 +22,10 @@
  * the writer starts.
  *
  * The queue is the retry buffer too: when SQLite says BUSY, FULL, IOERR or
- * worse, the transaction is rolled back, the rows stay in "out", the
- * condition is logged once with what to do, and the writer retries.  Rows
- * that do not fit in queue_max ("in" and "out" together) are counted
+ * worse, the transaction is rolled back, the batch stays at the head of
+ * the ring, the condition is logged once with what to do, and the writer
+ * retries it with what came since.  Rows that do not fit in queue_max
+ * (the batch and those waiting behind it) are counted
  * (runs.findings_dropped), never silently lost.  Retention pruning runs on
  * the writer too, between batches.
  *
@@ -70,10 +71,16 @@
 					 * ~1.5 KB: fewer page splits */
 #endif
 
-/* A queue of rows; rows keep their buffers when emptied (reused warm). */
-struct rowq {
-	struct ad_row *r;
-	int len, cap;
+/*
+ * The queue: a ring of queue_max row slots, rows allocated on first use
+ * and reused warm.  From head: nout rows the writer is writing (or
+ * retrying), then nin rows waiting, filled by write().  The writer reads
+ * its rows without mu: write() fills only slots past them, and rows never
+ * move.
+ */
+struct ring {
+	struct ad_row **r;	/* queue_max slots */
+	int head, nout, nin;
 };
 
 /* What the pipeline asks the writer to do and waits for (store_call). */
@@ -114,8 +121,8 @@ struct store {
 	pthread_cond_t cv_ckpt;	/* to it: a checkpoint wanted, stop */
 
 	/* mu */
-	struct rowq in;		/* filled by write() */
-	int64_t first_ms;	/* when in.r[0] was queued */
+	struct ring q;
+	int64_t first_ms;	/* when the first of q.nin was queued */
 	int cond;		/* SQLite error being retried, 0 none */
 	int overflow_logged;
 	uint64_t written, dropped;
@@ -132,9 +139,6 @@ struct store {
 	int wal_frames;		/* in the WAL after the last commit */
 	int wal_next;		/* ask for a checkpoint at this many */
 	int wal_wait;		/* wait for one at this many */
-	struct rowq out;	/* the batch being written or retried;
-				 * out.len changes under mu (write() and
-				 * the stats read it) */
 	int64_t retry_ms;	/* no automatic retry before this */
 	int64_t prune_ms;	/* next prune */
 	/* runs row: inserted with the next commit while run_pending */
@@ -482,7 +486,7 @@ step_reset(sqlite3_stmt *st)
 static void
 store_fail(struct store *s, int rc, int64_t now)
 {
-	int prim = rc & 0xff, queued = s->in.len + s->out.len;
+	int prim = rc & 0xff, queued = s->q.nout + s->q.nin;
 
 	s->retry_ms = now + (prim == SQLITE_BUSY ? STORE_RETRY_BUSY_MS :
 	    STORE_RETRY_MS);
@@ -593,6 +597,13 @@ ctr_same(const struct ad_row *a, const struct ad_row *b)
 	return 1;
 }
 
+/* Row i of the writer's batch. */
+static const struct ad_row *
+out_row(const struct store *s, int i)
+{
+	return s->q.r[(s->q.head + i) % s->o.queue_max];
+}
+
 /*
  * The containers of the batch: one upsert per distinct container (and
  * metadata) at its earliest and latest time in the batch, not one per
@@ -605,15 +616,15 @@ store_containers(struct store *s)
 {
 	struct { int row, tmin, tmax; } d[STORE_CTR_DISTINCT];
 	const int tcol = ctr_cols()[5], idcol = ctr_cols()[0];
-	const struct ad_row *q = s->out.r, *r;
+	const struct ad_row *r;
 	const char *t;
 	int i, k, nd = 0, rc = SQLITE_DONE;
 
-	for (i = 0; i < s->out.len && rc == SQLITE_DONE; i++) {
-		r = &q[i];
+	for (i = 0; i < s->q.nout && rc == SQLITE_DONE; i++) {
+		r = out_row(s, i);
 		if (ad_row_text(r, idcol, NULL) == NULL)
 			continue;
-		for (k = 0; k < nd && !ctr_same(&q[d[k].row], r); k++)
+		for (k = 0; k < nd && !ctr_same(out_row(s, d[k].row), r); k++)
 			;
 		if (k == nd && nd == STORE_CTR_DISTINCT) {
 			rc = store_container(s, r, r);
@@ -625,15 +636,18 @@ store_containers(struct store *s)
 			continue;
 		}
 		t = ad_row_text(r, tcol, NULL);
-		if (strcmp(t, ad_row_text(&q[d[k].tmin], tcol, NULL)) < 0)
+		if (strcmp(t, ad_row_text(out_row(s, d[k].tmin), tcol,
+		    NULL)) < 0)
 			d[k].tmin = i;
-		if (strcmp(t, ad_row_text(&q[d[k].tmax], tcol, NULL)) > 0)
+		if (strcmp(t, ad_row_text(out_row(s, d[k].tmax), tcol,
+		    NULL)) > 0)
 			d[k].tmax = i;
 	}
 	for (k = 0; k < nd && rc == SQLITE_DONE; k++) {
-		rc = store_container(s, &q[d[k].row], &q[d[k].tmin]);
+		r = out_row(s, d[k].row);
+		rc = store_container(s, r, out_row(s, d[k].tmin));
 		if (rc == SQLITE_DONE && d[k].tmax != d[k].tmin)
-			rc = store_container(s, &q[d[k].row], &q[d[k].tmax]);
+			rc = store_container(s, r, out_row(s, d[k].tmax));
 	}
 	return rc;
 }
@@ -655,8 +669,8 @@ store_commit(struct store *s, int64_t *run_id)
 			goto fail;
 		*run_id = sqlite3_last_insert_rowid(s->db);
 	}
-	for (i = 0; i < s->out.len; i++)
-		if ((rc = ad_row_bind(s->st_ins, &s->out.r[i])) != SQLITE_OK ||
+	for (i = 0; i < s->q.nout; i++)
+		if ((rc = ad_row_bind(s->st_ins, out_row(s, i))) != SQLITE_OK ||
 		    (rc = step_reset(s->st_ins)) != SQLITE_DONE)
 			goto fail;
 	if ((rc = store_containers(s)) != SQLITE_DONE ||
@@ -671,56 +685,18 @@ fail:
 	return rc;
 }
 
-/* Make room for n rows in q (never more than max), new rows empty. */
 static void
-rowq_reserve(struct rowq *q, int n, int max)
-{
-	int ncap;
-
-	if (n <= q->cap)
-		return;
-	for (ncap = q->cap ? q->cap : 64; ncap < n; ncap *= 2)
-		;
-	if (ncap > max)
-		ncap = max;
-	q->r = xrealloc(q->r, (size_t)ncap * sizeof(*q->r));
-	for (; q->cap < ncap; q->cap++)
-		ad_row_init(&q->r[q->cap]);
-}
-
-static void
-rowq_free(struct rowq *q)
+ring_free(struct ring *q, int cap)
 {
 	int i;
 
-	for (i = 0; i < q->cap; i++)
-		ad_row_free(&q->r[i]);
+	for (i = 0; q->r != NULL && i < cap; i++)
+		if (q->r[i] != NULL) {
+			ad_row_free(q->r[i]);
+			free(q->r[i]);
+		}
 	free(q->r);
 	memset(q, 0, sizeof(*q));
-}
-
-/* Move the rows of in behind those of out: a swap of the two queues, or
- * row by row behind rows being retried.  mu held. */
-static void
-store_take(struct store *s)
-{
-	struct rowq t;
-	struct ad_row r;
-	int i;
-
-	if (s->out.len == 0) {
-		t = s->out;
-		s->out = s->in;
-		s->in = t;
-	} else {
-		rowq_reserve(&s->out, s->out.len + s->in.len, s->o.queue_max);
-		for (i = 0; i < s->in.len; i++) {
-			r = s->out.r[s->out.len];
-			s->out.r[s->out.len++] = s->in.r[i];
-			s->in.r[i] = r;
-		}
-	}
-	s->in.len = 0;
 }
 
 /* ---- checkpoints -------------------------------------------------- */
@@ -823,8 +799,9 @@ store_batch(struct store *s, int force)
 
 	if (s->cond && !force && ad_store_now_ms() < s->retry_ms)
 		return -1;
-	store_take(s);
-	if (s->out.len == 0 && !s->run_pending)
+	s->q.nout += s->q.nin;	/* take what waits, behind any retried */
+	s->q.nin = 0;
+	if (s->q.nout == 0 && !s->run_pending)
 		return 0;
 	pthread_mutex_unlock(&s->mu);
 	rc = store_commit(s, &run_id);
@@ -834,14 +811,15 @@ store_batch(struct store *s, int force)
 		pthread_cond_broadcast(&s->cv_done);	/* a full write() drops */
 		return -1;
 	}
-	s->written += (uint64_t)s->out.len;
+	s->written += (uint64_t)s->q.nout;
 	store_ckpt_after(s);
 	if (s->cond)
 		log_info("database %s is writable again: %d queued findings "
-		    "written%s", s->path, s->out.len, s->dropped ?
+		    "written%s", s->path, s->q.nout, s->dropped ?
 		    "; findings dropped meanwhile are counted in "
 		    "runs.findings_dropped" : "");
-	s->out.len = 0;
+	s->q.head = (s->q.head + s->q.nout) % s->o.queue_max;
+	s->q.nout = 0;
 	s->cond = 0;
 	s->overflow_logged = 0;
 	if (s->run_pending) {
@@ -904,7 +882,7 @@ store_batch_tries(struct store *s, int pause_ms)
 {
 	int tries;
 
-	for (tries = 0; tries < 3 && (s->in.len || s->out.len ||
+	for (tries = 0; tries < 3 && (s->q.nout || s->q.nin ||
 	    s->run_pending); tries++)
 		if (store_batch(s, 1) != 0) {
 			pthread_mutex_unlock(&s->mu);
@@ -989,13 +967,13 @@ store_drain(struct store *s)
 	int n;
 
 	store_batch_tries(s, 200);
-	if ((n = s->in.len + s->out.len) > 0) {
+	if ((n = s->q.nout + s->q.nin) > 0) {
 		s->dropped += (uint64_t)n;
 		log_warnx("database %s: %d findings could not be written "
 		    "before exit and are lost (%llu dropped in all); fix the "
 		    "condition logged above", s->path, n,
 		    (unsigned long long)s->dropped);
-		s->in.len = s->out.len = 0;
+		s->q.nout = s->q.nin = 0;
 	}
 }
 
@@ -1004,10 +982,10 @@ static int
 store_due(const struct store *s, int64_t now)
 {
 	if (s->cond)
-		return (s->in.len || s->out.len || s->run_pending) &&
+		return (s->q.nout || s->q.nin || s->run_pending) &&
 		    now >= s->retry_ms;
-	return s->in.len >= s->o.batch_max ||
-	    (s->in.len > 0 && now - s->first_ms >= s->o.batch_ms);
+	return s->q.nin >= s->o.batch_max ||
+	    (s->q.nin > 0 && now - s->first_ms >= s->o.batch_ms);
 }
 
 /* When the writer must wake by itself (CLOCK_MONOTONIC ms), or -1 when
@@ -1018,10 +996,10 @@ store_deadline(const struct store *s)
 	int64_t t = -1;
 
 	if (s->cond) {
-		if (s->in.len || s->out.len || s->run_pending)
+		if (s->q.nout || s->q.nin || s->run_pending)
 			t = s->retry_ms;
 	} else {
-		if (s->in.len > 0)
+		if (s->q.nin > 0)
 			t = s->first_ms + s->o.batch_ms;
 		if (s->o.retain_days > 0 && (t < 0 || s->prune_ms < t))
 			t = s->prune_ms;
@@ -1107,7 +1085,7 @@ store_call(struct store *s, enum store_req req, const struct ad_run_stats *st)
 static int
 store_full(const struct store *s)
 {
-	return s->in.len + s->out.len >= s->o.queue_max;
+	return s->q.nout + s->q.nin >= s->o.queue_max;
 }
 
 static int
@@ -1116,7 +1094,7 @@ store_write(void *ctx, const struct ad_finding *f)
 	struct store *s = ctx;
 	int64_t now = ad_store_now_ms();
 	struct timespec ts;
-	struct ad_row *r;
+	struct ad_row **slot;
 
 	pthread_mutex_lock(&s->mu);
 	if (store_full(s) && !s->cond) {
@@ -1135,7 +1113,7 @@ store_write(void *ctx, const struct ad_finding *f)
 			    "the most allowed: new findings are dropped and "
 			    "counted in runs.findings_dropped until the "
 			    "database takes writes again%s", s->path,
-			    s->in.len + s->out.len, s->cond ? "" :
+			    s->q.nout + s->q.nin, s->cond ? "" :
 			    " (it is too slow for this rate of findings: "
 			    "check the disk)");
 			s->overflow_logged = 1;
@@ -1143,16 +1121,19 @@ store_write(void *ctx, const struct ad_finding *f)
 		pthread_mutex_unlock(&s->mu);
 		return -1;
 	}
-	rowq_reserve(&s->in, s->in.len + 1, s->o.queue_max);
-	r = &s->in.r[s->in.len];
+	slot = &s->q.r[(s->q.head + s->q.nout + s->q.nin) % s->o.queue_max];
+	if (*slot == NULL) {
+		*slot = xcalloc(1, sizeof(**slot));
+		ad_row_init(*slot);
+	}
 	if (f->row != NULL)
-		ad_row_copy(r, f->row);
+		ad_row_copy(*slot, f->row);
 	else
-		ad_row_fill(r, f, s->fill_host ? s->fill_host : s->host);
-	if (s->in.len++ == 0) {
+		ad_row_fill(*slot, f, s->fill_host ? s->fill_host : s->host);
+	if (s->q.nin++ == 0) {
 		s->first_ms = now;
 		pthread_cond_signal(&s->cv_work);	/* start the clock */
-	} else if (s->in.len == s->o.batch_max)
+	} else if (s->q.nin == s->o.batch_max)
 		pthread_cond_signal(&s->cv_work);
 	pthread_mutex_unlock(&s->mu);
 	return 0;
@@ -1221,8 +1202,7 @@ store_free(struct store *s)
 	store_db_close(s);
 	if (s->cdb != NULL)
 		sqlite3_close(s->cdb);
-	rowq_free(&s->in);
-	rowq_free(&s->out);
+	ring_free(&s->q, s->o.queue_max);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv_work);
 	pthread_cond_destroy(&s->cv_done);
@@ -1358,6 +1338,7 @@ ad_store_open(const struct ad_store_opts *o)
 		s->o.batch_ms = 0;
 	if (s->o.queue_max < s->o.batch_max)
 		s->o.queue_max = s->o.batch_max;
+	s->q.r = xcalloc((size_t)s->o.queue_max, sizeof(*s->q.r));
 	s->run_id = -1;
 	if (gethostname(s->host, sizeof(s->host) - 1) == -1)
 		snprintf(s->host, sizeof(s->host), "localhost");
@@ -1416,7 +1397,7 @@ ad_store_stats(const struct ad_sink *sink, struct ad_store_stats *st)
 	pthread_mutex_lock(&s->mu);
 	st->written = s->written;
 	st->dropped = s->dropped;
-	st->queued = s->in.len + s->out.len;
+	st->queued = s->q.nout + s->q.nin;
 	st->failing = s->cond;
 	pthread_mutex_unlock(&s->mu);
 }
