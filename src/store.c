@@ -55,20 +55,21 @@
 #include "store.h"
 #include "util.h"
 
-#define STORE_BUSY_MS		50	/* the pipeline must not wait long */
+#define STORE_BUSY_MS		50	/* the writer retries rather than
+					 * wait long with a batch */
 #define STORE_OPEN_BUSY_MS	5000	/* opening and migrating may */
 #define STORE_RETRY_BUSY_MS	100
 #define STORE_RETRY_MS		1000
 #define STORE_PRUNE_BATCH	1000	/* rows per DELETE (in the SQL) */
 #define STORE_PRUNE_EVERY_MS	60000
-#define STORE_FULL_WAIT_MS	1000	/* a full queue, the database working:
-					 * how long write() waits for room */
-/* In bytes of WAL frames, turned into frames of the database's page size
- * (an older database may have other pages than STORE_PAGE_SIZE). */
-#define STORE_CKPT_BYTES	(8 << 20)	/* between checkpoints */
-#define STORE_WAL_MAX_BYTES	(48 << 20)	/* then the writer waits for
-						 * one, so that the WAL
-						 * restarts */
+/* A full queue while the database works: how long write() waits. */
+#define STORE_FULL_WAIT_MS	1000
+/* WAL bytes between checkpoints; past the second the writer waits for
+ * one, so that the WAL restarts (store_ckpt_after).  Turned into frames
+ * of the database's page size (an older one may differ from
+ * STORE_PAGE_SIZE). */
+#define STORE_CKPT_BYTES	(8 << 20)
+#define STORE_WAL_MAX_BYTES	(48 << 20)
 #ifndef STORE_PAGE_SIZE
 /* New databases only.  Rows with their event JSON are ~1.5 KB; with
  * the writer on its own thread, 32 KB pages cost it a quarter less than
@@ -119,7 +120,7 @@ struct store {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work;	/* to the writer: rows, a request, stop,
 				 * a checkpoint done */
-	pthread_cond_t cv_done;	/* to the pipeline: room, a request done */
+	pthread_cond_t cv_done;	/* to the pipeline: room, request done */
 
 	/* the checkpointer: its own connection and thread */
 	sqlite3 *cdb;
@@ -135,7 +136,7 @@ struct store {
 	uint64_t written, dropped;
 	int stop;
 	enum store_req req;
-	const struct ad_run_stats *req_st;	/* borrowed while waited for */
+	const struct ad_run_stats *req_st;	/* borrowed meanwhile */
 	int req_rc;
 	uint64_t req_seq, done_seq;
 	uint64_t ckpt_want;	/* checkpoints asked for, a sequence */
@@ -820,7 +821,8 @@ store_batch(struct store *s, int force)
 	pthread_mutex_lock(&s->mu);
 	if (rc != SQLITE_DONE) {
 		store_fail(s, rc, ad_store_now_ms());
-		pthread_cond_broadcast(&s->cv_done);	/* a full write() drops */
+		/* a write() waiting for room drops */
+		pthread_cond_broadcast(&s->cv_done);
 		return -1;
 	}
 	s->written += (uint64_t)s->q.nout;
@@ -1337,7 +1339,8 @@ store_init_sync(struct store *s)
 
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);	/* ad_store_now_ms */
+	/* deadlines in ad_store_now_ms() time */
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cv_work, &ca);
 	pthread_cond_init(&s->cv_done, &ca);
 	pthread_cond_init(&s->cv_ckpt, &ca);

@@ -53,7 +53,7 @@ int64_t ad_store_now_ms(void);		/* CLOCK_MONOTONIC, ms */
 struct ad_store_stats {
 	uint64_t written;	/* committed to the database */
 	uint64_t dropped;	/* queue overflow, never written */
-	int queued;		/* waiting in memory now */
+	int queued;		/* in memory now: waiting or being written */
 	int failing;		/* 0, or the SQLite error code being retried */
 };
 void ad_store_stats(const struct ad_sink *sink, struct ad_store_stats *st);
