@@ -53,8 +53,9 @@ struct ad_sink_ops {
 	void (*run_end)(void *ctx, const struct ad_run_stats *st);
 	void (*close)(void *ctx);	/* flushes, then frees ctx */
 	/* Optional (may be NULL): called about every 100 ms with
-	 * ad_store_now_ms() (CLOCK_MONOTONIC ms); commits a batch older than
-	 * its time limit, retries after errors, prunes.  0 ok, -1 failing. */
+	 * ad_store_now_ms() (CLOCK_MONOTONIC ms), for sinks that keep no
+	 * time of their own: commits a batch older than its time limit,
+	 * retries after errors.  0 ok, -1 failing. */
 	int (*tick)(void *ctx, int64_t now_ms);
 };
 

@@ -2,13 +2,32 @@
  * store.c - findings into SQLite.
  *
  * Shape (OpenSMTPD's queue backend): a struct ad_sink whose write copies
- * the finding into a row of an in-memory queue; a commit writes the whole
- * queue in one transaction (BEGIN IMMEDIATE .. COMMIT, prepared statements
- * only) when batch_max rows wait or the oldest waited batch_ms.  The queue
- * is the retry buffer too: when SQLite says BUSY, FULL, IOERR or worse,
- * the transaction is rolled back, the rows stay, the condition is logged
- * once with what to do, and later ticks retry.  Rows that do not fit in
- * queue_max are counted (runs.findings_dropped), never silently lost.
+ * the finding into a row of an in-memory queue, and a writer thread that
+ * owns the connection and writes the queue in one transaction (BEGIN
+ * IMMEDIATE .. COMMIT, prepared statements only) when batch_max rows wait
+ * or the oldest waited batch_ms.  The queue is a ring of rows under one
+ * mutex: the pipeline thread appends rows (building each with its event
+ * JSON), the writer takes all that wait as its batch and commits it while
+ * the next rows are built, so row building and SQLite's work run on both
+ * cores.  The mutex is never held across an SQLite call: the pipeline
+ * waits for the writer only when the queue is full (bounded,
+ * STORE_FULL_WAIT_MS) and in the calls that promise a commit (flush,
+ * run_begin, run_end, close).
+ *
+ * The writer runs no checkpoints itself (they were a third of its time,
+ * mostly waiting in fsync): a checkpointer thread with its own connection
+ * copies the WAL into the database (PASSIVE) while the writer goes on;
+ * store_ckpt_after keeps the WAL bounded.  Each connection is used by one
+ * thread only; the writer's is opened and migrated by ad_store_open before
+ * the writer starts.
+ *
+ * The queue is the retry buffer too: when SQLite says BUSY, FULL, IOERR or
+ * worse, the transaction is rolled back, the batch stays at the head of
+ * the ring, the condition is logged once with what to do, and the writer
+ * retries it with what came since.  Rows that do not fit in queue_max
+ * (the batch and those waiting behind it) are counted
+ * (runs.findings_dropped), never silently lost.  Retention pruning runs on
+ * the writer too, between batches.
  *
  * WAL with synchronous=NORMAL: readers never block the writer, and a
  * kill -9 loses nothing committed (the WAL is in the page cache).
@@ -18,6 +37,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,17 +55,56 @@
 #include "store.h"
 #include "util.h"
 
-#define STORE_BUSY_MS		50	/* the pipeline must not wait long */
+#define STORE_BUSY_MS		50	/* the writer retries rather than
+					 * wait long with a batch */
 #define STORE_OPEN_BUSY_MS	5000	/* opening and migrating may */
 #define STORE_RETRY_BUSY_MS	100
 #define STORE_RETRY_MS		1000
 #define STORE_PRUNE_BATCH	1000	/* rows per DELETE (in the SQL) */
 #define STORE_PRUNE_EVERY_MS	60000
+/* A full queue while the database works: how long write() waits. */
+#define STORE_FULL_WAIT_MS	1000
+/* WAL bytes between checkpoints; past the second the writer waits for
+ * one, so that the WAL restarts (store_ckpt_after).  Turned into frames
+ * of the database's page size (an older one may differ from
+ * STORE_PAGE_SIZE). */
+#define STORE_CKPT_BYTES	(8 << 20)
+#define STORE_WAL_MAX_BYTES	(48 << 20)
 #ifndef STORE_PAGE_SIZE
-#define STORE_PAGE_SIZE		"8192"	/* rows with their event JSON are
-					 * ~1.5 KB: fewer page splits */
+/* New databases only.  Rows with their event JSON are ~1.5 KB; with
+ * the writer on its own thread, 32 KB pages cost it a quarter less than
+ * 8 KB (fewer WAL frames, pwrites and page splits).  The price is more
+ * WAL per small commit (the last page of the table and of each index is
+ * rewritten): at most ~1 MB/s at one commit per batch_ms. */
+#define STORE_PAGE_SIZE		"32768"
 #endif
 
+/*
+ * The queue: a ring of queue_max row slots, rows allocated on first use
+ * and reused warm.  From head: nout rows the writer is writing (or
+ * retrying), then nin rows waiting, filled by write().  The writer reads
+ * its rows without mu: write() fills only slots past them, and rows never
+ * move.
+ */
+struct ring {
+	struct ad_row **r;	/* queue_max slots */
+	int head, nout, nin;
+};
+
+/* What the pipeline asks the writer to do and waits for (store_call). */
+enum store_req {
+	REQ_NONE,
+	REQ_FLUSH,
+	REQ_RUN_BEGIN,
+	REQ_RUN_END,
+};
+
+/*
+ * Three owners.  The connection, its statements and the fields marked
+ * "writer" belong to the writer thread once it runs (ad_store_open opens
+ * and migrates before starting it); "pipeline" fields to the thread that
+ * calls the sink ops; the rest is guarded by mu.
+ */
 struct store {
 	char *path;
 	struct ad_store_opts o;
@@ -55,23 +115,52 @@ struct store {
 	sqlite3_stmt *st_run_ins, *st_run_upd;
 	sqlite3_stmt *st_prune, *st_prune_c;
 
-	struct ad_row *q;	/* the queue: rows 0..qlen-1 wait */
-	int qlen, qcap;
-	int64_t first_ms;	/* when row 0 was queued */
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work;	/* to the writer: rows, a request, stop,
+				 * a checkpoint done */
+	pthread_cond_t cv_done;	/* to the pipeline: room, request done */
 
+	/* the checkpointer: its own connection and thread */
+	sqlite3 *cdb;
+	pthread_t cthread;
+	int cstarted;
+	pthread_cond_t cv_ckpt;	/* to it: a checkpoint wanted, stop */
+
+	/* mu */
+	struct ring q;
+	int64_t first_ms;	/* when the first of q.nin was queued */
 	int cond;		/* SQLite error being retried, 0 none */
-	int64_t retry_ms;	/* no automatic retry before this */
 	int overflow_logged;
 	uint64_t written, dropped;
+	int stop;
+	enum store_req req;
+	const struct ad_run_stats *req_st;	/* borrowed meanwhile */
+	int req_rc;
+	uint64_t req_seq, done_seq;
+	uint64_t ckpt_want;	/* checkpoints asked for, a sequence */
+	uint64_t ckpt_done;	/* ckpt_want when the last one started */
+	int ckpt_stop;
 
-	char host[256];
+	/* writer */
+	int wal_frames;		/* in the WAL after the last commit */
+	int wal_last;		/* after the one before */
+	int ckpt_frames;	/* STORE_CKPT_BYTES in frames */
+	int wal_max_frames;	/* STORE_WAL_MAX_BYTES in frames */
+	int wal_next;		/* ask for a checkpoint at this many */
+	int wal_wait;		/* wait for one at this many */
+	int64_t retry_ms;	/* no automatic retry before this */
+	int64_t prune_ms;	/* next prune */
 	/* runs row: inserted with the next commit while run_pending */
 	int run_pending;
 	int64_t run_id;		/* -1 none */
 	int64_t run_start_ms;
 	char *run_version, *run_host, *run_source, *run_digest;
 
-	int64_t prune_ms;	/* next prune */
+	/* pipeline */
+	char host[256];
+	char *fill_host;	/* the run's host name, for rows */
 };
 
 static const struct ad_sink_ops store_ops;
@@ -402,12 +491,13 @@ step_reset(sqlite3_stmt *st)
 	return rc;
 }
 
-/* ---- commit and failure ------------------------------------------- */
+/* ---- commit and failure (the writer thread) ----------------------- */
 
+/* A new failure condition: logged once, with what to do.  mu held. */
 static void
 store_fail(struct store *s, int rc, int64_t now)
 {
-	int prim = rc & 0xff;
+	int prim = rc & 0xff, queued = s->q.nout + s->q.nin;
 
 	s->retry_ms = now + (prim == SQLITE_BUSY ? STORE_RETRY_BUSY_MS :
 	    STORE_RETRY_MS);
@@ -418,25 +508,25 @@ store_fail(struct store *s, int rc, int64_t now)
 	case SQLITE_FULL:
 		log_warnx("database %s is full: free space on its filesystem; "
 		    "%d findings are queued in memory (at most %d) and will "
-		    "be retried", s->path, s->qlen, s->o.queue_max);
+		    "be retried", s->path, queued, s->o.queue_max);
 		break;
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		log_warnx("database %s is locked by another writer: stop it "
 		    "(readers are fine); %d findings are queued in memory (at "
-		    "most %d) and will be retried", s->path, s->qlen,
+		    "most %d) and will be retried", s->path, queued,
 		    s->o.queue_max);
 		break;
 	case SQLITE_IOERR:
 		log_warnx("database %s: I/O error (%s): check the disk and the "
 		    "kernel log; %d findings are queued in memory (at most %d) "
 		    "and will be retried", s->path, sqlite3_errmsg(s->db),
-		    s->qlen, s->o.queue_max);
+		    queued, s->o.queue_max);
 		break;
 	default:
 		log_warnx("database %s: %s: check the file and its "
 		    "filesystem; %d findings are queued in memory (at most %d) "
-		    "and will be retried", s->path, sqlite3_errstr(rc), s->qlen,
+		    "and will be retried", s->path, sqlite3_errstr(rc), queued,
 		    s->o.queue_max);
 		break;
 	}
@@ -467,6 +557,7 @@ store_run_insert(struct store *s)
 static const char *const ctr_col_names[6] = { "container_id",
     "container_runtime", "container_name", "image", "pod_uid", "time" };
 
+/* Their indices; first called by ad_store_open, before any writer runs. */
 static const int *
 ctr_cols(void)
 {
@@ -517,10 +608,17 @@ ctr_same(const struct ad_row *a, const struct ad_row *b)
 	return 1;
 }
 
+/* Row i of the writer's batch. */
+static const struct ad_row *
+out_row(const struct store *s, int i)
+{
+	return s->q.r[(s->q.head + i) % s->o.queue_max];
+}
+
 /*
- * The containers of the queued rows: one upsert per distinct container
- * (and metadata) at its earliest and latest time in the batch, not one
- * per finding (they were 11% of the insert cost).  Past STORE_CTR_DISTINCT
+ * The containers of the batch: one upsert per distinct container (and
+ * metadata) at its earliest and latest time in the batch, not one per
+ * finding (they were 11% of the insert cost).  Past STORE_CTR_DISTINCT
  * distinct ones in a batch, the rest go row by row.
  */
 #define STORE_CTR_DISTINCT	64
@@ -533,11 +631,11 @@ store_containers(struct store *s)
 	const char *t;
 	int i, k, nd = 0, rc = SQLITE_DONE;
 
-	for (i = 0; i < s->qlen && rc == SQLITE_DONE; i++) {
-		r = &s->q[i];
+	for (i = 0; i < s->q.nout && rc == SQLITE_DONE; i++) {
+		r = out_row(s, i);
 		if (ad_row_text(r, idcol, NULL) == NULL)
 			continue;
-		for (k = 0; k < nd && !ctr_same(&s->q[d[k].row], r); k++)
+		for (k = 0; k < nd && !ctr_same(out_row(s, d[k].row), r); k++)
 			;
 		if (k == nd && nd == STORE_CTR_DISTINCT) {
 			rc = store_container(s, r, r);
@@ -549,86 +647,211 @@ store_containers(struct store *s)
 			continue;
 		}
 		t = ad_row_text(r, tcol, NULL);
-		if (strcmp(t, ad_row_text(&s->q[d[k].tmin], tcol, NULL)) < 0)
+		if (strcmp(t, ad_row_text(out_row(s, d[k].tmin), tcol,
+		    NULL)) < 0)
 			d[k].tmin = i;
-		if (strcmp(t, ad_row_text(&s->q[d[k].tmax], tcol, NULL)) > 0)
+		if (strcmp(t, ad_row_text(out_row(s, d[k].tmax), tcol,
+		    NULL)) > 0)
 			d[k].tmax = i;
 	}
 	for (k = 0; k < nd && rc == SQLITE_DONE; k++) {
-		rc = store_container(s, &s->q[d[k].row], &s->q[d[k].tmin]);
+		r = out_row(s, d[k].row);
+		rc = store_container(s, r, out_row(s, d[k].tmin));
 		if (rc == SQLITE_DONE && d[k].tmax != d[k].tmin)
-			rc = store_container(s, &s->q[d[k].row],
-			    &s->q[d[k].tmax]);
+			rc = store_container(s, r, out_row(s, d[k].tmax));
 	}
 	return rc;
 }
 
 /*
- * Write the whole queue (and a pending runs row) in one transaction.
- * Unless force, a failing store waits for retry_ms.  0 committed (or
- * nothing to do), -1 failed: rows kept, condition logged once.
+ * Write the batch (out) and a pending runs row in one transaction; mu not
+ * held (out is the writer's).  Returns SQLITE_DONE, or the code that
+ * failed, rolled back; *run_id gets the new runs row's id.
  */
 static int
-store_commit(struct store *s, int64_t now, int force)
+store_commit(struct store *s, int64_t *run_id)
 {
 	int rc, i;
-	int64_t run_id = -1;
 
-	if (s->qlen == 0 && !s->run_pending)
-		return 0;
-	if (s->cond && !force && now < s->retry_ms)
-		return -1;
 	if ((rc = step_reset(s->st_begin)) != SQLITE_DONE)
 		goto fail;
 	if (s->run_pending) {
 		if ((rc = store_run_insert(s)) != SQLITE_DONE)
 			goto fail;
-		run_id = sqlite3_last_insert_rowid(s->db);
+		*run_id = sqlite3_last_insert_rowid(s->db);
 	}
-	for (i = 0; i < s->qlen; i++) {
-		rc = ad_row_bind(s->st_ins, &s->q[i]);
-		if (rc != SQLITE_OK)
+	for (i = 0; i < s->q.nout; i++)
+		if ((rc = ad_row_bind(s->st_ins, out_row(s, i))) != SQLITE_OK ||
+		    (rc = step_reset(s->st_ins)) != SQLITE_DONE)
 			goto fail;
-		if ((rc = step_reset(s->st_ins)) != SQLITE_DONE)
-			goto fail;
+	if ((rc = store_containers(s)) != SQLITE_DONE ||
+	    (rc = step_reset(s->st_commit)) != SQLITE_DONE)
+		goto fail;
+	sqlite3_clear_bindings(s->st_ins);	/* rows point into out */
+	return SQLITE_DONE;
+fail:
+	if (!sqlite3_get_autocommit(s->db))
+		step_reset(s->st_rollback);
+	sqlite3_clear_bindings(s->st_ins);
+	return rc;
+}
+
+static void
+ring_free(struct ring *q, int cap)
+{
+	int i;
+
+	for (i = 0; q->r != NULL && i < cap; i++)
+		if (q->r[i] != NULL) {
+			ad_row_free(q->r[i]);
+			free(q->r[i]);
+		}
+	free(q->r);
+	memset(q, 0, sizeof(*q));
+}
+
+/* ---- checkpoints -------------------------------------------------- */
+
+/* SQLite's WAL hook on the writer's connection, in place of its automatic
+ * checkpoints (which ran on the writer, fsyncs included): the WAL's size
+ * in frames after each commit. */
+static int
+store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *s = arg;
+
+	(void)db;
+	(void)name;
+	s->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+/*
+ * After a commit: every ckpt_frames new WAL frames (STORE_CKPT_BYTES), ask
+ * the
+ * checkpointer thread to copy them into the database.  It copies while
+ * the writer appends, so alone it never reaches the end of the WAL, and
+ * the WAL restarts from its beginning only when a transaction starts with
+ * everything copied.  So past wal_max_frames the writer waits for a
+ * checkpoint that starts after this commit (short: most frames are copied
+ * already); the next commit restarts the WAL.  If a reader's snapshot kept
+ * that one from finishing, wait again only wal_max_frames later.
+ * mu held.
+ */
+static void
+store_ckpt_after(struct store *s)
+{
+	uint64_t seq;
+
+	if (s->wal_frames < s->wal_last) {
+		/* restarted (between restarts the WAL only grows) */
+		s->wal_next = s->ckpt_frames;
+		s->wal_wait = s->wal_max_frames;
 	}
-	if ((rc = store_containers(s)) != SQLITE_DONE)
-		goto fail;
-	if ((rc = step_reset(s->st_commit)) != SQLITE_DONE)
-		goto fail;
-	sqlite3_clear_bindings(s->st_ins);	/* rows point into the queue */
-	s->written += (uint64_t)s->qlen;
+	s->wal_last = s->wal_frames;
+	if (s->wal_frames < s->wal_next)
+		return;
+	s->wal_next = s->wal_frames + s->ckpt_frames;
+	seq = ++s->ckpt_want;
+	pthread_cond_signal(&s->cv_ckpt);
+	if (s->wal_frames < s->wal_wait)
+		return;
+	while (s->ckpt_done < seq && !s->ckpt_stop)
+		pthread_cond_wait(&s->cv_work, &s->mu);
+	s->wal_wait = s->wal_frames + s->wal_max_frames;
+}
+
+/* The checkpointer thread: a PASSIVE checkpoint (never waits for readers
+ * or the writer) each time one is asked for; closes its connection last,
+ * which checkpoints what is left and removes the WAL. */
+static void *
+store_ckpt_main(void *arg)
+{
+	struct store *s = arg;
+	uint64_t seq;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		if (s->ckpt_want > s->ckpt_done) {
+			seq = s->ckpt_want;
+			pthread_mutex_unlock(&s->mu);
+			rc = sqlite3_wal_checkpoint_v2(s->cdb, NULL,
+			    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+			if (rc != SQLITE_OK)
+				log_debug("database %s: checkpoint: %s",
+				    s->path, sqlite3_errstr(rc));
+			pthread_mutex_lock(&s->mu);
+			s->ckpt_done = seq;
+			pthread_cond_signal(&s->cv_work);
+			continue;
+		}
+		if (s->ckpt_stop)
+			break;
+		pthread_cond_wait(&s->cv_ckpt, &s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (sqlite3_close(s->cdb) != SQLITE_OK)
+		log_warnx("database %s: close: %s", s->path,
+		    sqlite3_errmsg(s->cdb));
+	s->cdb = NULL;
+	return NULL;
+}
+
+/*
+ * Take the queue and write it (with a pending runs row) in one
+ * transaction, releasing mu meanwhile.  Unless force, a failing store
+ * waits for retry_ms.  0 written (or nothing to do), -1 failed: rows kept
+ * in out, condition logged once.  mu held on entry and return.
+ */
+static int
+store_batch(struct store *s, int force)
+{
+	int64_t run_id = -1;
+	int rc;
+
+	if (s->cond && !force && ad_store_now_ms() < s->retry_ms)
+		return -1;
+	s->q.nout += s->q.nin;	/* take what waits, behind any retried */
+	s->q.nin = 0;
+	if (s->q.nout == 0 && !s->run_pending)
+		return 0;
+	pthread_mutex_unlock(&s->mu);
+	rc = store_commit(s, &run_id);
+	pthread_mutex_lock(&s->mu);
+	if (rc != SQLITE_DONE) {
+		store_fail(s, rc, ad_store_now_ms());
+		/* a write() waiting for room drops */
+		pthread_cond_broadcast(&s->cv_done);
+		return -1;
+	}
+	s->written += (uint64_t)s->q.nout;
+	store_ckpt_after(s);
 	if (s->cond)
 		log_info("database %s is writable again: %d queued findings "
-		    "written%s", s->path, s->qlen, s->dropped ?
+		    "written%s", s->path, s->q.nout, s->dropped ?
 		    "; findings dropped meanwhile are counted in "
 		    "runs.findings_dropped" : "");
-	s->qlen = 0;
+	s->q.head = (s->q.head + s->q.nout) % s->o.queue_max;
+	s->q.nout = 0;
 	s->cond = 0;
 	s->overflow_logged = 0;
 	if (s->run_pending) {
 		s->run_pending = 0;
 		s->run_id = run_id;
 	}
+	pthread_cond_broadcast(&s->cv_done);		/* room */
 	return 0;
-fail:
-	if (!sqlite3_get_autocommit(s->db))
-		step_reset(s->st_rollback);
-	sqlite3_clear_bindings(s->st_ins);
-	store_fail(s, rc, now);
-	return -1;
 }
 
 /* One small DELETE of findings older than retain_days (by event time),
- * then, when done, of containers not seen since. */
+ * then, when done, of containers not seen since.  mu not held. */
 static void
 store_prune(struct store *s, int64_t now)
 {
 	char cut[96];
 	int rc, n;
 
-	if (s->o.retain_days <= 0 || s->cond || now < s->prune_ms)
-		return;
 	iso_ms(wall_ms() - (int64_t)s->o.retain_days * 86400000, cut,
 	    sizeof(cut));
 	sqlite3_bind_text(s->st_prune, 1, cut, -1, SQLITE_TRANSIENT);
@@ -641,7 +864,7 @@ store_prune(struct store *s, int64_t now)
 	}
 	n = sqlite3_changes(s->db);
 	if (n >= STORE_PRUNE_BATCH) {
-		s->prune_ms = now;	/* more: next tick */
+		s->prune_ms = now;	/* more, after the next batch */
 		return;
 	}
 	sqlite3_bind_text(s->st_prune_c, 1, cut, -1, SQLITE_TRANSIENT);
@@ -649,76 +872,10 @@ store_prune(struct store *s, int64_t now)
 	s->prune_ms = now + STORE_PRUNE_EVERY_MS;
 }
 
-/* ---- sink ops ----------------------------------------------------- */
-
-static int
-store_write(void *ctx, const struct ad_finding *f)
-{
-	struct store *s = ctx;
-	int64_t now = ad_store_now_ms();
-	int ncap;
-
-	if (s->qlen >= s->o.queue_max) {
-		store_commit(s, now, 0);
-		if (s->qlen >= s->o.queue_max) {
-			s->dropped++;
-			if (!s->overflow_logged) {
-				log_warnx("database %s: %d findings wait in "
-				    "memory, the most allowed: new findings "
-				    "are dropped and counted in "
-				    "runs.findings_dropped until the database "
-				    "takes writes again", s->path, s->qlen);
-				s->overflow_logged = 1;
-			}
-			return -1;
-		}
-	}
-	if (s->qlen == s->qcap) {
-		ncap = s->qcap ? s->qcap * 2 : 64;
-		if (ncap > s->o.queue_max)
-			ncap = s->o.queue_max;
-		s->q = xrealloc(s->q, (size_t)ncap * sizeof(*s->q));
-		for (; s->qcap < ncap; s->qcap++)
-			ad_row_init(&s->q[s->qcap]);
-	}
-	if (f->row != NULL)
-		ad_row_copy(&s->q[s->qlen], f->row);
-	else
-		ad_row_fill(&s->q[s->qlen], f,
-		    s->run_host ? s->run_host : s->host);
-	if (s->qlen++ == 0)
-		s->first_ms = now;
-	if (s->qlen >= s->o.batch_max || now - s->first_ms >= s->o.batch_ms)
-		store_commit(s, now, 0);
-	return 0;
-}
-
-static int
-store_flush(void *ctx)
-{
-	struct store *s = ctx;
-
-	return store_commit(s, ad_store_now_ms(), 1);
-}
-
-static int
-store_tick(void *ctx, int64_t now_ms)
-{
-	struct store *s = ctx;
-	int rc = 0;
-
-	if (s->qlen > 0 && (s->cond || now_ms - s->first_ms >= s->o.batch_ms))
-		rc = store_commit(s, now_ms, 0);
-	if (s->qlen == 0)
-		store_prune(s, now_ms);
-	return rc;
-}
-
+/* Copy the run's description for its runs row (the writer's fields). */
 static void
-store_run_begin(void *ctx, const struct ad_run_stats *st)
+store_run_set(struct store *s, const struct ad_run_stats *st)
 {
-	struct store *s = ctx;
-
 	free(s->run_version);
 	free(s->run_host);
 	free(s->run_source);
@@ -730,28 +887,42 @@ store_run_begin(void *ctx, const struct ad_run_stats *st)
 	s->run_start_ms = st->start_ms ? st->start_ms : wall_ms();
 	s->run_pending = 1;
 	s->run_id = -1;
-	store_commit(s, ad_store_now_ms(), 1);
+}
+
+/* Write what waits (rows, a runs row) in up to three tries, pause_ms
+ * apart (mu released meanwhile).  mu held. */
+static void
+store_batch_tries(struct store *s, int pause_ms)
+{
+	int tries;
+
+	for (tries = 0; tries < 3 && (s->q.nout || s->q.nin ||
+	    s->run_pending); tries++)
+		if (store_batch(s, 1) != 0) {
+			pthread_mutex_unlock(&s->mu);
+			usleep((useconds_t)pause_ms * 1000);
+			pthread_mutex_lock(&s->mu);
+		}
 }
 
 /*
- * Close the runs row.  findings_dropped is the pipeline's count plus the
- * store's own overflow (which the pipeline must not count again).
+ * Write what waits (three tries), then close the runs row.
+ * findings_dropped is the pipeline's count plus the store's own overflow
+ * (which the pipeline must not count again).  0 ok, -1 logged.  mu held
+ * on entry and return.
  */
-static void
-store_run_end(void *ctx, const struct ad_run_stats *st)
+static int
+store_run_close(struct store *s, const struct ad_run_stats *st)
 {
-	struct store *s = ctx;
 	sqlite3_stmt *u = s->st_run_upd;
 	char t[96];
-	int rc, tries;
+	int rc;
 
-	for (tries = 0; tries < 3 && (s->qlen || s->run_pending); tries++)
-		if (store_commit(s, ad_store_now_ms(), 1) != 0)
-			usleep(100 * 1000);
+	store_batch_tries(s, 100);
 	if (s->run_id < 0) {
 		log_warnx("database %s: the runs row of this run could not be "
 		    "written", s->path);
-		return;
+		return -1;
 	}
 	iso_ms(st->stop_ms ? st->stop_ms : wall_ms(), t, sizeof(t));
 	sqlite3_bind_text(u, 1, t, -1, SQLITE_TRANSIENT);
@@ -763,53 +934,324 @@ store_run_end(void *ctx, const struct ad_run_stats *st)
 	sqlite3_bind_int64(u, 7,
 	    (sqlite3_int64)(st->findings_dropped + s->dropped));
 	sqlite3_bind_int64(u, 8, s->run_id);
-	if ((rc = step_reset(u)) != SQLITE_DONE)
+	pthread_mutex_unlock(&s->mu);
+	rc = step_reset(u);
+	pthread_mutex_lock(&s->mu);
+	if (rc != SQLITE_DONE) {
 		log_warnx("database %s: cannot close the runs row of this "
 		    "run: %s; its stop stays empty", s->path,
 		    sqlite3_errstr(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Do what the pipeline asked (store_call) and tell it.  mu held. */
+static void
+store_serve(struct store *s)
+{
+	enum store_req req = s->req;
+	int rc = 0;
+
+	s->req = REQ_NONE;
+	switch (req) {
+	case REQ_FLUSH:
+		rc = store_batch(s, 1);
+		break;
+	case REQ_RUN_BEGIN:
+		store_run_set(s, s->req_st);
+		rc = store_batch(s, 1);
+		break;
+	case REQ_RUN_END:
+		rc = store_run_close(s, s->req_st);
+		break;
+	case REQ_NONE:
+		break;
+	}
+	s->req_rc = rc;
+	s->done_seq = s->req_seq;
+	pthread_cond_broadcast(&s->cv_done);
+}
+
+/* Closing: write what waits (three tries); count and log what cannot
+ * be.  mu held. */
+static void
+store_drain(struct store *s)
+{
+	int n;
+
+	store_batch_tries(s, 200);
+	if ((n = s->q.nout + s->q.nin) > 0) {
+		s->dropped += (uint64_t)n;
+		log_warnx("database %s: %d findings could not be written "
+		    "before exit and are lost (%llu dropped in all); fix the "
+		    "condition logged above", s->path, n,
+		    (unsigned long long)s->dropped);
+		s->q.nout = s->q.nin = 0;
+	}
+}
+
+/* A batch to write now?  mu held. */
+static int
+store_due(const struct store *s, int64_t now)
+{
+	if (s->cond)
+		return (s->q.nout || s->q.nin || s->run_pending) &&
+		    now >= s->retry_ms;
+	return s->q.nin >= s->o.batch_max ||
+	    (s->q.nin > 0 && now - s->first_ms >= s->o.batch_ms);
+}
+
+/* When the writer must wake by itself (CLOCK_MONOTONIC ms), or -1 when
+ * only a signal will do.  mu held. */
+static int64_t
+store_deadline(const struct store *s)
+{
+	int64_t t = -1;
+
+	if (s->cond) {
+		if (s->q.nout || s->q.nin || s->run_pending)
+			t = s->retry_ms;
+	} else {
+		if (s->q.nin > 0)
+			t = s->first_ms + s->o.batch_ms;
+		if (s->o.retain_days > 0 && (t < 0 || s->prune_ms < t))
+			t = s->prune_ms;
+	}
+	return t;
 }
 
 static void
-store_free(struct store *s)
+ms_timespec(int64_t ms, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)(ms / 1000);
+	ts->tv_nsec = (long)(ms % 1000) * 1000000;
+}
+
+static void store_db_close(struct store *s);
+
+/*
+ * The writer thread: serves requests, writes due batches, retries after
+ * errors and prunes between batches; on stop, drains the queue and closes
+ * the connection, which no other thread touches meanwhile.
+ */
+static void *
+store_main(void *arg)
+{
+	struct store *s = arg;
+	struct timespec ts;
+	int64_t now, t;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		if (s->req != REQ_NONE) {
+			store_serve(s);
+			continue;
+		}
+		if (s->stop)
+			break;
+		now = ad_store_now_ms();
+		if (store_due(s, now)) {
+			store_batch(s, 0);
+			continue;
+		}
+		if (s->o.retain_days > 0 && !s->cond && now >= s->prune_ms) {
+			pthread_mutex_unlock(&s->mu);
+			store_prune(s, now);
+			pthread_mutex_lock(&s->mu);
+			continue;
+		}
+		if ((t = store_deadline(s)) < 0)
+			pthread_cond_wait(&s->cv_work, &s->mu);
+		else {
+			ms_timespec(t, &ts);
+			pthread_cond_timedwait(&s->cv_work, &s->mu, &ts);
+		}
+	}
+	store_drain(s);
+	pthread_mutex_unlock(&s->mu);
+	store_db_close(s);
+	return NULL;
+}
+
+/* ---- sink ops (the pipeline thread) ------------------------------- */
+
+/* Ask the writer for req and wait until it is done; its result. */
+static int
+store_call(struct store *s, enum store_req req, const struct ad_run_stats *st)
+{
+	uint64_t seq;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	s->req = req;
+	s->req_st = st;
+	seq = ++s->req_seq;
+	pthread_cond_signal(&s->cv_work);
+	while (s->done_seq != seq)
+		pthread_cond_wait(&s->cv_done, &s->mu);
+	rc = s->req_rc;
+	s->req_st = NULL;
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static int
+store_full(const struct store *s)
+{
+	return s->q.nout + s->q.nin >= s->o.queue_max;
+}
+
+static int
+store_write(void *ctx, const struct ad_finding *f)
+{
+	struct store *s = ctx;
+	int64_t now = ad_store_now_ms();
+	struct timespec ts;
+	struct ad_row **slot;
+
+	pthread_mutex_lock(&s->mu);
+	if (store_full(s) && !s->cond) {
+		/* the database works but lags: wait a little for room */
+		pthread_cond_signal(&s->cv_work);
+		ms_timespec(now + STORE_FULL_WAIT_MS, &ts);
+		while (store_full(s) && !s->cond)
+			if (pthread_cond_timedwait(&s->cv_done, &s->mu, &ts)
+			    != 0)
+				break;
+	}
+	if (store_full(s)) {
+		s->dropped++;
+		if (!s->overflow_logged) {
+			log_warnx("database %s: %d findings wait in memory, "
+			    "the most allowed: new findings are dropped and "
+			    "counted in runs.findings_dropped until the "
+			    "database takes writes again%s", s->path,
+			    s->q.nout + s->q.nin, s->cond ? "" :
+			    " (it is too slow for this rate of findings: "
+			    "check the disk)");
+			s->overflow_logged = 1;
+		}
+		pthread_mutex_unlock(&s->mu);
+		return -1;
+	}
+	slot = &s->q.r[(s->q.head + s->q.nout + s->q.nin) % s->o.queue_max];
+	if (*slot == NULL) {
+		*slot = xcalloc(1, sizeof(**slot));
+		ad_row_init(*slot);
+	}
+	if (f->row != NULL)
+		ad_row_copy(*slot, f->row);
+	else
+		ad_row_fill(*slot, f, s->fill_host ? s->fill_host : s->host);
+	if (s->q.nin++ == 0) {
+		s->first_ms = now;
+		pthread_cond_signal(&s->cv_work);	/* start the clock */
+	} else if (s->q.nin == s->o.batch_max)
+		pthread_cond_signal(&s->cv_work);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+static int
+store_flush(void *ctx)
+{
+	return store_call(ctx, REQ_FLUSH, NULL);
+}
+
+/* The writer keeps its own time (batches, retries, pruning): a tick
+ * only reports whether the database is failing. */
+static int
+store_tick(void *ctx, int64_t now_ms)
+{
+	struct store *s = ctx;
+	int failing;
+
+	(void)now_ms;
+	pthread_mutex_lock(&s->mu);
+	failing = s->cond != 0;
+	pthread_mutex_unlock(&s->mu);
+	return failing ? -1 : 0;
+}
+
+static void
+store_run_begin(void *ctx, const struct ad_run_stats *st)
+{
+	struct store *s = ctx;
+
+	free(s->fill_host);
+	s->fill_host = st->host ? xstrdup(st->host) : NULL;
+	store_call(s, REQ_RUN_BEGIN, st);
+}
+
+static void
+store_run_end(void *ctx, const struct ad_run_stats *st)
+{
+	store_call(ctx, REQ_RUN_END, st);
+}
+
+/* Finalize the statements and close the connection (once). */
+static void
+store_db_close(struct store *s)
 {
 	sqlite3_stmt **sts[] = { &s->st_begin, &s->st_commit, &s->st_rollback,
 	    &s->st_ins, &s->st_cins, &s->st_cupd, &s->st_run_ins,
 	    &s->st_run_upd, &s->st_prune, &s->st_prune_c };
 	size_t i;
-	int j;
 
-	for (i = 0; i < AD_ARRAY_SIZE(sts); i++)
+	for (i = 0; i < AD_ARRAY_SIZE(sts); i++) {
 		sqlite3_finalize(*sts[i]);
+		*sts[i] = NULL;
+	}
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
 		log_warnx("database %s: close: %s", s->path,
 		    sqlite3_errmsg(s->db));
-	for (j = 0; j < s->qcap; j++)
-		ad_row_free(&s->q[j]);
-	free(s->q);
+	s->db = NULL;
+}
+
+/* Free s; its threads are not running (joined, or never started). */
+static void
+store_free(struct store *s)
+{
+	store_db_close(s);
+	if (s->cdb != NULL)
+		sqlite3_close(s->cdb);
+	ring_free(&s->q, s->o.queue_max);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv_work);
+	pthread_cond_destroy(&s->cv_done);
+	pthread_cond_destroy(&s->cv_ckpt);
 	free(s->run_version);
 	free(s->run_host);
 	free(s->run_source);
 	free(s->run_digest);
+	free(s->fill_host);
 	free(s->path);
 	free(s);
 }
 
+/* Set *stop (under mu), wake the thread waiting on cv, join it. */
+static void
+store_join(struct store *s, int *stop, pthread_cond_t *cv, pthread_t t)
+{
+	pthread_mutex_lock(&s->mu);
+	*stop = 1;
+	pthread_cond_signal(cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(t, NULL);
+}
+
+/* Stop the writer (it writes what it can, counts and logs the rest),
+ * then the checkpointer (its close checkpoints the rest); free. */
 static void
 store_close(void *ctx)
 {
 	struct store *s = ctx;
-	int tries;
 
-	for (tries = 0; tries < 3 && (s->qlen || s->run_pending); tries++)
-		if (store_commit(s, ad_store_now_ms(), 1) != 0)
-			usleep(200 * 1000);
-	if (s->qlen > 0) {
-		s->dropped += (uint64_t)s->qlen;
-		log_warnx("database %s: %d findings could not be written "
-		    "before exit and are lost (%llu dropped in all); fix the "
-		    "condition logged above", s->path, s->qlen,
-		    (unsigned long long)s->dropped);
-	}
+	if (s->started)
+		store_join(s, &s->stop, &s->cv_work, s->thread);
+	if (s->cstarted)
+		store_join(s, &s->ckpt_stop, &s->cv_ckpt, s->cthread);
 	store_free(s);
 }
 
@@ -823,14 +1265,96 @@ static const struct ad_sink_ops store_ops = {
 	.tick = store_tick,
 };
 
+/* Start fn(s) as thread *t with every signal blocked: signals are for
+ * the threads that wait for them (live.c's signalfd).  0 ok, -1 logged. */
+static int
+store_thread(struct store *s, pthread_t *t, void *(*fn)(void *),
+    const char *what)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(t, NULL, fn, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		errno = rc;
+		log_warn("database %s: cannot start its %s thread", s->path,
+		    what);
+		return -1;
+	}
+	return 0;
+}
+
+/* The database's page size in bytes, or -1 logged. */
+static int
+store_page_size(struct store *s)
+{
+	sqlite3_stmt *st;
+	int page = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA page_size", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		page = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (page < 512)
+		log_warnx("database %s: cannot read its page size: %s",
+		    s->path, sqlite3_errmsg(s->db));
+	return page < 512 ? -1 : page;
+}
+
+/* The checkpointer's connection (same checks as the writer's), then both
+ * threads.  0 ok, -1 logged (nothing started). */
+static int
+store_start(struct store *s, int flags)
+{
+	int rc, page;
+
+	if ((rc = sqlite3_open_v2(s->path, &s->cdb, flags, NULL)) != SQLITE_OK
+	    || exec_static(s->cdb, "PRAGMA synchronous=NORMAL", s->path) != 0) {
+		log_warnx("database %s: cannot open it for checkpoints: %s",
+		    s->path, s->cdb ? sqlite3_errmsg(s->cdb) :
+		    sqlite3_errstr(rc));
+		return -1;
+	}
+	sqlite3_wal_hook(s->db, store_wal_hook, s);
+	if ((page = store_page_size(s)) < 0)
+		return -1;
+	s->wal_next = s->ckpt_frames = STORE_CKPT_BYTES / page;
+	s->wal_wait = s->wal_max_frames = STORE_WAL_MAX_BYTES / page;
+	if (store_thread(s, &s->cthread, store_ckpt_main, "checkpoint") != 0)
+		return -1;
+	s->cstarted = 1;
+	if (store_thread(s, &s->thread, store_main, "writer") != 0)
+		return -1;
+	s->started = 1;
+	return 0;
+}
+
+static void
+store_init_sync(struct store *s)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_condattr_init(&ca);
+	/* deadlines in ad_store_now_ms() time */
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv_work, &ca);
+	pthread_cond_init(&s->cv_done, &ca);
+	pthread_cond_init(&s->cv_ckpt, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
 struct ad_sink *
 ad_store_open(const struct ad_store_opts *o)
 {
 	struct store *s;
 	struct ad_sink *sink;
 	mode_t omask;
-	/* NOMUTEX: one thread at a time uses the connection (the pipeline's),
-	 * so SQLite's per-call mutexes were pure cost */
+	/* NOMUTEX: one thread at a time uses the connection (this one, then
+	 * the writer's), so SQLite's per-call mutexes were pure cost */
 	int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
 	if (o->path == NULL || *o->path == '\0') {
@@ -838,6 +1362,7 @@ ad_store_open(const struct ad_store_opts *o)
 		return NULL;
 	}
 	s = xcalloc(1, sizeof(*s));
+	store_init_sync(s);
 	s->path = xstrdup(o->path);
 	s->o = *o;
 	s->o.path = s->path;
@@ -847,9 +1372,11 @@ ad_store_open(const struct ad_store_opts *o)
 		s->o.batch_ms = 0;
 	if (s->o.queue_max < s->o.batch_max)
 		s->o.queue_max = s->o.batch_max;
+	s->q.r = xcalloc((size_t)s->o.queue_max, sizeof(*s->q.r));
 	s->run_id = -1;
 	if (gethostname(s->host, sizeof(s->host) - 1) == -1)
 		snprintf(s->host, sizeof(s->host), "localhost");
+	ctr_cols();
 
 	omask = umask(027);
 	if (store_check_path(s->path, o->insecure) != 0 ||
@@ -877,6 +1404,10 @@ ad_store_open(const struct ad_store_opts *o)
 		goto fail;
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	umask(omask);
+	if (store_start(s, flags) != 0) {
+		store_close(s);
+		return NULL;
+	}
 
 	sink = xcalloc(1, sizeof(*sink));
 	sink->ops = &store_ops;
@@ -891,16 +1422,18 @@ fail:
 void
 ad_store_stats(const struct ad_sink *sink, struct ad_store_stats *st)
 {
-	const struct store *s;
+	struct store *s;
 
 	memset(st, 0, sizeof(*st));
 	if (sink == NULL || sink->ops != &store_ops)
 		return;
 	s = sink->ctx;
+	pthread_mutex_lock(&s->mu);
 	st->written = s->written;
 	st->dropped = s->dropped;
-	st->queued = s->qlen;
+	st->queued = s->q.nout + s->q.nin;
 	st->failing = s->cond;
+	pthread_mutex_unlock(&s->mu);
 }
 
 void

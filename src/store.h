@@ -2,10 +2,11 @@
  * store.h - the sinks of findings: the SQLite store (store.c) and JSON
  * lines (sink_json.c), both behind struct ad_sink (sink.h).
  *
- * Time: the store batches by CLOCK_MONOTONIC milliseconds; pass
- * ad_store_now_ms() to ops->tick.  The pipeline calls tick about every
- * 100 ms (ad_sink_tick_all): it commits a batch older than batch_ms,
- * retries findings queued after an error and prunes old rows.
+ * Time: the store batches by CLOCK_MONOTONIC milliseconds
+ * (ad_store_now_ms()).  Its writer thread keeps that time itself: it
+ * commits a batch older than batch_ms, retries findings queued after an
+ * error and prunes old rows without being ticked; its ops->tick only says
+ * whether the database is failing.  The JSON-lines sink flushes on ticks.
  */
 #ifndef AUDRIFT_STORE_H
 #define AUDRIFT_STORE_H
@@ -18,8 +19,9 @@ struct ad_store_opts {
 	const char *path;	/* the database file */
 	int batch_max;		/* commit after this many findings (512) */
 	int batch_ms;		/* or when the oldest waited this long (200) */
-	int queue_max;		/* findings kept in memory while the
-				 * database fails, then counted as dropped
+	int queue_max;		/* findings kept in memory (waiting and
+				 * being written) while the database fails
+				 * or lags, then counted as dropped
 				 * (16384) */
 	int retain_days;	/* prune findings older than this; 0 keeps */
 	int insecure;		/* skip the path checks: tests only */
@@ -29,8 +31,11 @@ struct ad_store_opts {
 
 void ad_store_opts_default(struct ad_store_opts *o);
 
-/* Open (creating and upgrading) the database, checking the path first.
- * Returns an owned sink, or NULL after logging why and what to do. */
+/* Open (creating and upgrading) the database, checking the path first,
+ * and start its writer and checkpointer threads (every signal blocked in
+ * them).  Returns an owned sink, or NULL after logging why and what to
+ * do.  The sink's ops are for one thread (the pipeline's); its close joins
+ * the threads. */
 struct ad_sink *ad_store_open(const struct ad_store_opts *o);
 
 /* JSON lines appended to path ("-": stdout).  Owned sink, or NULL after
@@ -48,7 +53,7 @@ int64_t ad_store_now_ms(void);		/* CLOCK_MONOTONIC, ms */
 struct ad_store_stats {
 	uint64_t written;	/* committed to the database */
 	uint64_t dropped;	/* queue overflow, never written */
-	int queued;		/* waiting in memory now */
+	int queued;		/* in memory now: waiting or being written */
 	int failing;		/* 0, or the SQLite error code being retried */
 };
 void ad_store_stats(const struct ad_sink *sink, struct ad_store_stats *st);

@@ -31,6 +31,12 @@
 #include "store.h"
 #include "store_fixture.h"
 
+static int one_int(const char *db, const char *sql, const char *arg,
+    long long *out);
+
+#define SQL_OLD	"SELECT count(*) FROM findings WHERE time < " \
+	"strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ?1 || ' days')"
+
 static int
 do_write(const char *db, long long n, int argc, char **argv)
 {
@@ -98,9 +104,19 @@ do_write(const char *db, long long n, int argc, char **argv)
 			last_stats = now;
 		}
 	}
-	/* Let a retention prune finish, in its small batches. */
-	for (i = 0; o.retain_days > 0 && i < 10000; i++)
-		sink->ops->tick(sink->ctx, ad_store_now_ms() + i * 60000);
+	/* Let the writer thread's retention prune finish (small batches,
+	 * between batches of findings): at most 10 s. */
+	if (o.retain_days > 0) {
+		char days[16];
+		long long old = 1;
+
+		snprintf(days, sizeof(days), "%d", o.retain_days);
+		for (i = 0; i < 1000 && old != 0; i++) {
+			if (one_int(db, SQL_OLD, days, &old) != 0)
+				old = 1;
+			usleep(10 * 1000);
+		}
+	}
 	sink->ops->flush(sink->ctx);
 	ad_store_stats(sink, &ss);
 	rs.stop_ms = rs.start_ms + 1;
@@ -243,8 +259,7 @@ main(int argc, char **argv)
 	else if (strcmp(argv[1], "dropped") == 0)
 		sql = "SELECT coalesce(sum(findings_dropped), 0) FROM runs";
 	else if (strcmp(argv[1], "old") == 0 && argc >= 4)
-		sql = "SELECT count(*) FROM findings WHERE time < "
-		    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || ?1 || ' days')";
+		sql = SQL_OLD;
 	else {
 		fprintf(stderr, "usage: see store_writer.c\n");
 		return 2;

@@ -62,7 +62,7 @@ teardown(void **state)
 }
 
 static struct ad_sink *
-open_store(int batch_max, int queue_max, int retain)
+open_store_ms(int batch_max, int batch_ms, int queue_max, int retain)
 {
 	struct ad_store_opts o;
 	struct ad_sink *s;
@@ -70,11 +70,36 @@ open_store(int batch_max, int queue_max, int retain)
 	ad_store_opts_default(&o);
 	o.path = dbpath;
 	o.batch_max = batch_max;
+	if (batch_ms >= 0)
+		o.batch_ms = batch_ms;
 	o.queue_max = queue_max;
 	o.retain_days = retain;
 	s = ad_store_open(&o);
 	assert_non_null(s);
 	return s;
+}
+
+static struct ad_sink *
+open_store(int batch_max, int queue_max, int retain)
+{
+	return open_store_ms(batch_max, -1, queue_max, retain);
+}
+
+/* The writer thread commits on its own: wait (at most 5 s) until it
+ * wrote at least n findings; the stats then. */
+static void
+wait_written(struct ad_sink *s, uint64_t n, struct ad_store_stats *ss)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		ad_store_stats(s, ss);
+		if (ss->written >= n)
+			return;
+		usleep(10 * 1000);
+	}
+	fail_msg("the writer wrote %llu findings in 5 s, want %llu",
+	    (unsigned long long)ss->written, (unsigned long long)n);
 }
 
 static long long
@@ -186,16 +211,24 @@ test_newer_refused(void **state)
 static void
 test_batch_insert_read(void **state)
 {
-	struct ad_sink *s = open_store(100, 1000, 0);
+	struct ad_sink *s = open_store_ms(100, 60000, 1000, 0);
 	struct ad_store_stats ss;
 	int64_t sec = 1795000000;	/* 2026-11-18T11:06:40Z */
+	int i;
 
 	write_n(s, 250, sec);
-	/* two batches of 100 committed, 50 waiting for the batch time */
-	ad_store_stats(s, &ss);
-	assert_int_equal(ss.written, 200);
-	assert_int_equal(ss.queued, 50);
-	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 200);
+	/* batches of at least 100 committed (the writer takes all that
+	 * waits: 250 at once, or 100 + 150, or 198 leaving 52, ...), fewer
+	 * than 100 left waiting for the batch time (60 s) */
+	wait_written(s, 100, &ss);
+	for (i = 0; i < 500 && ss.queued >= 100; i++) {
+		usleep(10 * 1000);
+		ad_store_stats(s, &ss);
+	}
+	assert_true(ss.queued < 100);
+	assert_int_equal(ss.written + (uint64_t)ss.queued, 250);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings"),
+	    (long long)ss.written);
 	assert_int_equal(s->ops->flush(s->ctx), 0);
 	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 250);
 	ad_sink_free_all(s);
@@ -313,6 +346,22 @@ test_jsonl(void **state)
 	assert_int_equal(strchr(strchr(text, '\n') + 1, '\n')[1], '\0');
 }
 
+/* Begin a run on s, then lock the database from another connection (as
+ * another writer would); that connection, to COMMIT and close. */
+static sqlite3 *
+run_locked(struct ad_sink *s, struct ad_run_stats *rs)
+{
+	sqlite3 *h;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->source = "test";
+	s->ops->run_begin(s->ctx, rs);
+	assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+	    SQLITE_OK);
+	return h;
+}
+
 /* Another writer holds the lock: findings wait in the bounded queue, the
  * overflow is counted, and all queued ones land once it lets go. */
 static void
@@ -325,12 +374,7 @@ test_busy_queue(void **state)
 	struct fx x;
 	int i, rc;
 
-	memset(&rs, 0, sizeof(rs));
-	rs.source = "test";
-	s->ops->run_begin(s->ctx, &rs);
-	assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL),
-	    SQLITE_OK);
+	h = run_locked(s, &rs);
 	for (i = 0; i < 80; i++) {
 		fx_make(&x, (uint64_t)i, 1795000000, 0);
 		rc = s->ops->write(s->ctx, &x.f);
@@ -344,11 +388,11 @@ test_busy_queue(void **state)
 	assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(h);
-	usleep(150 * 1000);
-	assert_int_equal(s->ops->tick(s->ctx, ad_store_now_ms()), 0);
-	ad_store_stats(s, &ss);
+	/* the writer retries by itself */
+	wait_written(s, 50, &ss);
 	assert_int_equal(ss.written, 50);
 	assert_int_equal(ss.failing, 0);
+	assert_int_equal(s->ops->tick(s->ctx, ad_store_now_ms()), 0);
 	rs.findings = 80;
 	s->ops->run_end(s->ctx, &rs);
 	ad_sink_free_all(s);
@@ -361,7 +405,7 @@ static void
 test_retention(void **state)
 {
 	struct ad_sink *s = open_store(512, 8192, 0);
-	int64_t now = time(NULL), t;
+	int64_t now = time(NULL);
 	int i;
 
 	write_n(s, 2500, now - 10 * 86400);
@@ -369,15 +413,95 @@ test_retention(void **state)
 	ad_sink_free_all(s);
 	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 2507);
 	s = open_store(512, 8192, 5);
-	/* in batches of 1000, one per tick */
-	t = ad_store_now_ms();
-	s->ops->tick(s->ctx, t);
-	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 1507);
-	for (i = 1; i < 5; i++)
-		s->ops->tick(s->ctx, t + i);
+	/* the writer prunes by itself, in batches of 1000 */
+	for (i = 0; i < 500 && sql_int("SELECT count(*) FROM findings") > 7;
+	    i++)
+		usleep(10 * 1000);
 	ad_sink_free_all(s);
 	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 7);
 	assert_int_equal(sql_int("SELECT count(*) FROM containers"), 1);
+}
+
+/*
+ * The writer thread and the checkpointer: many findings through a small
+ * queue, so that write() fills it while the writer commits and waits for
+ * room.  Every finding lands once, in order; the WAL stays bounded
+ * (checkpoints keep up and it restarts: about 48 MB at most, plus a
+ * batch); the database is intact.
+ */
+static void
+test_writer_thread(void **state)
+{
+	struct ad_sink *s = open_store(64, 512, 0);
+	struct ad_store_stats ss;
+	char wal[160];
+	struct stat st;
+	off_t wal_max = 0;
+	struct fx x;
+	int i, n = 50000;
+
+	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+	for (i = 0; i < n; i++) {
+		fx_make(&x, (uint64_t)i, 1795000000 + i / 1000, i & 1);
+		assert_int_equal(s->ops->write(s->ctx, &x.f), 0);
+		if (i % 500 == 0 && stat(wal, &st) == 0 && st.st_size > wal_max)
+			wal_max = st.st_size;
+	}
+	assert_int_equal(s->ops->flush(s->ctx), 0);
+	ad_store_stats(s, &ss);
+	assert_int_equal(ss.written, n);
+	assert_int_equal(ss.dropped, 0);
+	assert_int_equal(ss.queued, 0);
+	/* more than one WAL's worth went through: checkpoints ran */
+	assert_true(sql_int("PRAGMA page_count") * sql_int("PRAGMA page_size")
+	    > 64LL << 20);
+	assert_true(wal_max < 56LL << 20);
+	ad_sink_free_all(s);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings"), n);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings WHERE "
+	    "serial != id + 999"), 0);
+	assert_int_equal(sql_int("SELECT count(*) FROM pragma_integrity_check "
+	    "WHERE integrity_check != 'ok'"), 0);
+	assert_int_equal(access(wal, F_OK), -1);	/* checkpointed, gone */
+}
+
+/* Close with findings waiting (batch time 60 s): the writer writes them
+ * before it stops. */
+static void
+test_close_pending(void **state)
+{
+	struct ad_sink *s = open_store_ms(1000, 60000, 1000, 0);
+	struct ad_store_stats ss;
+
+	write_n(s, 300, 1795000000);
+	ad_store_stats(s, &ss);
+	assert_int_equal(ss.written, 0);
+	assert_int_equal(ss.queued, 300);
+	ad_sink_free_all(s);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 300);
+}
+
+/* Close while another writer holds the lock: what cannot be written is
+ * counted (the runs row says so), and close returns. */
+static void
+test_close_failing(void **state)
+{
+	struct ad_sink *s = open_store_ms(1000, 60000, 1000, 0);
+	struct ad_store_stats ss;
+	struct ad_run_stats rs;
+	sqlite3 *h = run_locked(s, &rs);
+
+	write_n(s, 40, 1795000000);
+	assert_int_equal(s->ops->flush(s->ctx), -1);
+	ad_store_stats(s, &ss);
+	assert_int_equal(ss.failing, SQLITE_BUSY);
+	assert_int_equal(ss.queued, 40);
+	ad_sink_free_all(s);		/* three tries, then counted */
+	assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 0);
+	assert_int_equal(sql_int("SELECT count(*) FROM runs"), 1);
 }
 
 static void
@@ -503,6 +627,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_busy_queue, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_retention, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_writer_thread, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_close_pending, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_close_failing, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_unsafe, setup,
 		    teardown),
