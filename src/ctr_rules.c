@@ -371,6 +371,33 @@ ad_ctr_rules_sync(struct ad_ctr_rules *cr, struct ad_resolver *res)
 }
 
 int
+ad_ctr_rules_rescope(struct ad_ctr_rules *cr)
+{
+	struct ad_krule_plan old;
+	struct ctr_ent *e;
+	size_t i;
+	int n, removed, moved = 0;
+
+	if (cr == NULL)
+		return 0;
+	for (i = 0; i < cr->n; i++) {
+		e = &cr->v[i];
+		if (e->merged == NULL)
+			continue;	/* gets the new plan when found */
+		old = e->plan;
+		memset(&e->plan, 0, sizeof(e->plan));
+		plan_for(cr, e);
+		n = ad_krules_update(cr->fd, &old, &e->plan, &removed);
+		log_info("container %.12s: kernel rules moved with the rules: "
+		    "%d removed, %d of %d in place", e->id, removed, n,
+		    e->plan.n);
+		ad_krules_plan_free(&old);
+		moved++;
+	}
+	return moved;
+}
+
+int
 ad_ctr_rules_verify(struct ad_ctr_rules *cr)
 {
 	int *present, missing, total = 0;

@@ -12,7 +12,7 @@
  * device, which the resolver attributes.
  *
  * A container's rules go when it leaves the resolver (gc) or its merged
- * dir is no longer mounted; all of them go at exit with every other
+ * dir is no longer mounted, and move with the host's plan on SIGHUP; all of them go at exit with every other
  * audrift- rule (ad_krules_remove_ours).  Not thread-safe: the event
  * thread owns it, like the resolver.
  */
@@ -40,6 +40,13 @@ struct ad_ctr_rules *ad_ctr_rules_new(int fd, const char *mountinfo,
 struct ad_krule_plan;
 void ad_ctr_rules_scope(struct ad_ctr_rules *cr,
     const struct ad_krule_plan *host);
+/*
+ * The host's plan changed (SIGHUP; the same object ad_ctr_rules_scope was
+ * given, now holding the new plan): move every covered container's rules
+ * to the new dirs and ops, touching only what changed.  Returns the
+ * number of containers whose rules were moved.
+ */
+int ad_ctr_rules_rescope(struct ad_ctr_rules *cr);
 /* Frees; the kernel rules stay (kernel_restore removes them by key). */
 void ad_ctr_rules_free(struct ad_ctr_rules *cr);	/* NULL: no-op */
 

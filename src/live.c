@@ -606,6 +606,12 @@ reload(struct live *lv)
 	}
 	ad_krules_plan_free(&lv->plan);
 	lv->plan = plan;	/* ctr keeps pointing at lv->plan */
+	if (lv->manage_rules && !lv->locked && lv->ctl >= 0 &&
+	    (n = ad_ctr_rules_rescope(lv->ctr)) > 0) {
+		lv->armed_ms = ad_now_ms() + 1;
+		log_info("SIGHUP: the kernel rules of %d container(s) moved",
+		    n);
+	}
 	ad_ruleset_free(lv->pipe.rs);
 	lv->pipe.rs = rs;
 	lv->pipe.stats.rules_digest = ad_ruleset_digest(rs);

@@ -8,15 +8,19 @@
 # id and image; the shell from `podman exec` is shell_spawned_in_container;
 # running the copied binary is drift_binary_executed_in_container; a write
 # in /tmp is no finding; after `podman rm` its rules are gone within 10 s;
-# a short-lived `podman run --rm` is still attributed.  The machine is left
-# as found: no container, no audrift rule, audit status restored.
+# a short-lived `podman run --rm` is still attributed; SIGHUP with a rule
+# naming a new dir moves the running container's rules there.  The
+# machine is left as found: no container, no audrift rule, audit status
+# restored.
 . "$top_srcdir/tests/e2e/ctr-lib.sh"
 ctr_begin
 IMG=localhost/audrift-test:1
 ctr_image "$IMG"
 
-# audrift with the shipped rules
-audrift_start "$top_srcdir/rules.d"
+# audrift with the shipped rules (a copy: SIGHUP below adds one)
+mkdir "$T/shipped.d" && cp "$top_srcdir"/rules.d/*.rules "$T/shipped.d/" ||
+	fail "cannot copy rules.d"
+audrift_start "$T/shipped.d"
 
 ctr_run CID "$IMG" /bin/busybox sleep 600
 ctr_wait_rules "$CID"
@@ -73,6 +77,31 @@ n=$(sqlite3 "$DB" "SELECT count(*) FROM findings WHERE rule LIKE 'essential_bina
 [ "$n" = 0 ] || fail "a write in /tmp made $n essential_binary findings"
 n=$(sqlite3 "$DB" "SELECT count(*) FROM findings WHERE rule='essential_binary_modified_on_host';")
 [ "$n" = 0 ] || fail "container writes reported as host changes: $n"
+
+# SIGHUP with a rule naming a dir no rule named before: the running
+# container's rules move to it, and audrift's own move is no tampering
+in_ctr 'mkdir -p /opt/app'
+cat > "$T/shipped.d/75-sighup.rules" <<'EOF'
+## ctr-drift.sh: a directory named after start
+rule ctr_opt_drift {
+	severity high
+	when in_container and file.op in (create, write) and file.dir == "/opt/app"
+	output "%file.op %file.path"
+}
+EOF
+kill -HUP "$APID"
+t0=$(now_ms)
+until auditctl -l | grep 'key=audrift-ctr' | grep -q "dir=$MERGED/opt/app "; do
+	[ $(( $(now_ms) - t0 )) -le 5000 ] || fail "SIGHUP: no audrift-ctr rule on $MERGED/opt/app: $(cat "$T/err")"
+	sleep 0.05
+done
+echo "SIGHUP: the container's rules cover /opt/app $(( $(now_ms) - t0 )) ms after the signal"
+auditctl -l | grep 'key=audrift-ctr' | grep -q "dir=$MERGED/usr/bin " ||
+	fail "SIGHUP: the container lost its /usr/bin rules"
+in_ctr 'touch /opt/app/new'
+wait_row "rule='ctr_opt_drift' AND $C AND path='/opt/app/new'" 5000
+sleep 1.2	# a tamper would show within a status poll
+no_row "rule='audit_rules_tampered'" "audrift's own SIGHUP move taken for tampering"
 
 # tamper: someone deletes the running container's rules by key
 nr=$(auditctl -l | grep -c 'key=audrift-ctr')
