@@ -205,6 +205,10 @@ plan_for(const struct ad_ctr_rules *cr, struct ctr_ent *e)
 		ad_krules_plan_add_dir(&e->plan, path, h ? h->ops :
 		    AD_KOPS_ALL, AD_KEY_CTR);
 	}
+	/* rules that watch every file of a container (ctr_root_ops) */
+	if (h != NULL && h->ctr_root_ops != 0)
+		ad_krules_plan_add_dir(&e->plan, e->merged, h->ctr_root_ops,
+		    AD_KEY_CTR);
 }
 
 static void

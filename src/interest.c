@@ -19,9 +19,14 @@
  *     `-F dir=` rules cover a subtree, so each is a superset of what the
  *     comparison needs.  "/" is never derived (it would audit every
  *     file operation on the host).  Rules that can match file operations
- *     but name no directory (container_filesystem_write tests only what
- *     is *not* in /tmp) see the events of the dirs other rules name: they
- *     are counted in `undirected`, so the caller can say so.
+ *     but name no directory see the events of the dirs other rules name:
+ *     they are counted in `undirected`, so the caller can say so;
+ *   - ctr_root_ops: unless such a rule can match only in a container (a
+ *     conjunct tests a container.* field other than by !=), as
+ *     container_filesystem_write does (it tests only what is *not* in
+ *     /tmp): then each container's whole root is watched for its ops.
+ *     A container's root is its own, so this costs what the container
+ *     writes, not what the host does.
  */
 #include "config.h"
 
@@ -97,6 +102,24 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Can x hold only for an event in a container: a conjunct comparing a
+ * container.* field (absent on the host) other than by != ? */
+static int
+needs_container(const struct ad_cexpr *x)
+{
+	switch (x->kind) {
+	case AD_CX_AND:
+		return needs_container(x->l) || needs_container(x->r);
+	case AD_CX_OR:
+		return needs_container(x->l) && needs_container(x->r);
+	case AD_CX_CMP:
+		return strncmp(x->field->name, "container.", 10) == 0 &&
+		    x->cmp != AD_CMP_NE;
+	default:
+		return 0;	/* not: holds when the field is absent */
+	}
+}
+
 void
 ad_ruleset_kinterest(const struct ad_ruleset *rs, struct ad_kinterest *ki)
 {
@@ -115,7 +138,13 @@ ad_ruleset_kinterest(const struct ad_ruleset *rs, struct ad_kinterest *ki)
 		m &= ~(1u << AD_OP_EXEC);
 		ki->ops |= m;
 		named = collect(ki, r->when, 1);
-		if (m != 0 && named == 0 && ki->undirected++ == 0)
+		if (m == 0 || named > 0)
+			continue;
+		if (needs_container(r->when)) {
+			if (ki->ctr_root_ops == 0)
+				ki->ctr_root_rule = r->name;
+			ki->ctr_root_ops |= m;
+		} else if (ki->undirected++ == 0)
 			ki->undirected_rule = r->name;
 	}
 	if (ki->ndirs > 1)

@@ -200,6 +200,11 @@ plan_watch(struct ad_krule_plan *plan, const struct ad_kinterest *ki,
 		log_info("rule %s%s tests file operations without naming a "
 		    "directory: it sees only the watched dirs", ki->
 		    undirected_rule, ki->undirected > 1 ? " (and others)" : "");
+	if (ki != NULL && ki->ctr_root_ops != 0)
+		log_info("rule %s tests file operations in containers without "
+		    "naming a directory: each container's whole filesystem is "
+		    "watched for them (every such write in a container is "
+		    "audited)", ki->ctr_root_rule);
 }
 
 int
@@ -215,6 +220,7 @@ ad_krules_plan(struct ad_krule_plan *plan, const struct ad_kinterest *ki,
 
 	memset(plan, 0, sizeof(*plan));
 	plan->ops = ki != NULL ? ki->ops : AD_KOPS_ALL;
+	plan->ctr_root_ops = ki != NULL ? ki->ctr_root_ops : 0;
 	plan_watch(plan, ki, extra, nextra);
 	real = xcalloc((size_t)plan->nwatch + 1, sizeof(*real));
 	/* real directories first, then symlinks: so that /bin -> /usr/bin
@@ -721,7 +727,7 @@ cmd_rules(int argc, char **argv)
 	struct ad_watch_opts w = { NULL, 0 };
 	struct ad_krule_plan plan;
 	struct ad_ruleset *rs;
-	const char *dir = NULL;
+	const char *dir = NULL, *sep;
 	int c, i, rc, insecure = getenv("AUDRIFT_INSECURE_RULES") != NULL;
 
 	optind = 1;
@@ -762,6 +768,16 @@ cmd_rules(int argc, char **argv)
 		ad_krule_print(&plan.rules[i], stdout);
 		putchar('\n');
 	}
+	printf("## Each running container gets the same file rules on its "
+	    "overlay's merged dir\n## (<merged>/usr/bin, ...), key "
+	    AD_KEY_CTR);
+	for (i = 0, sep = ""; i < AD_OP__COUNT; i++)
+		if (plan.ctr_root_ops & (1u << i)) {
+			printf("%s%s", *sep ? sep : ";\n## and on <merged> "
+			    "itself for ", ad_op_name((enum ad_op)i));
+			sep = ", ";
+		}
+	printf(".\n");
 	ad_krules_plan_free(&plan);
 	return 0;
 }

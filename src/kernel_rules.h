@@ -47,6 +47,7 @@ struct ad_krule_plan {
 	int *watch_user;
 	int nwatch;
 	uint32_t ops;
+	uint32_t ctr_root_ops;	/* each container's whole root too */
 };
 
 /* Every file operation (bit per enum ad_op), exec excluded. */

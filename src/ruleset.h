@@ -52,6 +52,11 @@ struct ad_kinterest {
 	int exec;
 	int undirected;
 	const char *undirected_rule;
+	/* ops of rules that name no directory but can match only in a
+	 * container (a positive container.* test): watched on each
+	 * container's whole root; the first such rule's name */
+	uint32_t ctr_root_ops;
+	const char *ctr_root_rule;
 };
 void ad_ruleset_kinterest(const struct ad_ruleset *rs,
     struct ad_kinterest *ki);

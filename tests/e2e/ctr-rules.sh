@@ -22,12 +22,13 @@
 #   fileless_exec: memfd-exec.c (memfd_create + fexecve, built here with
 #     the configured CC) on the host and in a container; not for the same
 #     program's plain execv.
-#   container_filesystem_write: quiet with the default set (disabled);
-#     fires with a local override (`rule ... += { enabled true }`); a /tmp
-#     write is its near miss.  audrift's own kernel rules see a container's
-#     bin dirs only, so the test adds a kernel rule of its own (key
-#     adtest-ctr) on the container's /etc and /tmp to give the rule events
-#     outside them; it is removed at the end.
+#   container_filesystem_write: quiet with the default set (disabled),
+#     while a kernel rule of the test's own (key adtest-ctr) on the
+#     container's /etc and /tmp gives it events outside the bin dirs; fires
+#     with a local override (`rule ... += { enabled true }`), which makes
+#     audrift watch the container's whole root itself: the test's rule is
+#     removed first, so the findings come from audrift's own coverage; a
+#     /tmp write is its near miss.
 . "$top_srcdir/tests/e2e/ctr-lib.sh"
 ctr_begin
 : "${CC:=cc}"
@@ -199,6 +200,19 @@ rule container_filesystem_write += { enabled true }
 EOF
 DB=$T/enabled.db
 audrift_start "$T/enabled"
+# audrift's own rule on the container's whole root, then no test rule:
+# removing a kernel rule that is not audrift's is no tampering (below)
+t0=$(now_ms)
+until auditctl -l | grep 'key=audrift-ctr' | grep -q "dir=$MERGED1 "; do
+	[ $(( $(now_ms) - t0 )) -le 5000 ] || fail "no audrift-ctr rule on the root $MERGED1: $(auditctl -l | grep audrift-ctr)"
+	sleep 0.05
+done
+grep -q 'each container.s whole filesystem is watched' "$T/err" ||
+	fail "no notice of the whole-root watch: $(cat "$T/err")"
+ktest_cleanup
+podman exec "$C1" /bin/busybox mkdir -p /srv/app || fail "podman exec mkdir"
+podman exec "$C1" /bin/busybox touch /srv/app/written-enabled || fail "podman exec touch"
+wait_row "rule='container_filesystem_write' AND $C AND path='/srv/app/written-enabled'" 5000
 podman exec "$C1" /bin/busybox touch /etc/written-enabled /usr/bin/written-enabled ||
 	fail "podman exec touch"
 wait_row "rule='container_filesystem_write' AND $C AND path='/etc/written-enabled'" 5000
@@ -211,9 +225,8 @@ no_row "rule='container_filesystem_write' AND path LIKE '/tmp/%'" \
     "container_filesystem_write fired for /tmp"
 
 # near misses of the two rules audrift raises itself: removing a kernel
-# rule that is not audrift's (the test's, key adtest-ctr) is not
+# rule that is not audrift's (the test's, key adtest-ctr, above) is not
 # tampering, and neither run lost events
-ktest_cleanup
 sleep 1	# the kernel's remove_rule records are read and judged
 no_row "rule IN ('audit_rules_tampered', 'audit_events_lost')" \
     "a foreign rule's removal or a quiet run was reported"

@@ -850,6 +850,27 @@ test_kinterest(void **state)
 	    ~(1u << AD_OP_EXEC));
 	ad_kinterest_free(&ki);
 	ad_ruleset_free(rs);
+	/* no dir named, containers only: their whole root, for the ops of
+	 * such rules; a negated or one-sided container test is not that */
+	rs = load_ok(
+	    "rule a { severity low when container.id exists and\n"
+	    "    file.op in (write, create) and not file.path startswith /tmp/ }\n"
+	    "rule b { severity low when container.name == web and\n"
+	    "    file.op == chmod }\n"
+	    "rule c { severity low when not container.id exists and\n"
+	    "    file.op == unlink }\n"
+	    "rule d { severity low when file.op == rename and\n"
+	    "    (container.id exists or proc.uid == 0) }\n"
+	    "rule e { severity low when container.image != x and\n"
+	    "    file.op == link }\n");
+	ad_ruleset_kinterest(rs, &ki);
+	assert_int_equal(ki.ctr_root_ops, (1u << AD_OP_OPEN_WRITE) |
+	    (1u << AD_OP_CREATE) | (1u << AD_OP_CHMOD));
+	assert_string_equal(ki.ctr_root_rule, "a");
+	assert_int_equal(ki.undirected, 3);
+	assert_string_equal(ki.undirected_rule, "c");
+	ad_kinterest_free(&ki);
+	ad_ruleset_free(rs);
 }
 
 /* The shipped rules.d derives the essential bin dirs, exec, and the
