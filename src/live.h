@@ -5,12 +5,14 @@
  * The reader thread only receives: it turns each netlink record into an
  * audit.log line ("type=NAME msg=audit(...): ...\n") straight into a
  * bounded queue, and never waits on rule evaluation or SQLite.  When the
- * queue is full, the daemon source stops reading: the kernel holds what
- * follows in its backlog and makes audited callers wait, as it does for
- * auditd, and counts in `lost` what it cannot hold.  The multicast
- * source goes on reading (the kernel never waits for a multicast reader)
- * and counts what does not fit as overflow, as it counts every ENOBUFS
- * (records the kernel dropped for us and does not count in its `lost`).
+ * queue is full, the daemon source stops reading, as auditd does when it
+ * falls behind: the kernel keeps what follows (the socket buffer, its
+ * queue, where audited callers wait up to backlog_wait_time once
+ * backlog_limit is reached, then its retry queue) and counts in `lost`
+ * what it cannot keep.  The multicast source goes on reading (the kernel
+ * keeps nothing for a multicast reader) and counts what does not fit as
+ * overflow, as it counts every ENOBUFS (records the kernel dropped for us
+ * and does not count in its `lost`).
  */
 #ifndef AUDRIFT_LIVE_H
 #define AUDRIFT_LIVE_H

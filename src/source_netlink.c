@@ -49,7 +49,7 @@ big_rcvbuf(int fd, int bytes)
 int
 ad_nl_open_daemon(void)
 {
-	int fd, rc, e;
+	int fd, rc, e, one = 1;
 
 	if ((fd = audit_open()) < 0)
 		return -1;
@@ -61,6 +61,13 @@ ad_nl_open_daemon(void)
 		return -1;
 	}
 	big_rcvbuf(fd, AD_LIVE_RCVBUF / 4);
+	/* What the kernel cannot hand the daemon socket (full for 100 ms)
+	 * goes to its retry queue, not away, and what that cannot hold it
+	 * counts in `lost`: an ENOBUFS here would count records twice or
+	 * count records that come later. */
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one,
+	    sizeof(one)) != 0)
+		log_warn("cannot set NETLINK_NO_ENOBUFS on the audit socket");
 	if (set_nonblock(fd) != 0) {
 		e = errno;
 		audit_close(fd);
@@ -263,7 +270,7 @@ reader_main(void *arg)
 	};
 	struct ad_buf drop;
 	uint64_t enobufs, overflow;
-	int nfree, tail, type, got, want, n, i;
+	int nfree, tail, type, got, want, n, i, err = 0;
 	struct slot *s;
 
 	ad_buf_init(&drop);
@@ -288,8 +295,10 @@ reader_main(void *arg)
 				break;
 			if (want > RECV_MSGS)
 				want = RECV_MSGS;
-			if ((got = reader_recv(r, want, &enobufs)) < 0)
+			if ((got = reader_recv(r, want, &enobufs)) < 0) {
+				err = errno;
 				break;
+			}
 			for (i = 0; i < got; i++) {
 				if (n < nfree) {
 					s = &r->q[(tail + n) % r->qmax];
@@ -310,7 +319,7 @@ reader_main(void *arg)
 		if (got < 0) {
 			pthread_mutex_lock(&r->mu);
 			r->failed = 1;
-			r->err = errno;
+			r->err = err;
 			pthread_mutex_unlock(&r->mu);
 			break;
 		}

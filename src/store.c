@@ -826,7 +826,6 @@ store_batch(struct store *s, int force)
 		return -1;
 	}
 	s->written += (uint64_t)s->q.nout;
-	store_ckpt_after(s);
 	if (s->cond)
 		log_info("database %s is writable again: %d queued findings "
 		    "written%s", s->path, s->q.nout, s->dropped ?
@@ -841,6 +840,9 @@ store_batch(struct store *s, int force)
 		s->run_id = run_id;
 	}
 	pthread_cond_broadcast(&s->cv_done);		/* room */
+	/* last: it may wait for the checkpointer (mu released), and the
+	 * batch's slots and the failure state must be free by then */
+	store_ckpt_after(s);
 	return 0;
 }
 
