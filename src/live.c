@@ -74,6 +74,28 @@ struct open_ev {
 	int64_t last_ms;	/* monotonic: when its last record came */
 };
 
+/*
+ * The kernel status (lost, backlog, enabled), read once a second on a
+ * thread of its own with a control socket of its own.  Any netlink
+ * request to audit puts the sending thread to sleep for up to
+ * backlog_wait_time (60 s by default) when the kernel's queue is over
+ * backlog_limit ("penalize the sender", kernel/audit.c audit_receive),
+ * which a storm makes routine.  Asked from the main thread, that sleep
+ * stopped the consumer itself: the reader's queue filled, the socket,
+ * the kernel's retry queue, and a 100k-chmod storm took 63 s instead of
+ * 1.3 (1 run in 6 here).  Asked from here, only the figures wait.
+ */
+struct kpoll {
+	int fd;			/* audit_open(), this thread's own */
+	pthread_t thread;
+	int running;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;		/* under mu */
+	int ok;			/* st holds a reading; under mu */
+	struct ad_kstatus st;	/* under mu */
+};
+
 struct live {
 	struct ad_pipeline pipe;
 	struct ad_norm *norm;
@@ -88,7 +110,8 @@ struct live {
 	const char *rules_dir;
 	int insecure_rules;
 
-	int ctl;			/* audit_open(): status and rules */
+	int ctl;			/* audit_open(): rules, setup */
+	struct kpoll kp;		/* the status, read off this thread */
 	int nlfd;			/* the netlink source, -1 none */
 	struct ad_krule_plan plan;	/* derived from pipe.rs + extra */
 	char *const *extra;		/* --watch-dir */
@@ -361,6 +384,88 @@ reinstall(struct live *lv)
 	lv->tamper = 0;
 }
 
+static void *
+kpoll_main(void *arg)
+{
+	struct kpoll *kp = arg;
+	struct ad_kstatus st;
+	struct timespec ts;
+	int ok;
+
+	pthread_mutex_lock(&kp->mu);
+	while (!kp->stop) {
+		pthread_mutex_unlock(&kp->mu);
+		ok = ad_kstatus_get(kp->fd, &st) == 0;
+		pthread_mutex_lock(&kp->mu);
+		if (ok) {
+			kp->st = st;
+			kp->ok = 1;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += STATUS_MS / 1000;
+		while (!kp->stop && pthread_cond_timedwait(&kp->cv, &kp->mu,
+		    &ts) == 0)
+			;
+	}
+	pthread_mutex_unlock(&kp->mu);
+	return NULL;
+}
+
+/* Start reading the status off the main thread (the first reading comes
+ * at once).  Without a socket or a thread there is no reading, and
+ * status_poll goes without.  Signals must be blocked already (they are,
+ * in cmd_run). */
+static void
+kpoll_start(struct kpoll *kp)
+{
+	pthread_mutex_init(&kp->mu, NULL);
+	pthread_cond_init(&kp->cv, NULL);
+	if ((kp->fd = audit_open()) < 0) {
+		log_warn("cannot open a second audit control socket: the "
+		    "kernel's lost count is not followed");
+		return;
+	}
+	if ((errno = pthread_create(&kp->thread, NULL, kpoll_main, kp))
+	    != 0) {
+		log_warn("cannot start the status thread: the kernel's lost "
+		    "count is not followed");
+		return;
+	}
+	kp->running = 1;
+}
+
+/* The latest reading; 0, or -1 when there is none. */
+static int
+kpoll_get(struct kpoll *kp, struct ad_kstatus *st)
+{
+	int ok;
+
+	if (!kp->running)
+		return -1;
+	pthread_mutex_lock(&kp->mu);
+	ok = kp->ok;
+	*st = kp->st;
+	pthread_mutex_unlock(&kp->mu);
+	return ok ? 0 : -1;
+}
+
+/* Stop and join the thread (it may finish a kernel wait first). */
+static void
+kpoll_stop(struct kpoll *kp)
+{
+	if (kp->running) {
+		pthread_mutex_lock(&kp->mu);
+		kp->stop = 1;
+		pthread_cond_signal(&kp->cv);
+		pthread_mutex_unlock(&kp->mu);
+		pthread_join(kp->thread, NULL);
+		kp->running = 0;
+	}
+	if (kp->fd >= 0)
+		audit_close(kp->fd);
+	kp->fd = -1;
+}
+
 /* Once a second: loss (kernel, multicast ENOBUFS, queue overflow) and
  * whether auditing was turned off under us. */
 static void
@@ -373,7 +478,7 @@ status_poll(struct live *lv)
 	if (lv->nlr != NULL)
 		ad_nl_reader_counts(lv->nlr, &records, &lv->enobufs,
 		    &lv->overflow);
-	if (lv->ctl >= 0 && ad_kstatus_get(lv->ctl, &st) == 0) {
+	if (lv->ctl >= 0 && kpoll_get(&lv->kp, &st) == 0) {
 		if (st.lost < lv->kernel_lost_base)	/* reset by someone */
 			lv->kernel_lost_base = st.lost;
 		lv->kernel_lost = st.lost - lv->kernel_lost_base;
@@ -780,7 +885,7 @@ cmd_run(int argc, char **argv)
 	size_t k;
 
 	memset(&lv, 0, sizeof(lv));
-	lv.ctl = lv.nlfd = -1;
+	lv.ctl = lv.nlfd = lv.kp.fd = -1;
 	lv.manage_rules = 1;
 	lv.src = SRC_AUTO;
 	if (getenv("AUDRIFT_INSECURE_RULES") != NULL)
@@ -923,6 +1028,8 @@ cmd_run(int argc, char **argv)
 	else if ((lv.nlr = ad_nl_reader_start(lv.nlfd, (int)qmax,
 	    lv.src == SRC_DAEMON)) == NULL)
 		goto out;
+	if (have_status)
+		kpoll_start(&lv.kp);
 	log_info("running: source %s, rules %s, %d kernel rules%s",
 	    src_names[lv.src], lv.rules_dir, lv.manage_rules ? lv.plan.n : 0,
 	    lv.locked ? " (locked host)" : "");
@@ -941,6 +1048,7 @@ cmd_run(int argc, char **argv)
 	    (unsigned long long)lv.pipe.stats.events_lost,
 	    (unsigned long long)lv.pipe.stats.malformed);
 out:
+	kpoll_stop(&lv.kp);
 	ad_nl_reader_stop(lv.nlr);
 	kernel_restore(&lv);
 	ad_nl_reader_free(lv.nlr);
