@@ -88,7 +88,7 @@ struct open_ev {
 struct kpoll {
 	int fd;			/* audit_open(), this thread's own */
 	pthread_t thread;
-	int running;
+	int running, inited;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop;		/* under mu */
@@ -420,6 +420,7 @@ kpoll_start(struct kpoll *kp)
 {
 	pthread_mutex_init(&kp->mu, NULL);
 	pthread_cond_init(&kp->cv, NULL);
+	kp->inited = 1;
 	if ((kp->fd = audit_open()) < 0) {
 		log_warn("cannot open a second audit control socket: the "
 		    "kernel's lost count is not followed");
@@ -449,7 +450,8 @@ kpoll_get(struct kpoll *kp, struct ad_kstatus *st)
 	return ok ? 0 : -1;
 }
 
-/* Stop and join the thread (it may finish a kernel wait first). */
+/* Stop and join the thread (it may finish a kernel wait first); safe
+ * whether or not kpoll_start ran (fd -1 before it). */
 static void
 kpoll_stop(struct kpoll *kp)
 {
@@ -460,6 +462,11 @@ kpoll_stop(struct kpoll *kp)
 		pthread_mutex_unlock(&kp->mu);
 		pthread_join(kp->thread, NULL);
 		kp->running = 0;
+	}
+	if (kp->inited) {
+		pthread_cond_destroy(&kp->cv);
+		pthread_mutex_destroy(&kp->mu);
+		kp->inited = 0;
 	}
 	if (kp->fd >= 0)
 		audit_close(kp->fd);
@@ -711,12 +718,11 @@ reload(struct live *lv)
 	}
 	ad_krules_plan_free(&lv->plan);
 	lv->plan = plan;	/* ctr keeps pointing at lv->plan */
-	if (lv->manage_rules && !lv->locked && lv->ctl >= 0 &&
-	    (n = ad_ctr_rules_rescope(lv->ctr)) > 0) {
-		lv->armed_ms = ad_now_ms() + 1;
+	/* ctr exists only where audrift manages rules; its removals are
+	 * judged by ad_ctr_rules_verify, not by armed_ms */
+	if ((n = ad_ctr_rules_rescope(lv->ctr)) > 0)
 		log_info("SIGHUP: the kernel rules of %d container(s) moved",
 		    n);
-	}
 	ad_ruleset_free(lv->pipe.rs);
 	lv->pipe.rs = rs;
 	lv->pipe.stats.rules_digest = ad_ruleset_digest(rs);
