@@ -25,8 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lineage.h"
 #include "log.h"
+#include "mounts.h"
 #include "resolver.h"
+#include "rtstate.h"
 #include "util.h"
 
 #define CACHE_DEFAULT	8192
@@ -38,6 +41,7 @@
 #define MAX_STATE_JSON	(64 * 1024 * 1024)	/* containers.json can be big */
 #define MOUNT_TRIES	3	/* mountinfo reads per record before giving up */
 #define MAX_PRIV_DEVS	8	/* private tmpfs devices kept per container */
+#define MAX_ROOTS	8	/* runtimes' data roots learned from mounts */
 
 /* --- the cgroup pattern table ------------------------------------------ */
 
@@ -314,6 +318,7 @@ cg_match_path(const char *path, size_t len, struct ad_cgroup_match *out)
 {
 	struct cg_comp comps[CG_MAX_COMPS + 1];
 	const char *p = path, *end = path + len, *slash;
+	char tmpid[AD_CG_ID_MAX];
 	int n = 0, i, j;
 	size_t k, marker;
 
@@ -328,7 +333,10 @@ cg_match_path(const char *path, size_t len, struct ad_cgroup_match *out)
 		}
 		p = slash + 1;
 	}
-	for (i = n - 1; i >= 0; i--) {
+	/* the outermost component wins: a process that can write its own
+	 * cgroupfs can make any child it likes (docker-<other id>.scope,
+	 * lxc.monitor.x), never a parent */
+	for (i = 0; i < n; i++) {
 		for (k = 0; k < AD_ARRAY_SIZE(cg_table); k++) {
 			const struct cg_pattern *pt = &cg_table[k];
 
@@ -338,6 +346,15 @@ cg_match_path(const char *path, size_t len, struct ad_cgroup_match *out)
 			    sizeof(out->id), &marker))
 				continue;
 			out->helper = pt->role == CG_HELPER;
+			/* a helper named as the container's direct child
+			 * (nspawn's machine-X.scope/supervisor) */
+			for (j = 0; !out->helper && i + 1 < n &&
+			    j < (int)AD_ARRAY_SIZE(cg_table); j++)
+				if (cg_table[j].role == CG_HELPER &&
+				    (cg_table[j].flags & CG_PARENT_PFX) &&
+				    cg_match_row(&cg_table[j], comps, i + 1,
+				    tmpid, sizeof(tmpid), &marker))
+					out->helper = 1;
 			out->runtime = out->helper ? NULL : pt->runtime;
 			out->pod_uid[0] = out->ns[0] = '\0';
 			if (out->helper)
@@ -419,6 +436,12 @@ struct crec {
 	 * an exec from there is the container's even once the pid is gone */
 	unsigned priv_dev[MAX_PRIV_DEVS][2];
 	int npriv;
+	/* learned from the host's mount table (ad_resolver_mount): the root
+	 * overlay's device names the container while it is mounted, and
+	 * for events up to its unmount */
+	int mounted;
+	int64_t unmount_ms;
+	char *state_root;	/* the runtime's data root, NULL: default */
 };
 
 struct pent {
@@ -451,6 +474,14 @@ struct ad_resolver {
 
 	int host_dev_known;
 	unsigned host_dev_major, host_dev_minor;
+
+	struct ad_lineage *lin;		/* ancestry from exec records */
+	/* storage and data roots learned from mounts (rtstate.h), for
+	 * confirming a cgroup's id: runtime (static), root (owned) */
+	struct { const char *runtime; char *root; } roots[MAX_ROOTS];
+	int nroots;
+	struct ad_mounts hmounts;	/* the host's overlays (mounts.h) */
+	int hmounts_fed;		/* kept by ad_resolver_mount */
 
 	struct ad_buf file;	/* the file being read, reused */
 	struct ad_buf tmp;	/* JSON strings, reused */
@@ -649,48 +680,6 @@ root_join(const struct ad_resolver *r, const char *p, size_t n)
 }
 
 static void
-lower_add(char ***v, size_t *n, char *s)
-{
-	*v = xrealloc(*v, (*n + 2) * sizeof(**v));
-	(*v)[(*n)++] = s;
-	(*v)[*n] = NULL;
-}
-
-/* Split a legacy lowerdir= value (octal-escaped; "\:" is a literal
- * colon, "::" starts data-only layers, which are not in the tree). */
-static void
-lower_split(const struct ad_resolver *r, const char *v, size_t len,
-    char ***out, size_t *n)
-{
-	char *s = root_join(r, v, len);	/* unescaped, rooted */
-	size_t rl = strlen(r->root);
-	char *p = s + rl, *o, *start;
-	int stop = 0;
-
-	while (*p && !stop) {
-		start = o = p;
-		while (*p && *p != ':') {
-			if (p[0] == '\\' && p[1] == ':')
-				p++;
-			*o++ = *p++;
-		}
-		if (p[0] == ':' && p[1] == ':')
-			stop = 1;
-		if (*p)
-			p++;
-		*o = '\0';
-		if (o > start) {
-			char *l = xmalloc(rl + (size_t)(o - start) + 1);
-
-			memcpy(l, r->root, rl);
-			memcpy(l + rl, start, (size_t)(o - start) + 1);
-			lower_add(out, n, l);
-		}
-	}
-	free(s);
-}
-
-static void
 strv_free(char **v)
 {
 	size_t i;
@@ -703,9 +692,6 @@ strv_free(char **v)
 struct rootmnt {
 	int found, overlay;
 	unsigned major, minor;
-	char *upper;
-	char **lower;
-	size_t nlower;
 };
 
 /*
@@ -742,7 +728,7 @@ parse_root_mount(struct ad_resolver *r, struct rootmnt *m)
 		return;
 	{
 		char dev[32];
-		const char *p = best, *sep, *fstype, *src, *opts, *end;
+		const char *p = best, *sep, *fstype, *src, *end;
 		unsigned a, b;
 		int i;
 
@@ -770,26 +756,7 @@ parse_root_mount(struct ad_resolver *r, struct rootmnt *m)
 		else if (has_prefix(fstype, (size_t)(src - fstype),
 		    "fuse.fuse-overlayfs"))
 			m->overlay = 2;	/* a key, but no dirs to look at */
-		opts = memchr(src + 1, ' ', (size_t)(end - src - 1));
-		if (opts == NULL || m->overlay != 1)
-			return;
-		for (p = opts + 1; p < end;) {
-			const char *comma = memchr(p, ',', (size_t)(end - p));
-			size_t n;
-
-			if (comma == NULL)
-				comma = end;
-			n = (size_t)(comma - p);
-			if (has_prefix(p, n, "upperdir=") && m->upper == NULL)
-				m->upper = root_join(r, p + 9, n - 9);
-			else if (has_prefix(p, n, "lowerdir="))
-				lower_split(r, p + 9, n - 9, &m->lower,
-				    &m->nlower);
-			else if (has_prefix(p, n, "lowerdir+="))
-				lower_add(&m->lower, &m->nlower,
-				    root_join(r, p + 10, n - 10));
-			p = comma + 1;
-		}
+		/* the layers are the host table's to say (host_layers) */
 	}
 }
 
@@ -810,8 +777,6 @@ host_dev(struct ad_resolver *r)
 		r->host_dev_minor = m.minor;
 	} else
 		r->host_dev_known = 2;	/* unknown: compare nothing */
-	free(m.upper);
-	strv_free(m.lower);
 }
 
 /* One mountinfo line, split: its device, root, mount point and type. */
@@ -940,6 +905,52 @@ priv_drop(struct crec *o, const struct crec *c)
 			i++;
 }
 
+/* Give c the layers of mount m (the host's view; c's device is m's),
+ * below the host root. */
+static void
+set_layers(const struct ad_resolver *r, struct crec *c,
+    const struct ad_mount *m)
+{
+	size_t i;
+
+	free(c->upperdir);
+	strv_free(c->lowerdirs);
+	c->upperdir = m->upper ? root_join(r, m->upper, strlen(m->upper)) :
+	    NULL;
+	c->lowerdirs = NULL;
+	if (m->lower != NULL) {
+		c->lowerdirs = xcalloc(m->nlower + 1, sizeof(*c->lowerdirs));
+		for (i = 0; i < m->nlower; i++)
+			c->lowerdirs[i] = root_join(r, m->lower[i],
+			    strlen(m->lower[i]));
+	}
+	c->c.upperdir = c->upperdir;
+	c->c.lowerdirs = (const char *const *)c->lowerdirs;
+}
+
+/* c's layers from the host's mount table: the one the armer feeds, else
+ * pid 1's (read here: `audrift containers`, tests, no armer). */
+static void
+host_layers(struct ad_resolver *r, struct crec *c)
+{
+	const struct ad_mount *m = ad_mounts_by_dev(&r->hmounts,
+	    c->c.root_dev_major, c->c.root_dev_minor);
+	struct ad_mounts t;
+
+	if (m != NULL) {
+		set_layers(r, c, m);
+		return;
+	}
+	if (r->hmounts_fed || read_into(r, proc_path(r, 1, "mountinfo"),
+	    MAX_MOUNTINFO, 0) != 0)
+		return;
+	ad_mounts_parse(r->file.p, r->file.len, &t);
+	if ((m = ad_mounts_by_dev(&t, c->c.root_dev_major,
+	    c->c.root_dev_minor)) != NULL)
+		set_layers(r, c, m);
+	ad_mounts_free(&t);
+}
+
 static void
 rec_load_mounts(struct ad_resolver *r, struct crec *c, pid_t pid)
 {
@@ -970,18 +981,11 @@ rec_load_mounts(struct ad_resolver *r, struct crec *c, pid_t pid)
 				o->c.has_root_dev = 0;
 		}
 	}
-	if (m.upper != NULL && c->upperdir == NULL) {
-		c->upperdir = m.upper;
-		c->c.upperdir = c->upperdir;
-		m.upper = NULL;
-	}
-	if (m.lower != NULL && c->lowerdirs == NULL) {
-		c->lowerdirs = m.lower;
-		c->c.lowerdirs = (const char *const *)c->lowerdirs;
-		m.lower = NULL;
-	}
-	free(m.upper);
-	strv_free(m.lower);
+	/* the layers come from the host's table, matched by device: the
+	 * container's own view may hide mounts (a chroot) or show an
+	 * overlay it stacked itself, whose upperdir= names any path */
+	if (c->c.has_root_dev && c->upperdir == NULL)
+		host_layers(r, c);
 	if (c->c.has_root_dev) {
 		rec_load_private(r, c);	/* reads the host's table */
 		for (i = 0; i < r->nrecs; i++)
@@ -1216,8 +1220,8 @@ meta_docker(struct ad_resolver *r, struct crec *c)
 {
 	const char *path, *s, *e, *v;
 
-	path = host_path(r, "/var/lib/docker/containers/%s/config.v2.json",
-	    c->id);
+	path = host_path(r, "%s/containers/%s/config.v2.json",
+	    c->state_root ? c->state_root : "/var/lib/docker", c->id);
 	if (path == NULL || read_into(r, path, MAX_STATE_JSON, 1) != 0)
 		return 0;
 	s = r->file.p;
@@ -1361,10 +1365,29 @@ rec_find(struct ad_resolver *r, const char *runtime, const char *id)
 	size_t i;
 
 	for (i = 0; i < r->nrecs; i++)
-		if (r->recs[i]->key_runtime == runtime &&
+		if (strcmp(r->recs[i]->key_runtime, runtime) == 0 &&
 		    strcmp(r->recs[i]->id, id) == 0)
 			return r->recs[i];
 	return NULL;
+}
+
+/* A new record, registered (meta is the caller's to load). */
+static struct crec *
+rec_new(struct ad_resolver *r, const char *runtime, const char *id)
+{
+	struct crec *c = xcalloc(1, sizeof(*c));
+
+	c->key_runtime = runtime;
+	c->c.runtime = runtime;
+	c->id = xstrdup(id);
+	c->c.id = c->id;
+	if (r->nrecs == r->caprecs) {
+		r->caprecs = r->caprecs ? r->caprecs * 2 : 16;
+		r->recs = xrealloc(r->recs, r->caprecs * sizeof(*r->recs));
+	}
+	r->recs[r->nrecs++] = c;
+	r->st.containers++;
+	return c;
 }
 
 /* The record for a matched container seen in live process pid. */
@@ -1375,11 +1398,7 @@ rec_get(struct ad_resolver *r, const struct ad_cgroup_match *m, pid_t pid,
 	struct crec *c = rec_find(r, m->runtime, m->id);
 
 	if (c == NULL) {
-		c = xcalloc(1, sizeof(*c));
-		c->key_runtime = m->runtime;
-		c->c.runtime = m->runtime;
-		c->id = xstrdup(m->id);
-		c->c.id = c->id;
+		c = rec_new(r, m->runtime, m->id);
 		if (m->pod_uid[0])
 			set_str(&c->pod_uid, &c->c.pod_uid,
 			    xstrdup(m->pod_uid));
@@ -1387,13 +1406,6 @@ rec_get(struct ad_resolver *r, const struct ad_cgroup_match *m, pid_t pid,
 			set_str(&c->ns, &c->c.ns, xstrdup(m->ns));
 		c->witness = pid;
 		c->witness_ticks = ticks;
-		if (r->nrecs == r->caprecs) {
-			r->caprecs = r->caprecs ? r->caprecs * 2 : 16;
-			r->recs = xrealloc(r->recs,
-			    r->caprecs * sizeof(*r->recs));
-		}
-		r->recs[r->nrecs++] = c;
-		r->st.containers++;
 		rec_load_meta(r, c);
 	} else if (ticks < c->witness_ticks || c->witness == 0) {
 		c->witness = pid;
@@ -1416,6 +1428,7 @@ rec_free(struct crec *c)
 	free(c->ns);
 	free(c->upperdir);
 	strv_free(c->lowerdirs);
+	free(c->state_root);
 	free(c);
 }
 
@@ -1538,6 +1551,33 @@ cache_find(struct ad_resolver *r, pid_t pid, pid_t ppid, int64_t t)
 /* --- attribution --------------------------------------------------------- */
 
 /*
+ * A cgroup path is the process's word: one that can write its cgroupfs
+ * can name any id.  Believe a new container's id only where its runtime
+ * keeps no state audrift can read, or the state knows it (rtstate.h).
+ */
+static int
+cg_confirmed(struct ad_resolver *r, const struct ad_cgroup_match *m)
+{
+	int i, k, any = -1;
+
+	if (rec_find(r, m->runtime, m->id) != NULL)
+		return 1;
+	for (i = -1; i < r->nroots; i++) {
+		if (i >= 0 && strcmp(r->roots[i].runtime, m->runtime) != 0)
+			continue;
+		k = ad_rtstate_knows(m->runtime, r->root, i < 0 ? NULL :
+		    r->roots[i].root, m->id);
+		if (k == 1)
+			return 1;
+		if (k == 0)
+			any = 0;
+	}
+	if (any == 0)
+		r->st.unconfirmed++;
+	return any != 0;
+}
+
+/*
  * Ask /proc about pid as of time t.  1: live, started by t, and *rec set
  * (NULL for the host), the cache refilled; 0: gone, unreadable, or
  * started after t (a reused pid).
@@ -1560,7 +1600,8 @@ live_pid(struct ad_resolver *r, pid_t pid, int64_t t, struct crec **rec,
 	}
 	if (read_into(r, proc_path(r, pid, "cgroup"), MAX_CGROUP, 0) != 0)
 		return 0;
-	if (ad_cgroup_match(r->file.p, r->file.len, &m) && !m.helper)
+	if (ad_cgroup_match(r->file.p, r->file.len, &m) && !m.helper &&
+	    cg_confirmed(r, &m))
 		*rec = rec_get(r, &m, pid, ticks);
 	*ent = cache_put(r, pid, ppid, ticks, *rec);
 	/* one more /proc read, only where a rule can use it: in containers */
@@ -1622,7 +1663,8 @@ by_device(struct ad_resolver *r, const struct ad_event *ev, int64_t t)
 			    c->c.root_dev_minor == it->dev_minor) &&
 			    !priv_has(c, it->dev_major, it->dev_minor))
 				continue;
-			if (t <= c->alive_ms)
+			if (t <= c->alive_ms || c->mounted ||
+			    (c->unmount_ms && t <= c->unmount_ms + r->slack_ms))
 				return c;
 			if (rec_alive(r, c)) {
 				c->alive_ms = now_ms(r);
@@ -1650,6 +1692,28 @@ by_ppid(struct ad_resolver *r, pid_t ppid, int64_t t)
 	if (live_pid(r, ppid, t, &rec, &e))
 		return rec;
 	return NULL;
+}
+
+/* The container the exec records' ancestry names (lineage.h): its
+ * record, made from the runtime's state on disk if need be. */
+static struct crec *
+by_lineage(struct ad_resolver *r, const struct ad_event *ev, int64_t t)
+{
+	const char *rt = NULL, *id;
+	size_t i;
+	struct crec *c;
+
+	id = ad_lineage_lookup(r->lin, ev->proc.pid, ev->proc.ppid, t, &rt);
+	if (id == NULL)
+		return NULL;
+	for (i = 0; i < r->nrecs; i++)
+		if (strcmp(r->recs[i]->id, id) == 0)
+			return r->recs[i];
+	if (rt == NULL || strlen(id) != 64)
+		return NULL;
+	c = rec_new(r, rt, id);
+	rec_load_meta(r, c);
+	return c;
 }
 
 static enum ad_attr
@@ -1704,7 +1768,12 @@ ad_resolve_event(struct ad_resolver *r, struct ad_event *ev)
 			a = AD_ATTR_DEVICE;
 		else if ((rec = by_ppid(r, ev->proc.ppid, t)) != NULL)
 			a = AD_ATTR_PPID;
+		else if ((rec = by_lineage(r, ev, t)) != NULL)
+			a = AD_ATTR_LINEAGE;
 	}
+	if (ev->op == AD_OP_EXEC)
+		ad_lineage_exec(r->lin, ev, rec ? rec->id : NULL,
+		    rec ? rec->key_runtime : NULL);
 	ev->attribution = a;
 	ev->proc.vpid = ent != NULL ? ent->vpid : 0;
 	r->st.by_attr[a]++;
@@ -1915,6 +1984,7 @@ ad_resolver_new(const char *procfs_root, const char *host_root,
 	}
 	r->free_list = 0;
 	r->head = r->tail = -1;
+	r->lin = ad_lineage_new(0);
 	ad_buf_init(&r->file);
 	ad_buf_init(&r->tmp);
 	return r;
@@ -1932,6 +2002,10 @@ ad_resolver_free(struct ad_resolver *r)
 	free(r->recs);
 	free(r->ents);
 	free(r->buckets);
+	ad_mounts_free(&r->hmounts);
+	ad_lineage_free(r->lin);
+	for (i = 0; i < (size_t)r->nroots; i++)
+		free(r->roots[i].root);
 	ad_buf_free(&r->file);
 	ad_buf_free(&r->tmp);
 	free(r->procfs);
@@ -1966,6 +2040,91 @@ ad_resolver_scan(struct ad_resolver *r)
 	return n;
 }
 
+/* Drop hmounts entries of device major:minor. */
+static void
+hmounts_drop(struct ad_resolver *r, unsigned major, unsigned minor)
+{
+	size_t i = 0;
+
+	while (i < r->hmounts.n)
+		if (r->hmounts.v[i].major == major &&
+		    r->hmounts.v[i].minor == minor) {
+			ad_mount_clear(&r->hmounts.v[i]);
+			r->hmounts.v[i] = r->hmounts.v[--r->hmounts.n];
+		} else
+			i++;
+}
+
+const struct ad_container *
+ad_resolver_mount(struct ad_resolver *r, const struct ad_mount *m,
+    int64_t ms)
+{
+	struct ad_rt_owner o;
+	struct crec *c;
+	size_t i;
+
+	r->hmounts_fed = 1;
+	hmounts_drop(r, m->major, m->minor);
+	r->hmounts.v = xrealloc(r->hmounts.v, (r->hmounts.n + 1) *
+	    sizeof(*r->hmounts.v));
+	ad_mount_copy(&r->hmounts.v[r->hmounts.n++], m);
+	if (m->point == NULL || !ad_rtstate_owner(m->point, &o))
+		return NULL;
+	for (i = 0; i < (size_t)r->nroots; i++)
+		if (strcmp(r->roots[i].root, o.root) == 0)
+			break;
+	if (i == (size_t)r->nroots && r->nroots < MAX_ROOTS && o.root[0]) {
+		r->roots[r->nroots].runtime = o.runtime;
+		r->roots[r->nroots++].root = xstrdup(o.root);
+	}
+	if ((c = rec_find(r, o.runtime, o.id)) == NULL) {
+		c = rec_new(r, o.runtime, o.id);
+		if (o.ns[0])
+			set_str(&c->ns, &c->c.ns, xstrdup(o.ns));
+		if (o.root[0] && strcmp(o.runtime, "docker") == 0)
+			c->state_root = xstrdup(o.root);
+		rec_load_meta(r, c);
+	}
+	/* a device mounted now is this container's: not an older one's */
+	for (i = 0; i < r->nrecs; i++)
+		if (r->recs[i] != c && r->recs[i]->c.has_root_dev &&
+		    r->recs[i]->c.root_dev_major == m->major &&
+		    r->recs[i]->c.root_dev_minor == m->minor) {
+			r->recs[i]->c.has_root_dev = 0;
+			r->recs[i]->mounted = 0;
+		}
+	c->c.root_dev_major = m->major;
+	c->c.root_dev_minor = m->minor;
+	c->c.has_root_dev = 1;
+	c->mounted = 1;
+	c->unmount_ms = 0;
+	if (ms > c->alive_ms)
+		c->alive_ms = ms;
+	set_layers(r, c, m);
+	return &c->c;
+}
+
+const struct ad_container *
+ad_resolver_unmount(struct ad_resolver *r, unsigned major, unsigned minor,
+    int64_t ms)
+{
+	size_t i;
+
+	hmounts_drop(r, major, minor);
+	for (i = 0; i < r->nrecs; i++) {
+		struct crec *c = r->recs[i];
+
+		if (c->mounted && c->c.has_root_dev &&
+		    c->c.root_dev_major == major &&
+		    c->c.root_dev_minor == minor) {
+			c->mounted = 0;
+			c->unmount_ms = ms;
+			return &c->c;
+		}
+	}
+	return NULL;
+}
+
 int
 ad_resolver_gc(struct ad_resolver *r, int64_t older_than_ms)
 {
@@ -1975,7 +2134,8 @@ ad_resolver_gc(struct ad_resolver *r, int64_t older_than_ms)
 	for (i = j = 0; i < r->nrecs; i++) {
 		struct crec *c = r->recs[i];
 
-		if (c->alive_ms >= older_than_ms || rec_alive(r, c)) {
+		if (c->alive_ms >= older_than_ms || c->mounted ||
+		    c->unmount_ms >= older_than_ms || rec_alive(r, c)) {
 			r->recs[j++] = c;
 			continue;
 		}

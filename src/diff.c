@@ -24,7 +24,6 @@
 #include <sqlite3.h>
 
 #include "commands.h"
-#include "ctr_rules.h"
 #include "evidence.h"
 #include "kernel_rules.h"
 #include "log.h"
@@ -361,10 +360,11 @@ containers_usage(FILE *f)
 {
 	fprintf(f, "usage: audrift containers [--rules DIR] [--db PATH]\n"
 	    "Lists running containers (runtime, id, name, image, pod) and "
-	    "audrift's\ncoverage of each: its audrift-ctr kernel rules (held "
-	    "now / wanted, the\nwanted set derived from the rules in DIR as "
-	    "audrift run derives it) and,\nwith --db, the findings recorded "
-	    "for it.\n");
+	    "audrift's\ncoverage of each (armed: its root overlay is mounted "
+	    "and audrift's\naudrift-ctr rules, derived from the rules in DIR "
+	    "as audrift run derives\nthem, are in the kernel; no-rules: "
+	    "start audrift run; unmounted) and,\nwith --db, the findings "
+	    "recorded for it.\n");
 }
 
 int
@@ -377,15 +377,14 @@ cmd_containers(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct ad_container *c;
-	struct ad_ctr_rules *cr = NULL;
 	struct ad_krule_plan plan;
 	struct ad_ruleset *rs;
 	const char *rdir = NULL;
 	struct ad_resolver *r;
 	const char *dbpath = NULL;
 	sqlite3 *db = NULL;
-	char rules[32], seen[64], last[64], *merged;
-	int ch, fd, want, have, nseen;
+	char rules[32], seen[64], last[64];
+	int ch, fd, nseen, anchored = -1, *present, k;
 	size_t i;
 
 	optind = 0;
@@ -436,26 +435,28 @@ cmd_containers(int argc, char **argv)
 		sqlite3_close(db);
 		return 1;
 	}
-	if ((fd = audit_open()) >= 0)
-	{
-		cr = ad_ctr_rules_new(fd, "/proc/self/mountinfo", "/");
-		ad_ctr_rules_scope(cr, &plan);
+	/* coverage: the anchor's rules in the kernel (a running audrift
+	 * joins every root overlay to their tree) and the container's
+	 * root overlay mounted in this mount namespace */
+	if ((fd = audit_open()) >= 0) {
+		present = xcalloc((size_t)plan.n + 1, sizeof(*present));
+		if (ad_krules_check(fd, &plan, present) >= 0)
+			for (k = 0, anchored = 0; k < plan.n; k++)
+				if (strcmp(plan.rules[k].key, AD_KEY_CTR) == 0)
+					anchored += present[k] ? 1 : 0;
+		free(present);
 	} else
 		log_warnx("containers: cannot open the audit control socket "
 		    "(needs root): rule coverage shows as '?'");
-	printf("%-10s %-12s %-20s %-28s %-10s %-7s %s\n", "RUNTIME", "ID",
-	    "NAME", "IMAGE", "POD", "RULES", "FINDINGS");
+	printf("%-10s %-12s %-20s %-28s %-10s %-9s %s\n", "RUNTIME", "ID",
+	    "NAME", "IMAGE", "POD", "COVERAGE", "FINDINGS");
 	for (i = 0; (c = ad_resolver_container(r, i)) != NULL; i++) {
-		strcpy(rules, "?");
-		if (cr != NULL) {
-			want = ad_ctr_rules_coverage(cr, c, &merged, &have);
-			if (want > 0)
-				snprintf(rules, sizeof(rules), "%d/%d", have,
-				    want);
-			else if (want == 0)
-				strcpy(rules, merged ? "no-bin" : "unmounted");
-			free(merged);
-		}
+		if (anchored < 0)
+			strcpy(rules, "?");
+		else if (!c->has_root_dev || c->upperdir == NULL)
+			strcpy(rules, "unmounted");
+		else
+			strcpy(rules, anchored > 0 ? "armed" : "no-rules");
 		nseen = db_seen(db, c->id, last, sizeof(last));
 		if (nseen < 0)
 			strcpy(seen, "-");
@@ -466,13 +467,12 @@ cmd_containers(int argc, char **argv)
 		put_safe(stdout, c->name ? c->name : "-");
 		putchar(' ');
 		put_safe(stdout, c->image ? c->image : "-");
-		printf(" %-10.10s %-7s %s\n", c->pod_uid ? c->pod_uid : "-",
+		printf(" %-10.10s %-9s %s\n", c->pod_uid ? c->pod_uid : "-",
 		    rules, seen);
 	}
 	if (i == 0)
 		fprintf(stderr, "no running container found (run as root to "
 		    "see every container's processes)\n");
-	ad_ctr_rules_free(cr);
 	ad_krules_plan_free(&plan);
 	if (fd >= 0)
 		audit_close(fd);

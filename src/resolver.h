@@ -80,6 +80,24 @@ int ad_resolver_scan(struct ad_resolver *r);
  */
 int ad_resolver_gc(struct ad_resolver *r, int64_t older_than_ms);
 
+/*
+ * The host's mount table changed (armer.h): root overlay m was mounted
+ * at wall time ms.  If the runtimes' state on disk names its container
+ * (rtstate.h), that container's record (made now if need be) takes m's
+ * device, upper and lower dirs: the host's table, not a container's own
+ * mountinfo, is the authority on its layers, and the device names the
+ * container for every event while it is mounted, even once its
+ * processes are gone.  Returns that container (borrowed), or NULL.
+ */
+struct ad_mount;
+const struct ad_container *ad_resolver_mount(struct ad_resolver *r,
+    const struct ad_mount *m, int64_t ms);
+/* ... and the overlay of device major:minor was unmounted at ms: its
+ * device still names the container for events up to then.  Returns the
+ * container it was the root of, or NULL. */
+const struct ad_container *ad_resolver_unmount(struct ad_resolver *r,
+    unsigned major, unsigned minor, int64_t ms);
+
 /* Containers known, in the order first seen (for `audrift containers`).
  * i from 0; NULL past the end. */
 const struct ad_container *ad_resolver_container(const struct ad_resolver *r,
@@ -94,6 +112,8 @@ struct ad_resolver_stats {
 	uint64_t device_stale;		/* device matched a container not seen
 					   alive at the event's time */
 	uint64_t containers;		/* records created */
+	uint64_t unconfirmed;		/* cgroup ids the runtime's state
+					   does not know: not believed */
 };
 void ad_resolver_stats(const struct ad_resolver *r,
     struct ad_resolver_stats *out);
@@ -109,8 +129,9 @@ void ad_resolver_set_clock(struct ad_resolver *r, int64_t boot_ms,
 /*
  * The pure cgroup matcher, for tests and `audrift containers`: text is a
  * /proc/PID/cgroup file (len bytes).  The unified ("0::") line is looked
- * at first, then name=systemd, then the others; in each path the deepest
- * component that matches a pattern wins.  Returns 1 on a match (helper
+ * at first, then name=systemd, then the others; in each path the
+ * outermost component that matches a pattern wins (a process that can
+ * write its cgroupfs makes children, never parents).  Returns 1 on a match (helper
  * says whether it is a runtime's helper such as conmon, not the
  * container), 0 for none.
  */

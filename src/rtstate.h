@@ -1,0 +1,42 @@
+/*
+ * rtstate.h - which container a root overlay belongs to, from the
+ * runtimes' state on disk (which outlives the container's processes).
+ *
+ * Mount point shapes, wherever their storage root is:
+ *   containers-storage (podman, CRI-O):  <S>/overlay/<layer>/merged,
+ *       the container whose "layer" is <layer> in
+ *       <S>/overlay-containers/containers.json;
+ *   Docker (overlay2):  <D>/overlay2/<mount-id>/merged, the container
+ *       whose <D>/image/overlay2/layerdb/mounts/<id>/mount-id holds it;
+ *   containerd:  <state>/io.containerd.runtime.v2.task/<ns>/<id>/rootfs.
+ * Runtime state is parsed with jansson; a torn or hostile file is
+ * skipped (the mount stays unattributed), never trusted in part.
+ */
+#ifndef AUDRIFT_RTSTATE_H
+#define AUDRIFT_RTSTATE_H
+
+#include <limits.h>
+
+#define AD_RT_ID_MAX	256
+
+struct ad_rt_owner {
+	const char *runtime;		/* static: "podman", "cri-o", ... */
+	char id[AD_RT_ID_MAX];		/* full container id */
+	char ns[64];			/* containerd namespace, or "" */
+	char root[PATH_MAX];		/* the storage or data root */
+};
+
+/* 1 found (out filled), 0 no container of a known runtime. */
+int ad_rtstate_owner(const char *mount_point, struct ad_rt_owner *out);
+
+/*
+ * Does the runtime's state on disk know container id (a cgroup path is
+ * only believed when it does)?  root: the storage/data root learned from
+ * a mount, or NULL for the runtime's default below host_root ("" for /).
+ * 1 yes, 0 no, -1 no state to ask (the runtime keeps none where audrift
+ * can read).
+ */
+int ad_rtstate_knows(const char *runtime, const char *host_root,
+    const char *root, const char *id);
+
+#endif
