@@ -23,8 +23,10 @@
 #include <libaudit.h>
 #include <sqlite3.h>
 
+#include "action.h"
 #include "commands.h"
 #include "ctr_rules.h"
+#include "diff.h"
 #include "evidence.h"
 #include "kernel_rules.h"
 #include "log.h"
@@ -37,12 +39,8 @@
 
 /* ---- finding the container -------------------------------------------- */
 
-/*
- * The running container named by arg: its full id, a unique id prefix, or
- * its name.  Returns a record of r, or NULL (logged, with what to do).
- */
-static const struct ad_container *
-find_container(struct ad_resolver *r, const char *arg)
+const struct ad_container *
+ad_diff_find_container(struct ad_resolver *r, const char *arg)
 {
 	const struct ad_container *c, *hit = NULL;
 	size_t i, alen = strlen(arg);
@@ -69,9 +67,8 @@ find_container(struct ad_resolver *r, const char *arg)
 	return NULL;
 }
 
-/* A resolver that has scanned /proc, or NULL (logged). */
-static struct ad_resolver *
-scan_containers(const char *cmd)
+struct ad_resolver *
+ad_diff_scan(const char *cmd)
 {
 	struct ad_resolver *r = ad_resolver_new("/proc", "/", 0);
 
@@ -299,9 +296,9 @@ cmd_diff(int argc, char **argv)
 		    "audrift containers lists them");
 		return 2;
 	}
-	if ((r = scan_containers("diff")) == NULL)
+	if ((r = ad_diff_scan("diff")) == NULL)
 		return 1;
-	if ((c = find_container(r, argv[optind])) == NULL) {
+	if ((c = ad_diff_find_container(r, argv[optind])) == NULL) {
 		ad_resolver_free(r);
 		return 1;
 	}
@@ -431,7 +428,7 @@ cmd_containers(int argc, char **argv)
 		ad_krules_plan_free(&plan);
 		return 1;
 	}
-	if ((r = scan_containers("containers")) == NULL) {
+	if ((r = ad_diff_scan("containers")) == NULL) {
 		ad_krules_plan_free(&plan);
 		sqlite3_close(db);
 		return 1;
