@@ -652,9 +652,8 @@ cg_evict(const struct aopts *a, const struct ad_cgtarget *t, int *killed,
     int *err, char *why, size_t cap)
 {
 	char path[600], *buf, *p, *end;
-	ssize_t n;
 	long pid;
-	int fd, round;
+	int fd;
 
 	*killed = 0;
 	if (!t->v1 && cg_write(t->dir, "cgroup.kill", "1") == 0) {
@@ -672,11 +671,9 @@ cg_evict(const struct aopts *a, const struct ad_cgtarget *t, int *killed,
 		    "what it holds now", t->dir);
 	buf = xmalloc(1 << 16);
 	snprintf(path, sizeof(path), "%s/cgroup.procs", t->dir);
-	for (round = 0; round < 3; round++) {
-		int this_round = 0;
-
-		if ((n = read_small(path, buf, 1 << 16)) < 0)
-			break;
+	/* one pass: frozen, nothing forks; a killed process stays in
+	 * cgroup.procs until the thaw lets its SIGKILL land */
+	if (read_small(path, buf, 1 << 16) >= 0)
 		for (p = buf; *p != '\0'; p = end) {
 			pid = strtol(p, &end, 10);
 			if (end == p)
@@ -688,15 +685,10 @@ cg_evict(const struct aopts *a, const struct ad_cgtarget *t, int *killed,
 				continue;
 			if ((fd = a->sys->pidfd_open((pid_t)pid)) < 0)
 				continue;
-			if (a->sys->pidfd_kill(fd, SIGKILL) == 0) {
+			if (a->sys->pidfd_kill(fd, SIGKILL) == 0)
 				(*killed)++;
-				this_round++;
-			}
 			close(fd);
 		}
-		if (this_round == 0)
-			break;
-	}
 	free(buf);
 	if (cg_freeze(t, 0) != 0) {
 		*err = errno;
