@@ -353,6 +353,28 @@ db_seen(sqlite3 *db, const char *id, char *last, size_t cap)
 	return n;
 }
 
+/* "frozen" (audrift freeze, a rule's action, podman pause), "running",
+ * or "?" when its cgroup cannot be read. */
+static const char *
+ctr_state(const char *id)
+{
+	struct ad_cgtarget t;
+	char why[256];
+	pid_t pid;
+
+	if (ad_cgroup_locate("/proc", "/sys/fs/cgroup", 0, id, &t, &pid, why,
+	    sizeof(why)) != 0)
+		return "?";
+	switch (ad_cgroup_frozen(&t)) {
+	case 1:
+		return "frozen";
+	case 0:
+		return "running";
+	default:
+		return "?";
+	}
+}
+
 static void
 containers_usage(FILE *f)
 {
@@ -360,8 +382,9 @@ containers_usage(FILE *f)
 	    "Lists running containers (runtime, id, name, image, pod) and "
 	    "audrift's\ncoverage of each: its audrift-ctr kernel rules (held "
 	    "now / wanted, the\nwanted set derived from the rules in DIR as "
-	    "audrift run derives it) and,\nwith --db, the findings recorded "
-	    "for it.\n");
+	    "audrift run derives it), its state\n(running, or frozen: audrift "
+	    "thaw resumes it) and, with --db, the findings\nrecorded for "
+	    "it.\n");
 }
 
 int
@@ -440,8 +463,8 @@ cmd_containers(int argc, char **argv)
 	} else
 		log_warnx("containers: cannot open the audit control socket "
 		    "(needs root): rule coverage shows as '?'");
-	printf("%-10s %-12s %-20s %-28s %-10s %-7s %s\n", "RUNTIME", "ID",
-	    "NAME", "IMAGE", "POD", "RULES", "FINDINGS");
+	printf("%-10s %-12s %-20s %-28s %-10s %-7s %-7s %s\n", "RUNTIME",
+	    "ID", "NAME", "IMAGE", "POD", "RULES", "STATE", "FINDINGS");
 	for (i = 0; (c = ad_resolver_container(r, i)) != NULL; i++) {
 		strcpy(rules, "?");
 		if (cr != NULL) {
@@ -463,8 +486,8 @@ cmd_containers(int argc, char **argv)
 		put_safe(stdout, c->name ? c->name : "-");
 		putchar(' ');
 		put_safe(stdout, c->image ? c->image : "-");
-		printf(" %-10.10s %-7s %s\n", c->pod_uid ? c->pod_uid : "-",
-		    rules, seen);
+		printf(" %-10.10s %-7s %-7s %s\n", c->pod_uid ? c->pod_uid :
+		    "-", rules, ctr_state(c->id), seen);
 	}
 	if (i == 0)
 		fprintf(stderr, "no running container found (run as root to "
