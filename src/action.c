@@ -997,6 +997,15 @@ ad_actor_free(struct ad_actor *a)
 	while (ring_pop(&a->todo, &j))	/* sync mode, or never started */
 		if (j.pidfd >= 0)
 			close(j.pidfd);
+	if (a->st.decided > 0)
+		log_info("actions: %llu decided: %llu done, %llu would, %llu "
+		    "refused, %llu failed, %llu dropped (queue full)",
+		    (unsigned long long)a->st.decided,
+		    (unsigned long long)a->st.done,
+		    (unsigned long long)a->st.would,
+		    (unsigned long long)a->st.refused,
+		    (unsigned long long)a->st.failed,
+		    (unsigned long long)a->st.dropped);
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
 	pthread_cond_destroy(&a->idle);
