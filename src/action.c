@@ -848,58 +848,89 @@ db_write(struct ad_actor *a, const struct ad_action_rec *rec)
 		    ad_act_result_name(rec->result));
 }
 
-/* The worker's part of one job: find the cgroup, act (when the event
- * thread said so), record. */
+/*
+ * The cgroup of a job's container: read through the event's process
+ * while its pidfd (checked after the read) says it lives, so that its
+ * pid cannot have been reused; else through any process of the
+ * container.  0, or -1 with why (cap bytes).
+ */
+static int
+job_target(struct ad_actor *a, const struct job *j, struct ad_cgtarget *t,
+    char *why, size_t cap)
+{
+	pid_t pid = j->pidfd >= 0 ? j->rec.pid : 0, found;
+
+	if (ad_cgroup_locate(a->o.procfs, a->o.cgroot, pid, j->rec.ctr_id, t,
+	    &found, why, cap) != 0)
+		return -1;
+	if (pid == 0 || found != pid || a->o.sys->pidfd_kill(j->pidfd, 0) == 0)
+		return 0;
+	return ad_cgroup_locate(a->o.procfs, a->o.cgroot, 0, j->rec.ctr_id, t,
+	    &found, why, cap);
+}
+
+/* kill: the signal through the pidfd the event thread opened. */
+static void
+job_kill(struct ad_actor *a, struct job *j)
+{
+	struct ad_action_rec *rec = &j->rec;
+
+	if (rec->result == AD_AR_WOULD) {
+		snprintf(rec->why, sizeof(rec->why), "monitor mode: would kill "
+		    "process %d; run with --enforce to act", (int)rec->pid);
+		return;
+	}
+	if (a->o.sys->pidfd_kill(j->pidfd, SIGKILL) != 0) {
+		rec->result = AD_AR_FAILED;
+		rec->err = errno;
+		snprintf(rec->why, sizeof(rec->why), "pidfd_send_signal: %s",
+		    strerror(errno));
+	} else
+		snprintf(rec->why, sizeof(rec->why), "SIGKILL through the "
+		    "pidfd opened at the event");
+}
+
+/* freeze, evict: the container's cgroup found, guarded, written (or, in
+ * monitor mode, named in the row). */
+static void
+job_cgroup(struct ad_actor *a, struct job *j)
+{
+	struct ad_action_rec *rec = &j->rec;
+	struct ad_cgtarget t;
+	char why[sizeof(rec->why)];
+
+	if (job_target(a, j, &t, why, sizeof(why)) != 0) {
+		rec->result = AD_AR_FAILED;
+		rec->err = ESRCH;
+		snprintf(rec->why, sizeof(rec->why), "%s", why);
+		return;
+	}
+	if (rec->result == AD_AR_DONE) {
+		act_on_cgroup(&a->o, rec->action, &t, rec);
+		return;
+	}
+	snprintf(rec->cgroup, sizeof(rec->cgroup), "%s", t.dir);
+	if (cg_guard(&a->o, &t, why, sizeof(why)) != 0) {
+		rec->result = AD_AR_REFUSED;
+		snprintf(rec->why, sizeof(rec->why), "%s", why);
+	} else
+		snprintf(rec->why, sizeof(rec->why), "monitor mode: would %s "
+		    "the container; run with --enforce to act",
+		    ad_action_name(rec->action));
+}
+
+/* The worker's part of one job: act (when the event thread's guards let
+ * it), record. */
 static void
 job_run(struct ad_actor *a, struct job *j)
 {
 	struct ad_action_rec *rec = &j->rec;
-	struct ad_cgtarget t;
-	pid_t found;
-	char why[sizeof(rec->why)];
 
-	if (rec->result == AD_AR_WOULD && rec->action == AD_ACT_KILL)
-		snprintf(rec->why, sizeof(rec->why), "monitor mode: would kill "
-		    "process %d; run with --enforce to act", (int)rec->pid);
-	else if (rec->result == AD_AR_DONE && rec->action == AD_ACT_KILL) {
-		if (a->o.sys->pidfd_kill(j->pidfd, SIGKILL) != 0) {
-			rec->result = AD_AR_FAILED;
-			rec->err = errno;
-			snprintf(rec->why, sizeof(rec->why), "pidfd_send_signal"
-			    ": %s", strerror(errno));
-		} else
-			snprintf(rec->why, sizeof(rec->why), "SIGKILL through "
-			    "the pidfd opened at the event");
-	} else if ((rec->result == AD_AR_DONE || rec->result == AD_AR_WOULD) &&
-	    rec->action != AD_ACT_KILL) {
-		/* the pid's cgroup counts only while its pidfd says the
-		 * process is alive (it cannot have been reused then) */
-		pid_t pid = j->pidfd >= 0 ? rec->pid : 0;
-
-		if (ad_cgroup_locate(a->o.procfs, a->o.cgroot, pid, rec->ctr_id,
-		    &t, &found, why, sizeof(why)) != 0) {
-			rec->result = AD_AR_FAILED;
-			rec->err = ESRCH;
-			snprintf(rec->why, sizeof(rec->why), "%s", why);
-		} else if (found == pid && pid > 0 &&
-		    a->o.sys->pidfd_kill(j->pidfd, 0) != 0 &&
-		    ad_cgroup_locate(a->o.procfs, a->o.cgroot, 0, rec->ctr_id,
-		    &t, &found, why, sizeof(why)) != 0) {
-			rec->result = AD_AR_FAILED;
-			rec->err = ESRCH;
-			snprintf(rec->why, sizeof(rec->why), "%s", why);
-		} else if (rec->result == AD_AR_WOULD) {
-			snprintf(rec->cgroup, sizeof(rec->cgroup), "%s", t.dir);
-			if (cg_guard(&a->o, &t, why, sizeof(why)) != 0) {
-				rec->result = AD_AR_REFUSED;
-				snprintf(rec->why, sizeof(rec->why), "%s", why);
-			} else
-				snprintf(rec->why, sizeof(rec->why), "monitor "
-				    "mode: would %s the container; run with "
-				    "--enforce to act",
-				    ad_action_name(rec->action));
-		} else
-			act_on_cgroup(&a->o, rec->action, &t, rec);
+	if (rec->result == AD_AR_DONE || rec->result == AD_AR_WOULD) {
+		if (rec->action == AD_ACT_KILL)
+			job_kill(a, j);
+		else
+			job_cgroup(a, j);
 	}
 	if (j->pidfd >= 0) {
 		close(j->pidfd);
