@@ -152,8 +152,9 @@ struct ad_action_opts {
 	int enforce;		/* 0: monitor mode, rows say "would" */
 	int disarm_n;		/* distinct containers per rule per 60 s
 				 * allowed; 0: the default (5) */
-	const char *db;		/* rows go here (the --db); NULL: none */
-	int insecure_db;
+	const char *db;		/* rows go here (the --db, which the store
+				 * opened, checked and upgraded first);
+				 * NULL: none */
 	const char *procfs;	/* NULL: "/proc" */
 	const char *cgroot;	/* NULL: "/sys/fs/cgroup" */
 	const struct ad_action_sys *sys;	/* NULL: the real kernel */
