@@ -23,7 +23,9 @@
 #include <libaudit.h>
 #include <sqlite3.h>
 
+#include "action.h"
 #include "commands.h"
+#include "diff.h"
 #include "evidence.h"
 #include "kernel_rules.h"
 #include "log.h"
@@ -36,12 +38,8 @@
 
 /* ---- finding the container -------------------------------------------- */
 
-/*
- * The running container named by arg: its full id, a unique id prefix, or
- * its name.  Returns a record of r, or NULL (logged, with what to do).
- */
-static const struct ad_container *
-find_container(struct ad_resolver *r, const char *arg)
+const struct ad_container *
+ad_diff_find_container(struct ad_resolver *r, const char *arg)
 {
 	const struct ad_container *c, *hit = NULL;
 	size_t i, alen = strlen(arg);
@@ -68,9 +66,8 @@ find_container(struct ad_resolver *r, const char *arg)
 	return NULL;
 }
 
-/* A resolver that has scanned /proc, or NULL (logged). */
-static struct ad_resolver *
-scan_containers(const char *cmd)
+struct ad_resolver *
+ad_diff_scan(const char *cmd)
 {
 	struct ad_resolver *r = ad_resolver_new("/proc", "/", 0);
 
@@ -298,9 +295,9 @@ cmd_diff(int argc, char **argv)
 		    "audrift containers lists them");
 		return 2;
 	}
-	if ((r = scan_containers("diff")) == NULL)
+	if ((r = ad_diff_scan("diff")) == NULL)
 		return 1;
-	if ((c = find_container(r, argv[optind])) == NULL) {
+	if ((c = ad_diff_find_container(r, argv[optind])) == NULL) {
 		ad_resolver_free(r);
 		return 1;
 	}
@@ -355,6 +352,28 @@ db_seen(sqlite3 *db, const char *id, char *last, size_t cap)
 	return n;
 }
 
+/* "frozen" (audrift freeze, a rule's action, podman pause), "running",
+ * or "?" when its cgroup cannot be read. */
+static const char *
+ctr_state(const char *id)
+{
+	struct ad_cgtarget t;
+	char why[256];
+	pid_t pid;
+
+	if (ad_cgroup_locate("/proc", "/sys/fs/cgroup", 0, id, &t, &pid, why,
+	    sizeof(why)) != 0)
+		return "?";
+	switch (ad_cgroup_frozen(&t)) {
+	case 1:
+		return "frozen";
+	case 0:
+		return "running";
+	default:
+		return "?";
+	}
+}
+
 static void
 containers_usage(FILE *f)
 {
@@ -363,8 +382,9 @@ containers_usage(FILE *f)
 	    "audrift's\ncoverage of each (armed: its root overlay is mounted "
 	    "and audrift's\naudrift-ctr rules, derived from the rules in DIR "
 	    "as audrift run derives\nthem, are in the kernel; no-rules: "
-	    "start audrift run; unmounted) and,\nwith --db, the findings "
-	    "recorded for it.\n");
+	    "start audrift run; unmounted), its state\n(running, or frozen: "
+	    "audrift thaw resumes it) and, with --db, the findings\nrecorded "
+	    "for it.\n");
 }
 
 int
@@ -430,7 +450,7 @@ cmd_containers(int argc, char **argv)
 		ad_krules_plan_free(&plan);
 		return 1;
 	}
-	if ((r = scan_containers("containers")) == NULL) {
+	if ((r = ad_diff_scan("containers")) == NULL) {
 		ad_krules_plan_free(&plan);
 		sqlite3_close(db);
 		return 1;
@@ -448,8 +468,8 @@ cmd_containers(int argc, char **argv)
 	} else
 		log_warnx("containers: cannot open the audit control socket "
 		    "(needs root): rule coverage shows as '?'");
-	printf("%-10s %-12s %-20s %-28s %-10s %-9s %s\n", "RUNTIME", "ID",
-	    "NAME", "IMAGE", "POD", "COVERAGE", "FINDINGS");
+	printf("%-10s %-12s %-20s %-28s %-10s %-9s %-7s %s\n", "RUNTIME",
+	    "ID", "NAME", "IMAGE", "POD", "COVERAGE", "STATE", "FINDINGS");
 	for (i = 0; (c = ad_resolver_container(r, i)) != NULL; i++) {
 		if (anchored < 0)
 			strcpy(rules, "?");
@@ -467,8 +487,8 @@ cmd_containers(int argc, char **argv)
 		put_safe(stdout, c->name ? c->name : "-");
 		putchar(' ');
 		put_safe(stdout, c->image ? c->image : "-");
-		printf(" %-10.10s %-9s %s\n", c->pod_uid ? c->pod_uid : "-",
-		    rules, seen);
+		printf(" %-10.10s %-9s %-7s %s\n", c->pod_uid ? c->pod_uid :
+		    "-", rules, ctr_state(c->id), seen);
 	}
 	if (i == 0)
 		fprintf(stderr, "no running container found (run as root to "

@@ -40,6 +40,7 @@
 #include "normalize.h"
 #include "pipeline.h"
 #include "replay.h"
+#include "action.h"
 #include "resolver.h"
 #include "ruleset.h"
 #include "store.h"
@@ -972,6 +973,9 @@ run_usage(FILE *f)
 "                         when full, daemon waits, multicast drops\n"
 "      --insecure-rules   accept rule files not owned by root (tests)\n"
 "      --insecure-db      accept a database in a world-writable place (tests)\n"
+"      --enforce          carry out the rules' actions (default: record what\n"
+"                         would be done); --disarm N: a rule stops acting\n"
+"                         past N containers a minute (5)\n"
 "  -h, --help             this help\n"
 "\n"
 "Sources: plugin reads auditd's plugin stream on stdin (plugin/audrift.conf);\n"
@@ -994,10 +998,13 @@ cmd_run(int argc, char **argv)
 		{ "queue", required_argument, NULL, 'q' },
 		{ "insecure-rules", no_argument, NULL, 'I' },
 		{ "insecure-db", no_argument, NULL, 'D' },
+		{ "enforce", no_argument, NULL, 'E' },
+		{ "disarm", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ad_watch_opts w = { NULL, 0 };
+	struct ad_action_opts ao = { 0 };
 	const char *db = NULL, *json = NULL;
 	unsigned long backlog = 8192, qmax = AD_LIVE_QUEUE_DEFAULT;
 	int insecure_db = 0, have_status = 0, c, sfd = -1, rc = 1;
@@ -1052,6 +1059,14 @@ cmd_run(int argc, char **argv)
 		case 'w': ad_watch_opts_add(&w, optarg); break;
 		case 'I': lv.insecure_rules = 1; break;
 		case 'D': insecure_db = 1; break;
+		case 'E': ao.enforce = 1; break;
+		case 'A':
+			if ((ao.disarm_n = atoi(optarg)) > 0)
+				break;
+			log_warnx("run: --disarm %s: give a positive number "
+			    "of containers", optarg);
+			ad_watch_opts_free(&w);
+			return 2;
 		case 'h':
 			run_usage(stdout);
 			ad_watch_opts_free(&w);
@@ -1102,6 +1117,9 @@ cmd_run(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	ad_pipeline_evidence(&lv.pipe);	/* after the mask: no signals there */
+	ao.db = db;
+	if (ad_pipeline_actions(&lv.pipe, &ao) != 0)
+		goto out;
 
 	if ((lv.ctl = audit_open()) < 0)
 		log_warn("cannot open the audit control socket");
