@@ -38,7 +38,6 @@
 #define MAX_STATUS	(64 * 1024)	/* /proc/PID/status */
 #define MAX_CGROUP	(64 * 1024)	/* /proc/PID/cgroup */
 #define MAX_MOUNTINFO	(4 * 1024 * 1024)
-#define MAX_STATE_JSON	(64 * 1024 * 1024)	/* containers.json can be big */
 #define MOUNT_TRIES	3	/* mountinfo reads per record before giving up */
 #define MAX_PRIV_DEVS	8	/* private tmpfs devices kept per container */
 #define MAX_ROOTS	8	/* runtimes' data roots learned from mounts */
@@ -567,26 +566,6 @@ proc_path(struct ad_resolver *r, pid_t pid, const char *what)
 	return r->path;
 }
 
-/* Host path below the host root; NULL if it does not fit. */
-static const char *
-host_path(struct ad_resolver *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static const char *
-host_path(struct ad_resolver *r, const char *fmt, ...)
-{
-	va_list ap;
-	size_t n = strlen(r->root);
-	int m;
-
-	memcpy(r->path, r->root, n);
-	va_start(ap, fmt);
-	m = vsnprintf(r->path + n, sizeof(r->path) - n, fmt, ap);
-	va_end(ap);
-	if (m < 0 || (size_t)m >= sizeof(r->path) - n)
-		return NULL;
-	return r->path;
-}
-
 /*
  * /proc/PID/stat: ppid (field 4) and start time (field 22, ticks since
  * boot).  comm (field 2) may hold spaces and ')': fields are counted
@@ -994,211 +973,6 @@ rec_load_mounts(struct ad_resolver *r, struct crec *c, pid_t pid)
 	}
 }
 
-/* --- a small JSON reader for runtime state ------------------------------ */
-
-/*
- * Just enough JSON to pull a few members out of a runtime's state files:
- * navigate in place (no tree), decode only the strings asked for.
- * Every function takes [p, e) and returns NULL on malformed input.
- */
-#define JS_DEPTH	64
-
-static const char *
-js_ws(const char *p, const char *e)
-{
-	while (p && p < e && (*p == ' ' || *p == '\t' || *p == '\n' ||
-	    *p == '\r'))
-		p++;
-	return p;
-}
-
-static const char *
-js_str_end(const char *p, const char *e)
-{
-	if (p >= e || *p != '"')
-		return NULL;
-	for (p++; p < e; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
-	}
-	return NULL;
-}
-
-static const char *
-js_skip(const char *p, const char *e, int depth)
-{
-	p = js_ws(p, e);
-	if (p == NULL || p >= e || depth > JS_DEPTH)
-		return NULL;
-	if (*p == '"')
-		return js_str_end(p, e);
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-
-		p = js_ws(p + 1, e);
-		if (p < e && *p == close)
-			return p + 1;
-		for (;;) {
-			if (close == '}') {
-				p = js_str_end(js_ws(p, e), e);
-				p = js_ws(p, e);
-				if (p == NULL || p >= e || *p != ':')
-					return NULL;
-				p++;
-			}
-			p = js_ws(js_skip(p, e, depth + 1), e);
-			if (p == NULL || p >= e)
-				return NULL;
-			if (*p == close)
-				return p + 1;
-			if (*p != ',')
-				return NULL;
-			p++;
-		}
-	}
-	while (p < e && (isalnum((unsigned char)*p) || *p == '-' ||
-	    *p == '+' || *p == '.'))
-		p++;
-	return p;
-}
-
-static void
-utf8_put(struct ad_buf *b, unsigned cp)
-{
-	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff))
-		cp = 0xfffd;
-	if (cp < 0x80)
-		ad_buf_addc(b, (char)cp);
-	else if (cp < 0x800) {
-		ad_buf_addc(b, (char)(0xc0 | (cp >> 6)));
-		ad_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		ad_buf_addc(b, (char)(0xe0 | (cp >> 12)));
-		ad_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		ad_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		ad_buf_addc(b, (char)(0xf0 | (cp >> 18)));
-		ad_buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		ad_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		ad_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
-static int
-js_u4(const char *p, const char *e, unsigned *out)
-{
-	int i, v;
-
-	*out = 0;
-	if (e - p < 4)
-		return -1;
-	for (i = 0; i < 4; i++) {
-		if ((v = ad_hexval(p[i])) < 0)
-			return -1;
-		*out = *out * 16 + (unsigned)v;
-	}
-	return 0;
-}
-
-/* Decode the JSON string at p into b (reset first).  0 ok, -1 not one. */
-static int
-js_decode(const char *p, const char *e, struct ad_buf *b)
-{
-	const char *end = js_str_end(p, e);
-	unsigned cp, lo;
-
-	ad_buf_reset(b);
-	ad_buf_reserve(b, 1);
-	b->p[0] = '\0';
-	if (end == NULL)
-		return -1;
-	for (p++; p < end - 1; p++) {
-		if (*p != '\\') {
-			ad_buf_addc(b, *p == '\0' ? '?' : *p);
-			continue;
-		}
-		switch (*++p) {
-		case 'b': ad_buf_addc(b, '\b'); break;
-		case 'f': ad_buf_addc(b, '\f'); break;
-		case 'n': ad_buf_addc(b, '\n'); break;
-		case 'r': ad_buf_addc(b, '\r'); break;
-		case 't': ad_buf_addc(b, '\t'); break;
-		case 'u':
-			if (js_u4(p + 1, end, &cp) != 0)
-				return -1;
-			p += 4;
-			if (cp >= 0xd800 && cp < 0xdc00 && p + 6 < end &&
-			    p[1] == '\\' && p[2] == 'u' &&
-			    js_u4(p + 3, end, &lo) == 0 &&
-			    lo >= 0xdc00 && lo <= 0xdfff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (lo - 0xdc00);
-				p += 6;
-			}
-			utf8_put(b, cp);
-			break;
-		default: ad_buf_addc(b, *p); break;
-		}
-	}
-	return 0;
-}
-
-/* The value of member key of the object at p, or NULL. */
-static const char *
-js_get(struct ad_resolver *r, const char *p, const char *e, const char *key)
-{
-	p = js_ws(p, e);
-	if (p == NULL || p >= e || *p != '{')
-		return NULL;
-	p = js_ws(p + 1, e);
-	while (p && p < e && *p == '"') {
-		int hit = js_decode(p, e, &r->tmp) == 0 &&
-		    strcmp(r->tmp.p, key) == 0;
-
-		p = js_ws(js_str_end(p, e), e);
-		if (p == NULL || p >= e || *p != ':')
-			return NULL;
-		p = js_ws(p + 1, e);
-		if (hit)
-			return p;
-		p = js_ws(js_skip(p, e, 1), e);
-		if (p == NULL || p >= e || *p != ',')
-			return NULL;
-		p = js_ws(p + 1, e);
-	}
-	return NULL;
-}
-
-/* An owned copy of the string at p, NULL if absent, not a string, or "". */
-static char *
-js_strdup(struct ad_resolver *r, const char *p, const char *e)
-{
-	if (p == NULL || js_decode(p, e, &r->tmp) != 0 || r->tmp.len == 0)
-		return NULL;
-	return xstrdup(r->tmp.p);
-}
-
-/* Element i of the array at p, or NULL. */
-static const char *
-js_index(const char *p, const char *e, int i)
-{
-	p = js_ws(p, e);
-	if (p == NULL || p >= e || *p != '[')
-		return NULL;
-	p = js_ws(p + 1, e);
-	while (p && p < e && *p != ']') {
-		if (i-- == 0)
-			return p;
-		p = js_ws(js_skip(p, e, 1), e);
-		if (p == NULL || p >= e || *p != ',')
-			return NULL;
-		p = js_ws(p + 1, e);
-	}
-	return NULL;
-}
-
 static void
 set_str(char **field, const char **pub, char *v)
 {
@@ -1212,151 +986,23 @@ set_str(char **field, const char **pub, char *v)
 	*pub = v;
 }
 
-/* --- runtime state on disk: name and image ------------------------------ */
-
-/* Docker: /var/lib/docker/containers/<id>/config.v2.json */
-static int
-meta_docker(struct ad_resolver *r, struct crec *c)
-{
-	const char *path, *s, *e, *v;
-
-	path = host_path(r, "%s/containers/%s/config.v2.json",
-	    c->state_root ? c->state_root : "/var/lib/docker", c->id);
-	if (path == NULL || read_into(r, path, MAX_STATE_JSON, 1) != 0)
-		return 0;
-	s = r->file.p;
-	e = s + r->file.len;
-	v = js_get(r, s, e, "Name");
-	if (v && js_decode(v, e, &r->tmp) == 0 && r->tmp.len > 0)
-		set_str(&c->name, &c->c.name, xstrdup(r->tmp.p +
-		    (r->tmp.p[0] == '/' && r->tmp.len > 1)));
-	if ((v = js_get(r, s, e, "Config")) != NULL)
-		set_str(&c->image, &c->c.image,
-		    js_strdup(r, js_get(r, v, e, "Image"), e));
-	set_str(&c->image, &c->c.image, js_strdup(r, js_get(r, s, e, "Image"),
-	    e));
-	return 1;
-}
-
-/* Annotations of an OCI config.json (CRI-O, podman, containerd CRI). */
-static int
-meta_oci(struct ad_resolver *r, struct crec *c, const char *path)
-{
-	static const char *const name_keys[] = {
-		"io.kubernetes.container.name",
-		"io.kubernetes.cri.container-name",
-	};
-	static const char *const image_keys[] = {
-		"io.kubernetes.cri-o.ImageName",
-		"io.kubernetes.cri.image-name",
-		"org.opencontainers.image.ref.name",
-	};
-	static const char *const pod_keys[] = {
-		"io.kubernetes.pod.uid",
-		"io.kubernetes.cri.sandbox-uid",
-	};
-	const char *s, *e, *a;
-	size_t i;
-
-	if (path == NULL || read_into(r, path, MAX_STATE_JSON, 1) != 0)
-		return 0;
-	s = r->file.p;
-	e = s + r->file.len;
-	if ((a = js_get(r, s, e, "annotations")) == NULL)
-		return 1;
-	for (i = 0; i < AD_ARRAY_SIZE(name_keys); i++)
-		set_str(&c->name, &c->c.name,
-		    js_strdup(r, js_get(r, a, e, name_keys[i]), e));
-	for (i = 0; i < AD_ARRAY_SIZE(image_keys); i++)
-		set_str(&c->image, &c->c.image,
-		    js_strdup(r, js_get(r, a, e, image_keys[i]), e));
-	for (i = 0; i < AD_ARRAY_SIZE(pod_keys); i++)
-		set_str(&c->pod_uid, &c->c.pod_uid,
-		    js_strdup(r, js_get(r, a, e, pod_keys[i]), e));
-	return 1;
-}
-
-/*
- * containers-storage (podman, CRI-O): containers.json has the names and
- * the image id; its "metadata" member is itself JSON, with the image's
- * name.  Then the OCI config.json's annotations.
- */
-static int
-meta_storage(struct ad_resolver *r, struct crec *c)
-{
-	const char *path, *s, *e, *o, *v;
-	char *meta = NULL, *image_id = NULL;
-	int i, found = 0;
-
-	path = host_path(r,
-	    "/var/lib/containers/storage/overlay-containers/containers.json");
-	if (path != NULL && read_into(r, path, MAX_STATE_JSON, 1) == 0) {
-		s = r->file.p;
-		e = s + r->file.len;
-		for (i = 0; (o = js_index(s, e, i)) != NULL; i++) {
-			v = js_get(r, o, e, "id");
-			if (v == NULL || js_decode(v, e, &r->tmp) != 0 ||
-			    strcmp(r->tmp.p, c->id) != 0)
-				continue;
-			found = 1;
-			set_str(&c->name, &c->c.name, js_strdup(r,
-			    js_index(js_get(r, o, e, "names"), e, 0), e));
-			image_id = js_strdup(r, js_get(r, o, e, "image"), e);
-			meta = js_strdup(r, js_get(r, o, e, "metadata"), e);
-			break;
-		}
-	}
-	if (meta != NULL) {
-		e = meta + strlen(meta);
-		set_str(&c->image, &c->c.image,
-		    js_strdup(r, js_get(r, meta, e, "image-name"), e));
-		set_str(&c->name, &c->c.name,
-		    js_strdup(r, js_get(r, meta, e, "name"), e));
-		free(meta);
-	}
-	if (found && !meta_oci(r, c, host_path(r, "/var/lib/containers/"
-	    "storage/overlay-containers/%s/userdata/config.json", c->id)))
-		meta_oci(r, c, host_path(r, "/run/containers/storage/"
-		    "overlay-containers/%s/userdata/config.json", c->id));
-	set_str(&c->image, &c->c.image, image_id);	/* fallback: the id */
-	return found;
-}
-
-/* containerd: the task's bundle under /run holds the OCI config.json. */
-static int
-meta_containerd(struct ad_resolver *r, struct crec *c, const char *ns)
-{
-	if (!meta_oci(r, c, host_path(r,
-	    "/run/containerd/io.containerd.runtime.v2.task/%s/%s/config.json",
-	    ns, c->id)))
-		return 0;
-	set_str(&c->ns, &c->c.ns, xstrdup(ns));
-	return 1;
-}
-
-/* Once per record, when it is made.  Unreadable state is not an error:
- * name and image stay NULL. */
+/* Once per record, when it is made (rtstate.h).  Unreadable state is not
+ * an error: name and image stay NULL. */
 static void
 rec_load_meta(struct ad_resolver *r, struct crec *c)
 {
-	const char *rt = c->key_runtime;
+	struct ad_rt_meta m;
 
-	if (strcmp(rt, "docker") == 0)
-		meta_docker(r, c);
-	else if (strcmp(rt, "podman") == 0 || strcmp(rt, "cri-o") == 0)
-		meta_storage(r, c);
-	else if (strcmp(rt, "containerd") == 0)
-		meta_containerd(r, c, c->ns ? c->ns : "k8s.io");
-	else if (strcmp(rt, "cri") == 0) {
-		/* the kubelet's cgroupfs layout names no runtime */
-		if (meta_docker(r, c))
-			c->c.runtime = "docker";
-		else if (meta_storage(r, c))
-			c->c.runtime = "cri-o";
-		else if (meta_containerd(r, c, "k8s.io"))
-			c->c.runtime = "containerd";
-	} else if (strcmp(rt, "lxc") == 0 || strcmp(rt, "nspawn") == 0)
-		set_str(&c->name, &c->c.name, xstrdup(c->id));
+	ad_rtstate_meta(c->key_runtime, r->root, c->state_root, c->id, c->ns,
+	    &m);
+	if (m.runtime != NULL)
+		c->c.runtime = m.runtime;
+	set_str(&c->name, &c->c.name, m.name);
+	set_str(&c->image, &c->c.image, m.image);
+	set_str(&c->pod_uid, &c->c.pod_uid, m.pod_uid);
+	set_str(&c->ns, &c->c.ns, m.ns);
+	m.name = m.image = m.pod_uid = m.ns = NULL;
+	ad_rt_meta_clear(&m);
 }
 
 static struct crec *

@@ -39,4 +39,27 @@ int ad_rtstate_owner(const char *mount_point, struct ad_rt_owner *out);
 int ad_rtstate_knows(const char *runtime, const char *host_root,
     const char *root, const char *id);
 
+/* What the runtime's state says of a container: owned strings, NULL
+ * when it does not say. */
+struct ad_rt_meta {
+	char *name, *image, *pod_uid, *ns;
+	const char *runtime;	/* static: the runtime whose state answered
+				 * (a kubelet cgroup names none), or NULL */
+};
+
+/*
+ * Name, image and pod of container id, from the state of runtime (the
+ * cgroup table's name: docker, podman, cri-o, containerd, cri for the
+ * kubelet's layout, which names no runtime), below host_root ("" for /);
+ * root: a data root learned from a mount (Docker's --data-root), NULL
+ * for the default; ns: containerd's namespace or NULL.  Unreadable,
+ * torn or hostile state is no error: what it would have said stays
+ * NULL.  Fills out (ad_rt_meta_clear frees); returns 1 when some state
+ * knew the container.
+ */
+int ad_rtstate_meta(const char *runtime, const char *host_root,
+    const char *root, const char *id, const char *ns,
+    struct ad_rt_meta *out);
+void ad_rt_meta_clear(struct ad_rt_meta *m);
+
 #endif
