@@ -142,6 +142,9 @@ void ad_resolver_set_clock(struct ad_resolver *r, int64_t boot_ms,
  * 0 when there is no such line (kernels before 4.1) or it is malformed.
  */
 int ad_status_vpid(const char *text, size_t len);
+/* The same line's entry at level (1: the host's pid; 0: the last), and
+ * in *depth the number of levels; 0 when absent or malformed. */
+int ad_status_nspid(const char *text, size_t len, int level, int *depth);
 
 #define AD_CG_ID_MAX	256
 struct ad_cgroup_match {

@@ -43,6 +43,19 @@ echo "the seven operations in the container started before audrift: found"
 [ "$(nrows "$C AND attribution='after_the_fact'")" = 1 ] ||
 	fail "after_the_fact rows: $(sqlite3 "$DB" "SELECT path FROM findings WHERE $C AND attribution='after_the_fact';")"
 
+# a restart unmounts the root and mounts it again (the mount id and the
+# device may both be reused): armed again, and covered
+n0=$(grep -c "container ${C0%${C0#????????????}} (.*) armed" "$T/err")
+podman restart -t 0 "$C0" >/dev/null || fail "podman restart"
+t0=$(now_ms)
+until [ "$(grep -c "container ${C0%${C0#????????????}} (.*) armed" "$T/err")" -gt "$n0" ]; do
+	[ $(( $(now_ms) - t0 )) -le 10000 ] || fail "not armed again after a restart: $(cat "$T/err")"
+	sleep 0.02
+done
+podman exec "$C0" /bin/busybox touch /usr/bin/after-restart || fail "podman exec (restart)"
+wait_row "rule='essential_binary_modified_in_container' AND $C AND path='/usr/bin/after-restart' AND attribution != 'after_the_fact'" 5000
+echo "restarted: armed again and covered"
+
 # --- N containers at once ------------------------------------------------
 t0=$(now_ms)
 seq "$N" | xargs -P 8 -I{} podman run -d --network none "$IMG" \

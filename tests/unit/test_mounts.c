@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "container.h"
 #include "lineage.h"
 #include "mounts.h"
 #include "resolver.h"
@@ -282,6 +283,82 @@ test_resolver_mount(void **state)
 	ad_resolver_free(r);
 }
 
+/* The container's own pid namespace, not the innermost: a process that
+ * made a pid namespace of its own inside the container (unshare -pf sh)
+ * is not the container's pid 1. */
+static void
+test_vpid_level(void **state)
+{
+	struct ad_resolver *r;
+	struct ad_event ev;
+	char proc[PATH_MAX];
+	int depth;
+
+	assert_int_equal(ad_status_nspid("NSpid:\t90\t7\t1\n", 15, 2, &depth),
+	    7);
+	assert_int_equal(depth, 3);
+	assert_int_equal(ad_status_nspid("NSpid:\t90\t7\t1\n", 15, 0, &depth),
+	    1);
+	assert_int_equal(ad_status_nspid("NSpid:\t90\n", 9, 2, &depth), 90);
+	snprintf(proc, sizeof(proc), "%s/proc", tmp);
+	put("proc/1/mountinfo", "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n");
+	put("proc/77/cgroup", "0::/k8s.io/" H64 "\n");
+	put("proc/77/stat", "77 (sh) S 1 77 77 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 "
+	    "150000 0 0\n");
+	put("proc/77/status", "Name:\tsh\nNSpid:\t77\t1\n");
+	put("proc/78/cgroup", "0::/k8s.io/" H64 "\n");
+	put("proc/78/stat", "78 (sh) S 77 78 78 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 "
+	    "150000 0 0\n");
+	put("proc/78/status", "Name:\tsh\nNSpid:\t78\t5\t1\n");
+	r = ad_resolver_new(proc, "/", 0);
+	ad_resolver_set_clock(r, 1700000000000LL, 1700000000000LL + 2100000);
+	memset(&ev, 0, sizeof(ev));
+	ev.op = AD_OP_EXEC;
+	ev.file_idx = ev.file2_idx = -1;
+	ev.sec = 1700000000 + 2000;
+	ev.proc.pid = 77;
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_int_equal(ev.proc.vpid, 1);
+	ev.proc.pid = 78;
+	ev.proc.ppid = 77;
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_int_equal(ev.proc.vpid, 5);
+	ad_resolver_free(r);
+}
+
+/* Layer checks resolve inside the layer: a container's symlink never
+ * makes audrift answer from the host's files. */
+static void
+test_layer_symlink(void **state)
+{
+	struct ad_container c;
+	char up[PATH_MAX], low[PATH_MAX], link[PATH_MAX + 8], buf[PATH_MAX];
+	const char *lowers[2];
+
+	snprintf(up, sizeof(up), "%s/up", tmp);
+	snprintf(low, sizeof(low), "%s/low", tmp);
+	put("up/etc/.keep", "");
+	put("low/bin/sh", "image");
+	snprintf(link, sizeof(link), "%s/up/usr", tmp);
+	assert_int_equal(symlink("/etc", link), 0);
+	lowers[0] = low;
+	lowers[1] = NULL;
+	memset(&c, 0, sizeof(c));
+	c.upperdir = up;
+	c.lowerdirs = lowers;
+	/* the host has /etc/passwd; the layer has no etc/passwd */
+	assert_int_equal(access("/etc/passwd", F_OK), 0);
+	assert_int_not_equal(ad_container_upper_has(&c, "/usr/passwd"),
+	    AD_UPPER_YES);
+	assert_int_equal(ad_container_lower_find(&c, "/usr/passwd", buf,
+	    sizeof(buf)), 0);
+	/* the checks still work inside the layer */
+	assert_int_equal(ad_container_upper_has(&c, "/bin/sh"), AD_UPPER_NO);
+	assert_int_equal(ad_container_upper_has(&c, "/usr"), AD_UPPER_YES);
+	assert_int_equal(ad_container_lower_find(&c, "/bin/sh", buf,
+	    sizeof(buf)), 1);
+}
+
 /* --- lineage.c ----------------------------------------------------------- */
 
 static struct ad_str argv_buf[16];
@@ -417,6 +494,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_meta_hostile, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_resolver_mount, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_vpid_level, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_layer_symlink, setup,
 		    teardown),
 		cmocka_unit_test(test_runtime_id),
 		cmocka_unit_test(test_lineage),
