@@ -117,6 +117,24 @@ test_parse(void **state)
 	assert_null(m->lower);
 	assert_string_equal(m->upper, "/var/lib/docker/overlay2/def/diff");
 	assert_null(ad_mounts_by_dev(&ms, 0, 49));
+	/* a mount id and a device reused at once: told apart by the
+	 * kernel's unique id when both are known */
+	{
+		struct ad_mount a = ms.v[0], b = ms.v[0];
+
+		assert_true(ad_mount_same(&a, &b));
+		a.uid = 7;
+		b.uid = 8;
+		assert_false(ad_mount_same(&a, &b));
+		b.uid = 7;
+		b.minor++;
+		assert_true(ad_mount_same(&a, &b));
+		/* this kernel gives one for /, or says it cannot */
+		a.point = "/";
+		a.uid = 0;
+		if (ad_mount_identify(&a) == 0)
+			assert_int_not_equal(a.uid, 0);
+	}
 	ad_mounts_free(&ms);
 	ad_mounts_free(NULL);
 	assert_int_equal(ad_mounts_parse("", 0, &ms), 0);
