@@ -24,9 +24,8 @@
 
 #define MAX_STATE	(64 * 1024 * 1024)	/* containers.json */
 
-/* Is s a plausible id: 1..n-1 bytes, [0-9A-Za-z_.-]? */
-static int
-id_ok(const char *s, size_t n, size_t cap)
+int
+ad_rt_id_ok(const char *s, size_t n, size_t cap)
 {
 	size_t i;
 
@@ -38,7 +37,7 @@ id_ok(const char *s, size_t n, size_t cap)
 		    (s[i] >= 'A' && s[i] <= 'Z') ||
 		    s[i] == '_' || s[i] == '.' || s[i] == '-'))
 			return 0;
-	return s[0] != '.';
+	return s[0] != '.' && s[0] != '-';
 }
 
 /*
@@ -58,7 +57,7 @@ shape(const char *point, const char *mid, const char *leaf, char *root,
 	e = point + n - ll - 1;
 	for (s = e; s > point && s[-1] != '/'; s--)
 		;
-	if (!id_ok(s, (size_t)(e - s), cap) || s - point < (long)ml + 2)
+	if (!ad_rt_id_ok(s, (size_t)(e - s), cap) || s - point < (long)ml + 2)
 		return 0;
 	if (memcmp(s - 1 - ml, mid, ml) != 0 || s[-1] != '/' ||
 	    s[-2 - (long)ml] != '/')
@@ -101,7 +100,7 @@ copy_str(json_t *v, char *out, size_t cap)
 	const char *s = json_string_value(v);
 	size_t n = s ? json_string_length(v) : 0;
 
-	if (!id_ok(s ? s : "", n, cap))
+	if (!ad_rt_id_ok(s ? s : "", n, cap))
 		return 0;
 	memcpy(out, s, n);
 	out[n] = '\0';
@@ -154,7 +153,8 @@ owner_docker(const char *root, const char *mid, struct ad_rt_owner *o)
 	    (d = opendir(path)) == NULL)
 		return 0;
 	while (!found && (de = readdir(d)) != NULL) {
-		if (!id_ok(de->d_name, strlen(de->d_name), sizeof(o->id)) ||
+		if (!ad_rt_id_ok(de->d_name, strlen(de->d_name),
+		    sizeof(o->id)) ||
 		    (size_t)snprintf(path, sizeof(path), "%s/image/overlay2/"
 		    "layerdb/mounts/%s/mount-id", root, de->d_name) >=
 		    sizeof(path) ||
@@ -196,7 +196,7 @@ ad_rtstate_owner(const char *point, struct ad_rt_owner *o)
 			return 0;
 		p = t + strlen("/io.containerd.runtime.v2.task/");
 		if ((q = strchr(p, '/')) == NULL ||
-		    !id_ok(p, (size_t)(q - p), sizeof(ns)))
+		    !ad_rt_id_ok(p, (size_t)(q - p), sizeof(ns)))
 			return 0;
 		memcpy(ns, p, (size_t)(q - p));
 		ns[q - p] = '\0';

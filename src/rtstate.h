@@ -16,6 +16,7 @@
 #define AUDRIFT_RTSTATE_H
 
 #include <limits.h>
+#include <stddef.h>
 
 #define AD_RT_ID_MAX	256
 
@@ -25,6 +26,11 @@ struct ad_rt_owner {
 	char ns[64];			/* containerd namespace, or "" */
 	char root[PATH_MAX];		/* the storage or data root */
 };
+
+/* Is s (n bytes) a plausible container id or namespace: 1..cap-1 bytes
+ * of [0-9A-Za-z_.-], not starting with '.' or '-'?  Ids from runtime
+ * state and from exec records become paths: nothing else passes. */
+int ad_rt_id_ok(const char *s, size_t n, size_t cap);
 
 /* 1 found (out filled), 0 no container of a known runtime. */
 int ad_rtstate_owner(const char *mount_point, struct ad_rt_owner *out);

@@ -115,12 +115,7 @@ tar -C "$R" -c . | docker import - audrift-test:1 >/dev/null || fail "docker imp
 DID=$(docker run -d --network none --name web1 audrift-test:1 /bin/busybox sleep 600) ||
 	fail "docker run"
 DCIDS="$DID"
-_s=$(echo "$DID" | cut -c1-12)
-t0=$(now_ms)
-until grep -q "container $_s (web1, docker) armed" "$T/err"; do
-	[ $(( $(now_ms) - t0 )) -le 10000 ] || { cat "$T/err" >&2; fail "docker container not armed"; }
-	sleep 0.02
-done
+wait_armed "$DID" "web1, docker"
 docker exec "$DID" /bin/busybox sh -c "$SEVEN" || fail "docker exec"
 scenario docker "$DID"
 n=$(nrows "container_id='$DID' AND (container_name != 'web1' OR image != 'audrift-test:1')")
@@ -160,12 +155,7 @@ KID2=$(printf 'audrift-ctr-engines-2' | sha256sum | cut -c1-64)
 ctr -a "$KS" -n audrift run -d localhost/audrift-test:1 "$KID" /bin/busybox sleep 600 >/dev/null ||
 	fail "ctr run"
 KCIDS=$KID
-_s=$(echo "$KID" | cut -c1-12)
-t0=$(now_ms)
-until grep -q "container $_s (.*containerd) armed" "$T/err"; do
-	[ $(( $(now_ms) - t0 )) -le 10000 ] || { cat "$T/err" >&2; fail "containerd container not armed"; }
-	sleep 0.02
-done
+wait_armed "$KID" ".*, containerd"
 ctr -a "$KS" -n audrift task exec --exec-id seven "$KID" /bin/busybox sh -c "$SEVEN" ||
 	fail "ctr task exec"
 scenario containerd "$KID"
