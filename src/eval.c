@@ -33,7 +33,9 @@
 #include "ruleset.h"
 #include "util.h"
 
-#define ALL_OPS		((1u << AD_OP__COUNT) - 1)
+/* What a rule that does not name an operation can match: every one but
+ * the network operations, which only rules naming them see (event.h). */
+#define ALL_OPS		(AD_OPS_ALL & ~AD_OPS_NET)
 
 struct ient {
 	int field;		/* index into ad_fields; -1 empty slot */
@@ -188,6 +190,18 @@ str_test(const struct ectx *c, const struct ad_cexpr *x, const char *s,
 	}
 }
 
+/* Is the address in one of x's networks (==, in), or in none (!=)? */
+static int
+addr_test(const struct ad_cexpr *x, const struct ad_net *n)
+{
+	int i;
+
+	for (i = 0; i < x->nset; i++)
+		if (ad_cidr_match(&x->cset[i], n))
+			return x->cmp != AD_CMP_NE;
+	return x->cmp == AD_CMP_NE;
+}
+
 static int
 cmp_eval(const struct ectx *c, const struct ad_cexpr *x)
 {
@@ -201,6 +215,8 @@ cmp_eval(const struct ectx *c, const struct ad_cexpr *x)
 		return 1;
 	if (x->intcmp)
 		return int_test(x, v.i);
+	if (x->field->type == AD_FT_ADDR)
+		return v.net != NULL && addr_test(x, v.net);
 	if (x->field->type != AD_FT_LIST)
 		return str_test(c, x, v.s, v.len);
 	/* a list holds when any element does; != when none is equal */
@@ -312,32 +328,72 @@ rule_eval(const struct ectx *c, const struct ad_crule *r, ad_finding_fn fn,
 
 /* ---- the index --------------------------------------------------------- */
 
-uint32_t
-ad_cexpr_opmask(const struct ad_cexpr *x)
+/* The ops that can make x true, network ones included. */
+static uint32_t
+opmask_raw(const struct ad_cexpr *x)
 {
 	uint32_t m = 0;
 	int i;
 
 	switch (x->kind) {
 	case AD_CX_AND:
-		return ad_cexpr_opmask(x->l) & ad_cexpr_opmask(x->r);
+		return opmask_raw(x->l) & opmask_raw(x->r);
 	case AD_CX_OR:
-		return ad_cexpr_opmask(x->l) | ad_cexpr_opmask(x->r);
+		return opmask_raw(x->l) | opmask_raw(x->r);
 	case AD_CX_NOT:
-		return ALL_OPS;
+		return AD_OPS_ALL;
 	case AD_CX_CMP:
+		/* net.op is present on the network operations only */
+		if ((x->field->flags & AD_FF_NETOP) && !x->intcmp)
+			return AD_OPS_NET;
 		/* file.op is never absent, so != is an exact complement */
 		if (!(x->field->flags & AD_FF_OPNAME) || !x->intcmp)
-			return ALL_OPS;
+			return AD_OPS_ALL;
 		if (x->cmp == AD_CMP_EQ)
 			return 1u << x->i;
 		if (x->cmp == AD_CMP_NE)
-			return ALL_OPS & ~(1u << x->i);
+			return ((x->field->flags & AD_FF_NETOP) ? AD_OPS_NET :
+			    AD_OPS_ALL) & ~(1u << x->i);
 		for (i = 0; i < x->nset; i++)
 			m |= 1u << x->iset[i];
 		return m;
 	}
-	return ALL_OPS;
+	return AD_OPS_ALL;
+}
+
+/* The network operations x names: in a net.op test (any), or by name
+ * in a file.op == / in. */
+static uint32_t
+net_named(const struct ad_cexpr *x)
+{
+	int i;
+	uint32_t m = 0;
+
+	switch (x->kind) {
+	case AD_CX_AND:
+	case AD_CX_OR:
+		return net_named(x->l) | net_named(x->r);
+	case AD_CX_NOT:
+		return net_named(x->l);
+	case AD_CX_CMP:
+		if (x->field->flags & AD_FF_NETOP)
+			return AD_OPS_NET;
+		if (!(x->field->flags & AD_FF_OPNAME) || !x->intcmp)
+			return 0;
+		if (x->cmp == AD_CMP_EQ)
+			return (1u << x->i) & AD_OPS_NET;
+		for (i = 0; x->cmp == AD_CMP_IN && i < x->nset; i++)
+			m |= (1u << x->iset[i]) & AD_OPS_NET;
+		return m;
+	}
+	return 0;
+}
+
+uint32_t
+ad_cexpr_opmask(const struct ad_cexpr *x)
+{
+	/* a rule sees a network operation only if it names it */
+	return opmask_raw(x) & (ALL_OPS | net_named(x));
 }
 
 /* What filing a rule under conjunct x costs: its number of values, a

@@ -28,6 +28,11 @@ static const char *const op_names[AD_OP__COUNT] = {
 	[AD_OP_TRUNCATE] = "truncate",
 	[AD_OP_MKDIR] = "mkdir",
 	[AD_OP_MOUNT] = "mount",
+	[AD_OP_BIND] = "bind",
+	[AD_OP_LISTEN] = "listen",
+	[AD_OP_CONNECT] = "connect",
+	[AD_OP_ACCEPT] = "accept",
+	[AD_OP_DUP] = "dup",
 };
 
 /*
@@ -47,13 +52,16 @@ static const char *const op_names[AD_OP__COUNT] = {
  * audit_{write,change_attr}.h), so a perm filter would drop it: its own
  * rule, without perm.  nr: the number used when this libaudit lacks the
  * name (-1 none); calls from 403 on share their number on every arch
- * (fchmodat2 is 452 since Linux 6.6).
+ * (fchmodat2 is 452 since Linux 6.6).  NET: the network calls, in
+ * rules of their own with no dir (kernel_rules.c); i386 reaches them
+ * through socketcall too, which is not audited (audrift(8)).
  */
 #define D0	AD_SC_D0
 #define D1	AD_SC_D1
 #define D2	AD_SC_D2
 #define DIR	AD_SC_DIR
 #define NOPERM	(AD_SC_DIR | AD_SC_NOPERM)
+#define NET	AD_SC_NET
 const struct ad_syscall ad_syscalls[] = {
 	{ "execve", AD_OP_EXEC, 0, -1, 0 },
 	{ "execveat", AD_OP_EXEC, D0, -1, 0 },
@@ -101,6 +109,13 @@ const struct ad_syscall ad_syscalls[] = {
 	{ "umount2", AD_OP_MOUNT, 0, -1, 0 },
 	{ "move_mount", AD_OP_MOUNT, 0, -1, 0 },
 	{ "fsmount", AD_OP_MOUNT, 0, -1, 0 },
+	{ "bind", AD_OP_BIND, 0, -1, NET },
+	{ "listen", AD_OP_LISTEN, 0, -1, NET },
+	{ "connect", AD_OP_CONNECT, 0, -1, NET },
+	{ "accept", AD_OP_ACCEPT, 0, -1, NET },
+	{ "accept4", AD_OP_ACCEPT, 0, -1, NET },
+	{ "dup2", AD_OP_DUP, 0, -1, NET },
+	{ "dup3", AD_OP_DUP, 0, -1, NET },
 	{ NULL, AD_OP_OTHER, 0, -1, 0 }
 };
 #undef D0
@@ -108,6 +123,7 @@ const struct ad_syscall ad_syscalls[] = {
 #undef D2
 #undef DIR
 #undef NOPERM
+#undef NET
 
 uint32_t
 ad_syscall_ops(const struct ad_syscall *sc)
@@ -138,6 +154,21 @@ static const char *const attr_names[AD_ATTR__COUNT] = {
 	[AD_ATTR_PPID] = "ppid",
 	[AD_ATTR_UNKNOWN] = "unknown",
 };
+
+static const char *const net_src_names[AD_NSRC__COUNT] = {
+	[AD_NSRC_NONE] = "none",
+	[AD_NSRC_RECORD] = "record",
+	[AD_NSRC_BIND] = "bind",
+	[AD_NSRC_PROC] = "proc",
+};
+
+const char *
+ad_net_src_name(enum ad_net_src s)
+{
+	if ((unsigned)s >= AD_NSRC__COUNT)
+		s = AD_NSRC_NONE;
+	return net_src_names[s];
+}
 
 const char *
 ad_op_name(enum ad_op op)

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "net.h"
+
 /* Operation class, derived from the syscall (and open flags) by the one
  * table in event.c.  The names (ad_op_name) are the ones rules use. */
 enum ad_op {
@@ -35,8 +37,21 @@ enum ad_op {
 	AD_OP_TRUNCATE,
 	AD_OP_MKDIR,
 	AD_OP_MOUNT,
+	AD_OP_BIND,		/* the network operations (net.op) */
+	AD_OP_LISTEN,
+	AD_OP_CONNECT,
+	AD_OP_ACCEPT,
+	AD_OP_DUP,		/* dup2/dup3 onto fd 0, 1 or 2 */
 	AD_OP__COUNT
 };
+
+/* The network operations.  A rule sees them only when it names them
+ * (net.op or file.op): a rule that does not test the operation is not
+ * tried on network events, and no kernel rule is added for it
+ * (ad_cexpr_opmask, interest.c). */
+#define AD_OPS_NET	(1u << AD_OP_BIND | 1u << AD_OP_LISTEN | \
+	1u << AD_OP_CONNECT | 1u << AD_OP_ACCEPT | 1u << AD_OP_DUP)
+#define AD_OPS_ALL	((1u << AD_OP__COUNT) - 1)
 
 /* PATH record nametype= */
 enum ad_nametype {
@@ -110,6 +125,20 @@ struct ad_proc {
 
 struct ad_container;		/* container.h; NULL when none */
 
+/* Is fd 0, 1 or 2 of the process a TCP or UDP socket? */
+#define AD_STDIO_UNREAD	0	/* not looked at */
+#define AD_STDIO_NO	1
+#define AD_STDIO_NET	2
+
+/* Where an event's socket address came from. */
+enum ad_net_src {
+	AD_NSRC_NONE = 0,
+	AD_NSRC_RECORD,		/* its SOCKADDR record */
+	AD_NSRC_BIND,		/* the same process's bind on that fd */
+	AD_NSRC_PROC,		/* /proc/PID/net of the live process */
+	AD_NSRC__COUNT
+};
+
 struct ad_event {
 	uint64_t serial;
 	int64_t sec;		/* audit timestamp, seconds since epoch */
@@ -139,6 +168,15 @@ struct ad_event {
 	int ntypes;
 	int types[AD_MAX_TYPES];	/* record types seen, in order */
 
+	/* The socket address: the SOCKADDR record's (bind, connect: the
+	 * address asked for; accept: the peer), or, for a listen, the
+	 * address of the socket (net_src says where from); for an exec or
+	 * a dup onto 0-2, the peer of a standard fd that is a TCP or UDP
+	 * socket.  net.present == 0: none. */
+	struct ad_net net;
+	enum ad_net_src net_src;
+	int stdio_net;		/* AD_STDIO_*: read live (netstate.h) */
+
 	/* Filled by the container resolver; NULL / AD_ATTR_NONE before. */
 	const struct ad_container *container;
 	enum ad_attr attribution;
@@ -151,6 +189,7 @@ const char *ad_op_name(enum ad_op op);
 int ad_op_from_name(const char *name, enum ad_op *out);	/* 0 ok, -1 no */
 const char *ad_nametype_name(enum ad_nametype nt);
 const char *ad_attr_name(enum ad_attr a);
+const char *ad_net_src_name(enum ad_net_src s);
 
 /* Classify syscall `nr` for `arch` (with the open flags, for open-like
  * calls, taken from the event's a[] and the created items).  Pure. */
@@ -163,12 +202,13 @@ enum ad_op ad_op_classify(const struct ad_event *ev);
 #define AD_SC_D2	0x4
 #define AD_SC_DIR	0x1	/* kernel: in the -F dir= file rules */
 #define AD_SC_NOPERM	0x2	/* kernel: in no perm class: no perm= */
+#define AD_SC_NET	0x4	/* kernel: a network rule (kernel_rules.c) */
 struct ad_syscall {
 	const char *name;	/* libaudit's: the same on every arch */
 	enum ad_op op;		/* open-like ones refined by flags */
 	unsigned dirfds;	/* AD_SC_D*: args resolving relative names */
 	int nr;			/* when libaudit lacks the name; -1 none */
-	unsigned kernel;	/* AD_SC_DIR, AD_SC_NOPERM */
+	unsigned kernel;	/* AD_SC_DIR, AD_SC_NOPERM, AD_SC_NET */
 };
 extern const struct ad_syscall ad_syscalls[];
 /* The operations a row's calls can make (open-like: write or create). */

@@ -64,6 +64,37 @@ item_json(struct ad_buf *b, const struct ad_item *it)
 	ad_buf_addc(b, '}');
 }
 
+/* "net": the socket address (event.h): family (name, or its number),
+ * addr, port, public, path, and where it came from. */
+static void
+net_json(struct ad_buf *b, const struct ad_event *ev)
+{
+	const struct ad_net *n = &ev->net;
+	const char *fam = ad_family_name(n->family);
+	char a[64];
+	int pub;
+
+	ad_json_key(b, "net", 0);
+	ad_buf_addc(b, '{');
+	if (fam != NULL)
+		ad_json_member_str(b, "family", fam, strlen(fam));
+	else {
+		ad_json_key(b, "family", 1);
+		ad_buf_printf(b, "\"af%d\"", n->family);
+	}
+	if (ad_net_addr_text(n, a, sizeof(a)) >= 0) {
+		member_cs(b, "addr", a);
+		if (n->port >= 0)
+			ad_json_member_int(b, "port", n->port);
+		pub = ad_net_public(n);
+		member_tri(b, "public", pub);
+	}
+	if (n->path[0] != '\0')
+		member_cs(b, "path", n->path);
+	member_cs(b, "source", ad_net_src_name(ev->net_src));
+	ad_buf_addc(b, '}');
+}
+
 void
 ad_event_json(struct ad_buf *b, const struct ad_event *ev)
 {
@@ -133,6 +164,10 @@ ad_event_json(struct ad_buf *b, const struct ad_event *ev)
 	}
 	ad_buf_addc(b, ']');
 	ad_json_member_int(b, "items_logged", ev->items_logged);
+	if (ev->net.present)
+		net_json(b, ev);
+	if (ev->stdio_net != AD_STDIO_UNREAD)
+		member_tri(b, "stdio_net", ev->stdio_net == AD_STDIO_NET);
 
 	ad_json_key(b, "records", 0);
 	ad_buf_addc(b, '[');

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "container.h"
@@ -182,6 +183,58 @@ GET(event_time)	{ return put_int(o, ev->sec); }
 GET(event_arch)	{ return put_cstr(o, ev->arch_name); }
 GET(event_attribution) { return put_cstr(o, ad_attr_name(ev->attribution)); }
 
+/* The network fields: present on the events that carry an address
+ * (event.h, net); net.op on the network operations only. */
+GET(net_op)
+{
+	if (!((1u << ev->op) & AD_OPS_NET))
+		return 0;
+	return file_op(ev, o, scratch);
+}
+
+GET(net_family)
+{
+	const char *name;
+
+	if (!ev->net.present)
+		return 0;
+	if ((name = ad_family_name(ev->net.family)) != NULL)
+		return put_cstr(o, name);
+	/* a family this table does not name: its number, as af42 */
+	snprintf(scratch, AD_FIELD_SCRATCH, "af%d", ev->net.family);
+	return put_cstr(o, scratch);
+}
+
+GET(net_addr)
+{
+	int n = ad_net_addr_text(&ev->net, scratch, AD_FIELD_SCRATCH);
+
+	if (n < 0)
+		return 0;
+	o->s = scratch;
+	o->len = (size_t)n;
+	o->net = &ev->net;
+	return 1;
+}
+
+GET(net_port)
+{
+	return ev->net.present && ev->net.addrlen > 0 && ev->net.port >= 0 ?
+	    put_int(o, ev->net.port) : 0;
+}
+GET(net_public)	{ return put_bool(o, ad_net_public(&ev->net)); }
+GET(net_path)
+{
+	return ev->net.present && ev->net.path[0] ? put_cstr(o, ev->net.path) :
+	    0;
+}
+
+GET(proc_stdio_net)
+{
+	return ev->stdio_net == AD_STDIO_UNREAD ? 0 :
+	    put_bool(o, ev->stdio_net == AD_STDIO_NET);
+}
+
 #define CONTAINER(fn, member) GET(fn) \
 	{ return ev->container ? put_cstr(o, ev->container->member) : 0; }
 
@@ -196,6 +249,7 @@ CONTAINER(container_pod, pod_uid)
 #define I	AD_FT_INTEGER
 #define B	AD_FT_BOOLEAN
 #define L	AD_FT_LIST
+#define A	AD_FT_ADDR
 
 /* The one table.  Keep the doc to one line: `audrift fields` and
  * docs/rules.md print it as is. */
@@ -225,6 +279,9 @@ const struct ad_field ad_fields[] = {
 	    "always absent)", proc_absent },
 	{ "proc.pexe", P, 0, "parent's executable (not known yet: always "
 	    "absent)", proc_absent },
+	{ "proc.stdio_net", B, 0, "standard input, output or error is a "
+	    "TCP or UDP socket (read live at an exec in a container and at a "
+	    "dup onto fd 0-2)", proc_stdio_net },
 	{ "proc.exe_upper_layer", B, 0, "executable is in the container's "
 	    "upper layer (added after the image)", proc_exe_upper },
 	{ "file.path", P, 0, "path of the file acted on", file_path },
@@ -232,7 +289,7 @@ const struct ad_field ad_fields[] = {
 	{ "file.dir", P, 0, "directory of file.path", file_dir },
 	{ "file.op", S, AD_FF_OPNAME, "operation: exec, write, create, "
 	    "chmod, chown, link, symlink, rename, unlink, utimes, truncate, "
-	    "mkdir, mount, other", file_op },
+	    "mkdir, mount, other, and the network ones of net.op", file_op },
 	{ "file.mode", I, AD_FF_OCTAL, "file mode bits (st_mode) as logged; "
 	    "write 0755 for octal", file_mode },
 	{ "file.target", P, 0, "second path: rename destination, link "
@@ -254,6 +311,21 @@ const struct ad_field ad_fields[] = {
 	    "cache, device, ppid, lineage (in a container), after_the_fact "
 	    "(found in its upper layer, no syscall seen), unknown, replay",
 	    event_attribution },
+	{ "net.op", S, AD_FF_OPNAME | AD_FF_NETOP, "network operation: "
+	    "bind, listen, connect, accept, dup (a socket onto fd 0-2); "
+	    "absent on other events", net_op },
+	{ "net.family", S, 0, "socket address family: inet, inet6, local, "
+	    "netlink, packet, ... (af<N> for one without a name)",
+	    net_family },
+	{ "net.addr", A, 0, "IP address: bind's and listen's own, connect's "
+	    "destination, accept's peer, the peer of a shell's socket",
+	    net_addr },
+	{ "net.port", I, 0, "TCP or UDP port, with net.addr", net_port },
+	{ "net.public", B, 0, "net.addr is public: not unspecified, "
+	    "loopback, link-local, RFC 1918/4193, CGNAT, multicast",
+	    net_public },
+	{ "net.path", S, 0, "AF_UNIX socket name ('@' first: abstract)",
+	    net_path },
 	{ "container.id", S, 0, "container id; absent on the host",
 	    container_id },
 	{ "container.runtime", S, 0, "docker, podman, containerd, ...",
@@ -290,13 +362,14 @@ ad_ftype_name(enum ad_ftype t)
 		[AD_FT_INTEGER] = "integer",
 		[AD_FT_BOOLEAN] = "boolean",
 		[AD_FT_LIST] = "list",
+		[AD_FT_ADDR] = "address",
 	};
 
 	return (unsigned)t < AD_FT__COUNT ? names[t] : "?";
 }
 
 #define STRS	(AD_FT_BIT(S) | AD_FT_BIT(P) | AD_FT_BIT(L))
-#define ALL	(STRS | AD_FT_BIT(I) | AD_FT_BIT(B))
+#define ALL	(STRS | AD_FT_BIT(I) | AD_FT_BIT(B) | AD_FT_BIT(A))
 
 /* The one table of operators.  On a list field (proc.args) every
  * operator but exists holds when it holds for any element. */
@@ -308,8 +381,9 @@ const struct ad_operator ad_operators[] = {
 	{ ">", AD_CMP_GT, AD_FT_BIT(I), AD_SHAPE_VALUE, "greater than" },
 	{ ">=", AD_CMP_GE, AD_FT_BIT(I), AD_SHAPE_VALUE,
 	    "greater or equal" },
-	{ "in", AD_CMP_IN, STRS | AD_FT_BIT(I), AD_SHAPE_SET,
-	    "one of (a, b, ...) or of a list" },
+	{ "in", AD_CMP_IN, STRS | AD_FT_BIT(I) | AD_FT_BIT(A), AD_SHAPE_SET,
+	    "one of (a, b, ...) or of a list; on an address, in one of the "
+	    "networks (10.0.0.0/8, fc00::/7)" },
 	{ "startswith", AD_CMP_STARTSWITH, STRS, AD_SHAPE_VALUE,
 	    "begins with" },
 	{ "endswith", AD_CMP_ENDSWITH, STRS, AD_SHAPE_VALUE, "ends with" },

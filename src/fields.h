@@ -20,6 +20,8 @@ enum ad_ftype {
 	AD_FT_INTEGER,
 	AD_FT_BOOLEAN,
 	AD_FT_LIST,
+	AD_FT_ADDR,		/* an IP address: ==, != and in take
+				   addresses and CIDR networks */
 	AD_FT__COUNT
 };
 
@@ -27,9 +29,11 @@ enum ad_ftype {
 
 #define AD_FF_OCTAL	0x1	/* integer printed in octal (file.mode) */
 #define AD_FF_OPNAME	0x2	/* values are operation names (file.op) */
+#define AD_FF_NETOP	0x4	/* ... network operations only (net.op) */
 
 /* A field's value on one event, borrowed from the event (or the scratch).
- * Strings: s/len (NUL-terminated); integer and boolean: i; list: v/n.
+ * Strings: s/len (NUL-terminated); integer and boolean: i; list: v/n;
+ * address: net and its text in s/len.
  * file.op fills both s (the name) and i (enum ad_op). */
 struct ad_fval {
 	const char *s;
@@ -37,6 +41,7 @@ struct ad_fval {
 	int64_t i;
 	const struct ad_str *v;
 	int n;
+	const struct ad_net *net;
 };
 
 /* Returns 1 and fills out when the field is present, 0 when absent. */

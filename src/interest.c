@@ -7,6 +7,8 @@
  *   - exec: some rule can match an exec (its op mask, eval.c, has
  *     AD_OP_EXEC: `file.op == exec`, spawned_process, or a rule that
  *     does not restrict file.op at all);
+ *   - net: the network operations the rules name (net.op == listen,
+ *     ...; a rule that names none is not tried on them, eval.c);
  *   - ops: the union of the rules' op masks without exec: the file
  *     operations some rule can match (every op for a rule that does not
  *     test file.op);
@@ -135,7 +137,8 @@ ad_ruleset_kinterest(const struct ad_ruleset *rs, struct ad_kinterest *ki)
 		m = r->opmask;
 		if (m & (1u << AD_OP_EXEC))
 			ki->exec = 1;
-		m &= ~(1u << AD_OP_EXEC);
+		ki->net |= m & AD_OPS_NET;
+		m &= ~(1u << AD_OP_EXEC) & ~AD_OPS_NET;
 		ki->ops |= m;
 		named = collect(ki, r->when, 1);
 		if (m == 0 || named > 0)

@@ -44,6 +44,33 @@ const char *const ad_default_watch_dirs[] = {
  * own without perm). */
 #define FILE_PERM	"wa"
 
+/* The network rules' filters: no AF_UNIX (1) or netlink (16) address
+ * (AUDIT_SADDR_FAM, Linux 5.3); dup onto 0, 1 or 2 only. */
+#define NET_SADDR_FILTER	"saddr_fam!=1,saddr_fam!=16"
+#define NET_DUP_FILTER		"a1<=2"
+
+/* Set when the kernel refused saddr_fam: from then on every rule is
+ * built, checked and removed without it (the kernel has no such field,
+ * so it has none of ours with it).  AUDRIFT_TEST_NO_SADDR_FAM=1 makes
+ * install see the refusal (EINVAL) a kernel before 5.3 gives, for
+ * tests of the fallback. */
+static int saddr_fam_refused;
+
+static int
+is_saddr_rule(const struct ad_krule *r)
+{
+	return r->filter != NULL && strcmp(r->filter, NET_SADDR_FILTER) == 0;
+}
+
+/* The filter of r as built: without saddr_fam pairs once refused. */
+static const char *
+krule_filter(const struct ad_krule *r)
+{
+	if (is_saddr_rule(r) && saddr_fam_refused)
+		return NULL;
+	return r->filter;
+}
+
 void
 ad_watch_opts_add(struct ad_watch_opts *w, char *dir)
 {
@@ -120,7 +147,54 @@ plan_add(struct ad_krule_plan *plan, const char *arch, char *syscalls,
 	r->syscalls = syscalls;
 	r->dir = dir ? xstrdup(dir) : NULL;
 	r->perm = perm;
+	r->filter = NULL;
 	r->key = key;
+}
+
+/* Comma list of the network calls machine knows that make one of ops. */
+static char *
+net_syscall_list(int machine, uint32_t ops)
+{
+	const struct ad_syscall *sc;
+	struct ad_buf b;
+
+	ad_buf_init(&b);
+	for (sc = ad_syscalls; sc->name != NULL; sc++)
+		if ((sc->kernel & AD_SC_NET) && (ad_syscall_ops(sc) & ops) &&
+		    audit_name_to_syscall(sc->name, machine) >= 0)
+			ad_buf_printf(&b, "%s%s", b.len ? "," : "", sc->name);
+	return b.p;
+}
+
+/* The network rules of one arch for ops (AD_OPS_NET bits): see
+ * kernel_rules.h.  A listen's address comes from the bind before it,
+ * so listen brings bind. */
+static void
+plan_add_net(struct ad_krule_plan *plan, const char *arch, uint32_t ops)
+{
+	static const struct {
+		uint32_t ops;
+		const char *filter;
+	} kinds[] = {
+		{ 1u << AD_OP_BIND | 1u << AD_OP_CONNECT | 1u << AD_OP_ACCEPT,
+		    NET_SADDR_FILTER },
+		{ 1u << AD_OP_LISTEN, NULL },
+		{ 1u << AD_OP_DUP, NET_DUP_FILTER },
+	};
+	int m = arch_machine(arch);
+	char *list;
+	size_t k;
+
+	if (m < 0)
+		return;
+	if (ops & (1u << AD_OP_LISTEN))
+		ops |= 1u << AD_OP_BIND;
+	for (k = 0; k < AD_ARRAY_SIZE(kinds); k++) {
+		if ((list = net_syscall_list(m, ops & kinds[k].ops)) == NULL)
+			continue;
+		plan_add(plan, arch, list, NULL, NULL, AD_KEY_NET);
+		plan->rules[plan->n - 1].filter = kinds[k].filter;
+	}
 }
 
 /* Characters libaudit's "name=value" parser would take for an operator. */
@@ -298,6 +372,9 @@ ad_krules_plan(struct ad_krule_plan *plan, const struct ad_kinterest *ki,
 		plan_add(plan, arches[a], syscall_list(m, 0, 0), NULL, NULL,
 		    AD_KEY_EXEC);
 	}
+	for (a = 0; ki != NULL && ki->net && a < AD_ARRAY_SIZE(arches); a++)
+		plan_add_net(plan, arches[a], ki->net);
+	plan->net = ki != NULL ? ki->net : 0;
 	for (k = 0; k < nd && plan->ops != 0; k++) {
 		ad_krules_plan_add_dir(plan, real[k], plan->ops, AD_KEY_FILE);
 		plan->dirs = xrealloc(plan->dirs, sizeof(*plan->dirs) *
@@ -353,11 +430,19 @@ ad_krules_plan_free(struct ad_krule_plan *plan)
 void
 ad_krule_print(const struct ad_krule *r, FILE *f)
 {
+	const char *filter, *p;
+	size_t n;
+
 	fprintf(f, "-a always,exit -F arch=%s -S %s", r->arch, r->syscalls);
 	if (r->dir != NULL)
 		fprintf(f, " -F dir=%s", r->dir);
 	if (r->perm != NULL)
 		fprintf(f, " -F perm=%s", r->perm);
+	if ((filter = krule_filter(r)) != NULL)
+		for (p = filter; *p != '\0'; p += n + (p[n] == ',')) {
+			n = strcspn(p, ",");
+			fprintf(f, " -F %.*s", (int)n, p);
+		}
 	fprintf(f, " -k %s", r->key);
 }
 
@@ -385,6 +470,7 @@ krule_build(const struct ad_krule *r)
 {
 	struct audit_rule_data *rd = audit_rule_create_data();
 	char *list, *tok, *save = NULL;
+	const char *filter;
 	int ok = 1;
 
 	if (rd == NULL)
@@ -410,6 +496,21 @@ krule_build(const struct ad_krule *r)
 		goto fail;
 	if (r->perm != NULL && fieldpair(&rd, "perm", r->perm) != 0)
 		goto fail;
+	if ((filter = krule_filter(r)) != NULL) {
+		list = xstrdup(filter);
+		for (tok = strtok_r(list, ",", &save); tok != NULL && ok;
+		    tok = strtok_r(NULL, ",", &save))
+			if (audit_rule_fieldpair_data(&rd, tok,
+			    AUDIT_FILTER_EXIT) < 0) {
+				log_warnx("kernel rule: libaudit refused field "
+				    "%s; this libaudit is too old for it "
+				    "(audit >= 3.0)", tok);
+				ok = 0;
+			}
+		free(list);
+		if (!ok)
+			goto fail;
+	}
 	if (fieldpair(&rd, "key", r->key) != 0)
 		goto fail;
 	reset_libaudit_rule_state();
@@ -678,7 +779,9 @@ krule_same(const struct ad_krule *a, const struct ad_krule *b)
 	    (a->dir == NULL) == (b->dir == NULL) &&
 	    (a->dir == NULL || strcmp(a->dir, b->dir) == 0) &&
 	    (a->perm == NULL) == (b->perm == NULL) &&
-	    (a->perm == NULL || strcmp(a->perm, b->perm) == 0);
+	    (a->perm == NULL || strcmp(a->perm, b->perm) == 0) &&
+	    (a->filter == NULL) == (b->filter == NULL) &&
+	    (a->filter == NULL || strcmp(a->filter, b->filter) == 0);
 }
 
 int
@@ -708,14 +811,31 @@ int
 ad_krules_install(int fd, const struct ad_krule_plan *plan)
 {
 	struct audit_rule_data *rd;
-	int i, rc, n = 0;
+	const char *e;
+	int i, rc, n = 0, fake;
 
 	for (i = 0; i < plan->n; i++) {
 		if ((rd = krule_build(&plan->rules[i])) == NULL)
 			continue;
 		/* libaudit returns the sequence number, or -errno */
-		rc = audit_add_rule_data(fd, rd, AUDIT_FILTER_EXIT,
-		    AUDIT_ALWAYS);
+		fake = is_saddr_rule(&plan->rules[i]) && !saddr_fam_refused &&
+		    (e = getenv("AUDRIFT_TEST_NO_SADDR_FAM")) != NULL &&
+		    strcmp(e, "1") == 0;
+		rc = fake ? -EINVAL : audit_add_rule_data(fd, rd,
+		    AUDIT_FILTER_EXIT, AUDIT_ALWAYS);
+		if (rc == -EINVAL && is_saddr_rule(&plan->rules[i]) &&
+		    !saddr_fam_refused) {
+			/* a kernel before 5.3 has no saddr_fam: the same
+			 * rules without it, AF_UNIX and netlink included */
+			saddr_fam_refused = 1;
+			log_info("the kernel refused -F saddr_fam (Linux < "
+			    "5.3): the network rules see AF_UNIX and netlink "
+			    "addresses too, which audrift drops; expect more "
+			    "audit records from bind and connect");
+			audit_rule_free_data(rd);
+			i--;
+			continue;
+		}
 		if (rc > 0 || rc == -EEXIST)
 			n++;
 		else {

@@ -25,6 +25,7 @@
 #define AD_KEY_FILE	"audrift-file"
 #define AD_KEY_CTR	"audrift-ctr"	/* every container's root (armer.h) */
 #define AD_KEY_FILE32	"audrift-file32"	/* b32 file calls, any dir */
+#define AD_KEY_NET	"audrift-net"	/* bind, listen, connect, accept, dup */
 
 /*
  * The directory the container rules are anchored on: an empty directory
@@ -44,6 +45,8 @@ struct ad_krule {
 				 * of the names this arch knows */
 	char *dir;		/* -F dir=, NULL for none: owned */
 	const char *perm;	/* -F perm=, NULL for none: static */
+	const char *filter;	/* more -F pairs, comma-separated
+				   ("a1<=2"), NULL for none: static */
 	const char *key;	/* static */
 };
 
@@ -58,13 +61,14 @@ struct ad_krule_plan {
 	int nwatch;
 	uint32_t ops;
 	uint32_t ctr_root_ops;	/* each container's whole root too */
+	uint32_t net;		/* network operations covered */
 	const char *anchor;	/* AD_ANCHOR_DIR, or NULL: no container rules */
 	char **dirs;		/* the watched dirs as resolved (owned) */
 	int ndirs;
 };
 
 /* Every file operation (bit per enum ad_op), exec excluded. */
-#define AD_KOPS_ALL	(((1u << AD_OP__COUNT) - 1) & ~(1u << AD_OP_EXEC))
+#define AD_KOPS_ALL	(AD_OPS_ALL & ~(1u << AD_OP_EXEC) & ~AD_OPS_NET)
 
 /*
  * Build the plan from a ruleset's kernel interest (ruleset.h; NULL: every
@@ -79,7 +83,12 @@ struct ad_krule_plan {
  *     container's root filesystem, once armed;
  *   - b32 file rules with no dir at all (key AD_KEY_FILE32; arch first):
  *     32-bit processes are rare, so their file calls are filtered here
- *     (ad_krules_covers), not by one b32 rule per dir.
+ *     (ad_krules_covers), not by one b32 rule per dir;
+ *   - for the network operations of ki->net, per arch, key AD_KEY_NET:
+ *     bind (and connect, accept, accept4 when named) with
+ *     `-F saddr_fam!=1 -F saddr_fam!=16` (no AF_UNIX, no netlink);
+ *     listen (with bind: its address); dup2, dup3 with `-F a1<=2`.
+ *     At most three rules per arch, whatever runs.
  * Directories that do not exist, or are symlinks to a directory already
  * in the plan (usrmerge: /bin -> /usr/bin), are skipped and logged with
  * log_info.  Returns 0, or -1 when an extra dir is unusable (logged). */

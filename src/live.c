@@ -37,6 +37,7 @@
 #include "kernel_rules.h"
 #include "live.h"
 #include "log.h"
+#include "netstate.h"
 #include "normalize.h"
 #include "pipeline.h"
 #include "replay.h"
@@ -104,6 +105,7 @@ struct live {
 	struct ad_pipeline pipe;
 	struct ad_norm *norm;
 	struct ad_resolver *res;	/* pid -> container */
+	struct ad_netstate *net;	/* bind -> listen, sockets' fds */
 	struct ad_armer *arm;		/* containers' roots joined to the
 					   anchor's tree as they mount */
 	uint64_t filtered32;		/* b32 file events outside every
@@ -184,6 +186,7 @@ live_event(void *arg, struct ad_event *ev)
 
 	if (lv->res != NULL)
 		ad_resolve_event(lv->res, ev);
+	ad_netstate_event(lv->net, ev);
 	/* the b32 file rules name no dir (kernel_rules.h): keep what the
 	 * per-dir b64 rules would have seen, and all of a container's */
 	if (ev->container == NULL && ev->key.s != NULL &&
@@ -1147,6 +1150,7 @@ cmd_run(int argc, char **argv)
 	 * or parent).  A plugin reading a recorded stream still resolves:
 	 * its pids are live when auditd runs beside it. */
 	lv.res = ad_resolver_new("/proc", "/", 0);
+	lv.net = ad_netstate_new("/proc", 1, 0);
 	if (lv.res != NULL) {
 		int nc = ad_resolver_scan(lv.res);
 
@@ -1193,6 +1197,18 @@ cmd_run(int argc, char **argv)
 		    (unsigned long long)lv.late,
 		    (unsigned long long)lv.filtered32);
 	}
+	if (lv.plan.net != 0) {
+		struct ad_netstate_stats ns;
+
+		ad_netstate_stats(lv.net, &ns);
+		log_info("network: %llu listens placed by their bind, %llu by "
+		    "/proc, %llu without an address; %llu processes gone "
+		    "before their fds were read",
+		    (unsigned long long)ns.listen_from_bind,
+		    (unsigned long long)ns.listen_from_proc,
+		    (unsigned long long)ns.listen_unknown,
+		    (unsigned long long)ns.proc_gone);
+	}
 	log_info("stopped: %llu records, %llu events, %llu findings, %llu "
 	    "events lost, %llu malformed",
 	    (unsigned long long)lv.pipe.stats.records_read,
@@ -1216,6 +1232,7 @@ out:
 	ad_norm_free(lv.norm);
 	ad_pipeline_free(&lv.pipe);
 	ad_resolver_free(lv.res);
+	ad_netstate_free(lv.net);
 	ad_krules_plan_free(&lv.plan);
 	ad_watch_opts_free(&w);
 	return rc;

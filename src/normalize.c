@@ -451,6 +451,25 @@ do_path(struct ad_norm *n)
 	ev->items[ev->nitems++] = it;
 }
 
+/* SOCKADDR: saddr= is the struct sockaddr in hex in both log formats
+ * (ENRICHED adds an interpreted SADDR= beside it, which is not read). */
+static void
+do_sockaddr(struct ad_norm *n)
+{
+	const char *val;
+
+	if (auparse_find_field(n->au, "saddr") == NULL ||
+	    (val = auparse_get_field_str(n->au)) == NULL) {
+		bad_field(n, "SOCKADDR", "saddr", "(missing)");
+		return;
+	}
+	if (ad_sockaddr_decode(val, strlen(val), &n->ev.net) < 0) {
+		bad_field(n, "SOCKADDR", "saddr", val);
+		return;
+	}
+	n->ev.net_src = AD_NSRC_RECORD;
+}
+
 static void
 do_cwd(struct ad_norm *n)
 {
@@ -668,6 +687,7 @@ reset_event(struct ad_norm *n, size_t text_bytes)
 	ev->success = -1;
 	ev->file_idx = ev->file2_idx = -1;
 	ev->exe_upper_layer = ev->file_upper_layer = -1;
+	ev->net.port = -1;
 	ev->proc.auid = UINT32_MAX;
 	ev->proc.ses = UINT32_MAX;
 	n->argv_n = 0;
@@ -738,12 +758,24 @@ on_event(auparse_state_t *au, auparse_cb_event_t type, void *data)
 		case AUDIT_PROCTITLE:
 			do_proctitle(n);
 			break;
+		case AUDIT_SOCKADDR:
+			do_sockaddr(n);
+			break;
 		default:
 			break;
 		}
 	} while (auparse_next_record(au) > 0);
 
 	finish_event(n);
+	if (ev->syscall < 0 && ev->net.present) {
+		/* a SOCKADDR with no SYSCALL: no process, no operation */
+		n->stats.orphan_records++;
+		if (n->efn != NULL)
+			n->efn(n->arg, ev->serial, "SOCKADDR record without a "
+			    "SYSCALL record: event dropped (records lost or "
+			    "reordered; check the kernel's lost counter)");
+		return;
+	}
 	n->stats.events++;
 	n->fn(n->arg, ev);
 }

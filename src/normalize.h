@@ -24,6 +24,8 @@ struct ad_norm_stats {
 	uint64_t null_items;		/* PATH items with name=(null) skipped */
 	uint64_t items_dropped;		/* named items past AD_MAX_ITEMS */
 	uint64_t args_truncated;	/* events whose argv did not fit */
+	uint64_t orphan_records;	/* events dropped: a SOCKADDR and no
+					   SYSCALL to say whose */
 };
 
 typedef void (*ad_event_fn)(void *arg, struct ad_event *ev);

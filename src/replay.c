@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "log.h"
+#include "netstate.h"
 #include "pipeline.h"
 #include "replay.h"
 #include "ruleset.h"
@@ -300,6 +301,7 @@ ad_reader_eof(struct ad_reader *r)
 struct replay {
 	struct ad_pipeline pipe;
 	struct ad_reader *reader;	/* the input being read */
+	struct ad_netstate *net;	/* bind -> listen (no /proc) */
 };
 
 static void
@@ -307,6 +309,7 @@ replay_event(void *arg, struct ad_event *ev)
 {
 	struct replay *rp = arg;
 
+	ad_netstate_event(rp->net, ev);
 	ad_pipeline_event(&rp->pipe, ev);
 }
 
@@ -478,6 +481,7 @@ cmd_replay(int argc, char **argv)
 		return 1;
 	}
 	ad_norm_set_attribution(norm, host ? AD_ATTR_HOST : AD_ATTR_REPLAY);
+	rp.net = ad_netstate_new(NULL, 0, 0);
 	ad_pipeline_begin(&rp.pipe, "replay");
 	for (i = optind; i < argc; i++)
 		if (replay_file(&rp, norm, argv[i]) != 0)
@@ -490,6 +494,7 @@ cmd_replay(int argc, char **argv)
 	    (unsigned long long)rp.pipe.stats.malformed,
 	    (unsigned long long)rp.pipe.stats.findings);
 	ad_norm_free(norm);
+	ad_netstate_free(rp.net);
 	ad_pipeline_free(&rp.pipe);
 	return rc;
 }

@@ -169,6 +169,7 @@ struct ad_cexpr {
 	size_t len;
 	int64_t *iset;		/* in: sorted integers */
 	struct ad_str *sset;	/* in: sorted by (len, bytes), owned */
+	struct ad_cidr *cset;	/* address ==, !=, in: networks, owned */
 	int nset;
 	pcre2_code *re;		/* matches */
 };

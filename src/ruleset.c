@@ -684,6 +684,18 @@ conv_int(struct loader *L, const struct ad_field *f, const struct ad_word *w,
 	char *end;
 	long long v;
 
+	if (f->flags & AD_FF_NETOP) {
+		if (ad_op_from_name(w->s, &op) == 0 &&
+		    ((1u << op) & AD_OPS_NET)) {
+			*out = op;
+			return 0;
+		}
+		if (report)
+			ERR(L, &w->loc, "unknown network operation '%s' for "
+			    "%s (bind, listen, connect, accept, dup)", w->s,
+			    f->name);
+		return -1;
+	}
 	if (f->flags & AD_FF_OPNAME) {
 		if (ad_op_from_name(w->s, &op) == 0) {
 			*out = op;
@@ -692,8 +704,9 @@ conv_int(struct loader *L, const struct ad_field *f, const struct ad_word *w,
 		if (report)
 			ERR(L, &w->loc, "unknown operation '%s' for %s (exec, "
 			    "write, create, chmod, chown, link, symlink, rename, "
-			    "unlink, utimes, truncate, mkdir, mount, other)",
-			    w->s, f->name);
+			    "unlink, utimes, truncate, mkdir, mount, other, "
+			    "bind, listen, connect, accept, dup)", w->s,
+			    f->name);
 		return -1;
 	}
 	if (f->type == AD_FT_BOOLEAN) {
@@ -801,6 +814,36 @@ compile_regex(struct loader *L, struct ad_cexpr *c, const struct ad_word *w,
 	return 0;
 }
 
+/* The networks of an address comparison: one value (==, !=) or a set
+ * (in), each an address or a CIDR network; every bad one reported at
+ * its own place (in a list, where the list gives it). */
+static int
+compile_addr(struct loader *L, struct ad_cexpr *c, const struct ad_expr *x,
+    int report)
+{
+	const struct ad_word **vals, *one = &x->val;
+	char err[200];
+	int i, n, bad = 0;
+
+	if (x->opd == AD_OPD_VALUE && c->cmp != AD_CMP_IN) {
+		vals = &one;
+		n = 1;
+	} else if ((vals = set_values(L, x, &n, report)) == NULL && n < 0)
+		return -1;
+	c->nset = n;
+	c->cset = xcalloc((size_t)n + 1, sizeof(*c->cset));
+	for (i = 0; i < n; i++)
+		if (ad_cidr_parse(vals[i]->s, &c->cset[i], err,
+		    sizeof(err)) != 0) {
+			if (report)
+				ERR(L, &vals[i]->loc, "%s", err);
+			bad = 1;
+		}
+	if (x->opd == AD_OPD_SET)
+		free(vals);
+	return bad ? -1 : 0;
+}
+
 static struct ad_cexpr *
 compile_cmp(struct loader *L, const struct ad_expr *x, int report)
 {
@@ -860,6 +903,13 @@ compile_cmp(struct loader *L, const struct ad_expr *x, int report)
 	c->intcmp = f->type == AD_FT_INTEGER || f->type == AD_FT_BOOLEAN ||
 	    ((f->flags & AD_FF_OPNAME) && (op->cmp == AD_CMP_EQ ||
 	    op->cmp == AD_CMP_NE || op->cmp == AD_CMP_IN));
+	if (f->type == AD_FT_ADDR && op->shape != AD_SHAPE_NONE) {
+		if (compile_addr(L, c, x, report) != 0) {
+			ad_cexpr_free(c);
+			return NULL;
+		}
+		return c;
+	}
 	switch (op->shape) {
 	case AD_SHAPE_NONE:
 		return c;
@@ -1256,6 +1306,7 @@ ad_cexpr_free(struct ad_cexpr *x)
 		for (i = 0; i < x->nset; i++)
 			free((char *)x->sset[i].s);
 	free(x->sset);
+	free(x->cset);
 	if (x->re)
 		pcre2_code_free(x->re);
 	free(x);

@@ -69,6 +69,9 @@ struct ad_kinterest {
 	 * container's whole root; the first such rule's name */
 	uint32_t ctr_root_ops;
 	const char *ctr_root_rule;
+	/* the network operations some rule names (AD_OPS_NET bits): each
+	 * kind is a per-arch rule with no dir (kernel_rules.h) */
+	uint32_t net;
 };
 void ad_ruleset_kinterest(const struct ad_ruleset *rs,
     struct ad_kinterest *ki);

@@ -189,7 +189,9 @@ holds(const char *expr, const struct ad_event *ev)
 	int n;
 
 	snprintf(text, sizeof(text), "list bins = [/bin, /usr/bin]\n"
-	    "list nums = [1, 4242]\nrule t { severity low when %s }\n", expr);
+	    "list nums = [1, 4242]\n"
+	    "list nets = [10.0.0.0/8, 172.16.0.0/12, fc00::/7]\n"
+	    "rule t { severity low when %s }\n", expr);
 	rs = load_ok(text);
 	n = run(rs, ev, &g);
 	ad_ruleset_free(rs);
@@ -200,6 +202,56 @@ holds(const char *expr, const struct ad_event *ev)
 	fail_msg("expected true: %s", expr); } while (0)
 #define FAILS(expr, ev)	do { if (holds(expr, ev)) \
 	fail_msg("expected false: %s", expr); } while (0)
+
+/* Network events: CIDR membership, the net fields, and that a rule not
+ * naming a network operation is not tried on one. */
+static void
+test_net_eval(void **state)
+{
+	struct tev t;
+	const char *v4 = "02000050AC1F0001";	/* 172.31.0.1:80 */
+	const char *v6 = "0A0001BB00000000FD0000000000000000000000000000010000"
+	    "0000";				/* [fd00::1]:443 */
+	const char *pub = "0200005008080808";	/* 8.8.8.8:80 */
+
+	(void)state;
+	tev_init(&t);
+	t.ev.op = AD_OP_CONNECT;
+	t.ev.syscall_name = "connect";
+	t.ev.nitems = 0;
+	t.ev.file_idx = -1;
+	assert_int_equal(ad_sockaddr_decode(v4, strlen(v4), &t.ev.net), 0);
+	HOLDS("net.op == connect and net.addr in nets", &t.ev);
+	HOLDS("net.op == connect and net.addr == 172.16.0.0/12 and "
+	    "net.port == 80", &t.ev);
+	HOLDS("net.op == connect and net.addr != 10.0.0.0/8 and "
+	    "net.family == inet", &t.ev);
+	HOLDS("net.op == connect and net.public == false", &t.ev);
+	FAILS("net.op == connect and net.addr in (10.0.0.0/8, fc00::/7)",
+	    &t.ev);
+	FAILS("net.op == connect and net.addr == 172.31.0.2", &t.ev);
+	/* a rule that names no network operation does not see it */
+	FAILS("net.addr in nets", &t.ev);
+	FAILS("proc.pid == 4242", &t.ev);
+	HOLDS("file.op == connect and proc.pid == 4242", &t.ev);
+	assert_int_equal(ad_sockaddr_decode(v6, strlen(v6), &t.ev.net), 0);
+	HOLDS("net.op == connect and net.addr in nets and net.port == 443",
+	    &t.ev);
+	HOLDS("net.op == connect and net.addr == fd00::1", &t.ev);
+	FAILS("net.op == connect and net.addr == 10.0.0.0/8", &t.ev);
+	assert_int_equal(ad_sockaddr_decode(pub, strlen(pub), &t.ev.net), 0);
+	HOLDS("net.op == connect and net.public", &t.ev);
+	FAILS("net.op == connect and net.addr in nets", &t.ev);
+	/* absent: every comparison false, != too; exists tells */
+	ad_net_clear(&t.ev.net);
+	FAILS("net.op == connect and net.addr != 10.0.0.0/8", &t.ev);
+	FAILS("net.op == connect and net.port exists", &t.ev);
+	HOLDS("net.op == connect and not net.addr exists", &t.ev);
+	/* not a network event: net.op absent */
+	t.ev.op = AD_OP_OPEN_WRITE;
+	FAILS("net.op exists", &t.ev);
+	FAILS("net.op != bind", &t.ev);
+}
 
 /* ---- scanner ------------------------------------------------------------- */
 
@@ -785,8 +837,13 @@ test_opmask(void **state)
 	    "rule b { severity low when file.op == exec or file.op == mount }\n"
 	    "rule c { severity low when not file.op == exec }\n"
 	    "rule d { severity low when file.op != exec }\n"
-	    "rule e { severity low when proc.pid > 1 }\n");
-	uint32_t all = (1u << AD_OP__COUNT) - 1;
+	    "rule e { severity low when proc.pid > 1 }\n"
+	    "rule f { severity low when net.op == listen }\n"
+	    "rule g { severity low when net.op != bind }\n"
+	    "rule h { severity low when net.op exists and proc.pid > 1 }\n"
+	    "rule i { severity low when file.op in (connect, exec) }\n");
+	/* a rule that names no network operation never sees one */
+	uint32_t all = AD_OPS_ALL & ~AD_OPS_NET;
 
 	assert_int_equal(rs->rules[0].opmask,
 	    (1u << AD_OP_OPEN_WRITE) | (1u << AD_OP_CHMOD));
@@ -795,6 +852,11 @@ test_opmask(void **state)
 	assert_int_equal(rs->rules[2].opmask, all);
 	assert_int_equal(rs->rules[3].opmask, all & ~(1u << AD_OP_EXEC));
 	assert_int_equal(rs->rules[4].opmask, all);
+	assert_int_equal(rs->rules[5].opmask, 1u << AD_OP_LISTEN);
+	assert_int_equal(rs->rules[6].opmask, AD_OPS_NET & ~(1u << AD_OP_BIND));
+	assert_int_equal(rs->rules[7].opmask, AD_OPS_NET);
+	assert_int_equal(rs->rules[8].opmask,
+	    (1u << AD_OP_CONNECT) | (1u << AD_OP_EXEC));
 	ad_ruleset_free(rs);
 }
 
@@ -846,8 +908,23 @@ test_kinterest(void **state)
 	rs = load_ok("rule a { severity low when proc.name == sh }\n");
 	ad_ruleset_kinterest(rs, &ki);
 	assert_int_equal(ki.exec, 1);
-	assert_int_equal(ki.ops, ((1u << AD_OP__COUNT) - 1) &
-	    ~(1u << AD_OP_EXEC));
+	assert_int_equal(ki.ops, AD_OPS_ALL & ~(1u << AD_OP_EXEC) &
+	    ~AD_OPS_NET);
+	assert_int_equal(ki.net, 0);	/* network ops only when named */
+	ad_kinterest_free(&ki);
+	ad_ruleset_free(rs);
+
+	/* network operations: only those named, and no file op */
+	rs = load_ok("rule a { severity low when net.op == listen and "
+	    "container.id exists }\n"
+	    "rule b { severity low when net.op in (dup, connect) }\n"
+	    "rule c { severity low when net.op == accept enabled false }\n");
+	ad_ruleset_kinterest(rs, &ki);
+	assert_int_equal(ki.exec, 0);
+	assert_int_equal(ki.ops, 0);
+	assert_int_equal(ki.ctr_root_ops, 0);
+	assert_int_equal(ki.net, (1u << AD_OP_LISTEN) | (1u << AD_OP_DUP) |
+	    (1u << AD_OP_CONNECT));
 	ad_kinterest_free(&ki);
 	ad_ruleset_free(rs);
 	/* no dir named, containers only: their whole root, for the ops of
@@ -896,6 +973,9 @@ test_kinterest_rules_d(void **state)
 	assert_int_equal(ki.exec, 1);
 	assert_true(ki.ops & (1u << AD_OP_UTIMES));
 	assert_false(ki.ops & (1u << AD_OP_MOUNT));
+	/* listen and dup for the network rules; no connect: the outbound
+	 * rule is disabled */
+	assert_int_equal(ki.net, (1u << AD_OP_LISTEN) | (1u << AD_OP_DUP));
 	ad_kinterest_free(&ki);
 	ad_ruleset_free(rs);
 }
@@ -1082,6 +1162,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_net_eval),
 		cmocka_unit_test(test_scanner_tokens),
 		cmocka_unit_test(test_scanner_errors),
 		cmocka_unit_test(test_parser_statements),
