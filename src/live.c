@@ -810,6 +810,7 @@ reload(struct live *lv)
 	struct ad_krule_plan plan;
 	int files, rules, lists, macros, n, removed;
 
+	ad_sink_reopen_all(lv->pipe.sinks);	/* logrotate */
 	rs = ad_ruleset_load(lv->rules_dir, NULL, 0, lv->insecure_rules,
 	    stderr);
 	if (rs == NULL) {

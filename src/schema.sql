@@ -5,6 +5,11 @@
 -- database runs every block; an older one runs the blocks it lacks, in one
 -- transaction each, and is never dropped.  Never edit a released block:
 -- append a new one.
+--
+-- It is PostgreSQL's too: scripts/schema-gen derives that schema (types
+-- mapped) and docs/schema.md's DDL table from this file.  What the two
+-- spell differently is written twice: "-- @sqlite" lines, then "-- @pg"
+-- and PostgreSQL's lines prefixed "--| ", then "-- @end".
 
 -- @@ 1
 CREATE TABLE findings (
@@ -41,6 +46,15 @@ CREATE INDEX findings_rule ON findings(rule, time);
 CREATE INDEX findings_container ON findings(container_id, time)
 	WHERE container_id IS NOT NULL;
 CREATE INDEX findings_path ON findings(path) WHERE path IS NOT NULL;
+-- @sqlite
+-- @pg
+--| -- PostgreSQL only: a fleet's findings carry their host's id and id
+--| -- there (run --forward); the key makes a resent finding a no-op
+--| ALTER TABLE findings ADD COLUMN host_id TEXT;
+--| ALTER TABLE findings ADD COLUMN host_finding_id BIGINT;
+--| CREATE UNIQUE INDEX findings_host_finding
+--| 	ON findings(host_id, host_finding_id);
+-- @end
 
 CREATE TABLE containers (
 	id		TEXT PRIMARY KEY,
@@ -67,6 +81,7 @@ CREATE TABLE runs (
 	findings	INTEGER
 );
 
+-- @sqlite
 CREATE VIEW recent_findings AS
 	SELECT id, time, severity, rule, container_name, container_id, op,
 	    path, exe, comm, message
@@ -83,6 +98,25 @@ CREATE VIEW drift_by_container AS
 	WHERE container_id IS NOT NULL
 	GROUP BY container_id
 	ORDER BY findings DESC;
+-- @pg
+--| CREATE VIEW recent_findings AS
+--| 	SELECT id, time, severity, rule, container_name, container_id, op,
+--| 	    path, exe, comm, message
+--| 	FROM findings
+--| 	WHERE time >= now() - interval '1 day'
+--| 	ORDER BY time DESC;
+--|
+--| CREATE VIEW drift_by_container AS
+--| 	SELECT container_id, max(container_name) AS container_name,
+--| 	    max(image) AS image,
+--| 	    count(*) AS findings, count(DISTINCT rule) AS rules,
+--| 	    count(DISTINCT path) AS paths,
+--| 	    min(time) AS first, max(time) AS last
+--| 	FROM findings
+--| 	WHERE container_id IS NOT NULL
+--| 	GROUP BY container_id
+--| 	ORDER BY findings DESC;
+-- @end
 
 CREATE VIEW findings_by_rule AS
 	SELECT rule, severity, count(*) AS findings,
@@ -111,6 +145,7 @@ ALTER TABLE findings ADD COLUMN package_ok INTEGER;	-- matches the package's dig
 ALTER TABLE runs ADD COLUMN findings_dropped INTEGER;
 
 DROP VIEW drift_by_container;
+-- @sqlite
 CREATE VIEW drift_by_container AS
 	SELECT container_id, container_name, image,
 	    count(*) AS findings, count(DISTINCT rule) AS rules,
@@ -121,6 +156,19 @@ CREATE VIEW drift_by_container AS
 	WHERE container_id IS NOT NULL
 	GROUP BY container_id
 	ORDER BY findings DESC;
+-- @pg
+--| CREATE VIEW drift_by_container AS
+--| 	SELECT container_id, max(container_name) AS container_name,
+--| 	    max(image) AS image,
+--| 	    count(*) AS findings, count(DISTINCT rule) AS rules,
+--| 	    count(DISTINCT path) AS paths,
+--| 	    sum((upper_layer = 1)::int) AS upper_layer_findings,
+--| 	    min(time) AS first, max(time) AS last
+--| 	FROM findings
+--| 	WHERE container_id IS NOT NULL
+--| 	GROUP BY container_id
+--| 	ORDER BY findings DESC;
+-- @end
 
 PRAGMA user_version = 2;
 

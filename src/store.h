@@ -27,7 +27,11 @@ struct ad_store_opts {
 	int insecure;		/* skip the path checks: tests only */
 };
 
-#define AD_STORE_DEFAULT_DB	"/var/lib/audrift/audrift.db"
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR		"/var"
+#endif
+/* configure's --localstatedir (default /var) */
+#define AD_STORE_DEFAULT_DB	LOCALSTATEDIR "/lib/audrift/audrift.db"
 
 void ad_store_opts_default(struct ad_store_opts *o);
 
@@ -44,6 +48,8 @@ struct ad_sink *ad_jsonl_open(const char *path);
 
 /* Close (flush, then free) every sink of a list linked by next. */
 void ad_sink_free_all(struct ad_sink *list);
+/* Call ops->reopen of every sink that has one (SIGHUP). */
+void ad_sink_reopen_all(struct ad_sink *list);
 /* Call ops->tick of every sink that has one. */
 void ad_sink_tick_all(struct ad_sink *list, int64_t now_ms);
 
