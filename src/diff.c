@@ -31,6 +31,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "ruleset.h"
+#include "store_pg.h"
 #include "resolver.h"
 #include "util.h"
 
@@ -377,7 +378,7 @@ ctr_state(const char *id)
 static void
 containers_usage(FILE *f)
 {
-	fprintf(f, "usage: audrift containers [--rules DIR] [--db PATH]\n"
+	fprintf(f, "usage: audrift containers [--rules DIR] [--db PATH|URI]\n"
 	    "Lists running containers (runtime, id, name, image, pod) and "
 	    "audrift's\ncoverage of each (armed: its root overlay is mounted "
 	    "and audrift's\naudrift-ctr rules, derived from the rules in DIR "
@@ -403,6 +404,7 @@ cmd_containers(int argc, char **argv)
 	struct ad_resolver *r;
 	const char *dbpath = NULL;
 	sqlite3 *db = NULL;
+	struct ad_pgr *pg = NULL;	/* --db postgresql://... */
 	char rules[32], seen[64], last[64];
 	int ch, fd, nseen, anchored = -1, *present, k;
 	size_t i;
@@ -442,7 +444,11 @@ cmd_containers(int argc, char **argv)
 		return 1;
 	}
 	ad_ruleset_free(rs);
-	if (dbpath != NULL && sqlite3_open_v2(dbpath, &db,
+	if (ad_db_is_pg(dbpath) && (pg = ad_pgr_open(dbpath)) == NULL) {
+		ad_krules_plan_free(&plan);
+		return 1;
+	}
+	if (dbpath != NULL && pg == NULL && sqlite3_open_v2(dbpath, &db,
 	    SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		log_warnx("containers: cannot open %s: %s; give the database "
 		    "audrift run writes (--db)", dbpath, sqlite3_errmsg(db));
@@ -453,6 +459,7 @@ cmd_containers(int argc, char **argv)
 	if ((r = ad_diff_scan("containers")) == NULL) {
 		ad_krules_plan_free(&plan);
 		sqlite3_close(db);
+		ad_pgr_close(pg);
 		return 1;
 	}
 	/* coverage: the anchor's rules in the kernel (a running audrift
@@ -477,7 +484,8 @@ cmd_containers(int argc, char **argv)
 			strcpy(rules, "unmounted");
 		else
 			strcpy(rules, anchored > 0 ? "armed" : "no-rules");
-		nseen = db_seen(db, c->id, last, sizeof(last));
+		nseen = pg != NULL ? ad_pgr_container_seen(pg, c->id, last,
+		    sizeof(last)) : db_seen(db, c->id, last, sizeof(last));
 		if (nseen < 0)
 			strcpy(seen, "-");
 		else
@@ -498,5 +506,6 @@ cmd_containers(int argc, char **argv)
 		audit_close(fd);
 	ad_resolver_free(r);
 	sqlite3_close(db);
+	ad_pgr_close(pg);
 	return 0;
 }

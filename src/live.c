@@ -44,6 +44,7 @@
 #include "resolver.h"
 #include "ruleset.h"
 #include "store.h"
+#include "store_pg.h"
 #include "util.h"
 
 enum src {
@@ -965,6 +966,7 @@ run_usage(FILE *f)
 "\n"
 "                         unless --json is given)\n"
 "  -j, --json FILE|-      findings as JSON lines (- = stdout)\n"
+"      --forward URI      send the --db's findings to PostgreSQL too\n"
 "  -s, --source SRC       auto (default), daemon, multicast or plugin\n"
 "  -n, --no-kernel-rules  do not install (or remove) kernel rules\n"
 "  -b, --backlog N        kernel backlog limit, daemon source (8192)\n"
@@ -1001,12 +1003,13 @@ cmd_run(int argc, char **argv)
 		{ "insecure-db", no_argument, NULL, 'D' },
 		{ "enforce", no_argument, NULL, 'E' },
 		{ "disarm", required_argument, NULL, 'A' },
+		{ "forward", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ad_watch_opts w = { NULL, 0 };
 	struct ad_action_opts ao = { 0 };
-	const char *db = NULL, *json = NULL;
+	const char *db = NULL, *json = NULL, *fwd = NULL;
 	unsigned long backlog = 8192, qmax = AD_LIVE_QUEUE_DEFAULT;
 	int insecure_db = 0, have_status = 0, c, sfd = -1, rc = 1;
 	struct live lv;
@@ -1061,6 +1064,7 @@ cmd_run(int argc, char **argv)
 		case 'I': lv.insecure_rules = 1; break;
 		case 'D': insecure_db = 1; break;
 		case 'E': ao.enforce = 1; break;
+		case 'F': fwd = optarg; break;
 		case 'A':
 			if ((ao.disarm_n = atoi(optarg)) > 0)
 				break;
@@ -1090,6 +1094,7 @@ cmd_run(int argc, char **argv)
 		lv.rules_dir = ad_default_rules_dir();
 
 	ad_pipeline_init(&lv.pipe);
+	lv.pipe.forward = fwd;
 	lv.pipe.rs = ad_ruleset_load(lv.rules_dir, NULL, 0, lv.insecure_rules,
 	    stderr);
 	if (lv.pipe.rs == NULL) {
@@ -1118,7 +1123,7 @@ cmd_run(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	ad_pipeline_evidence(&lv.pipe);	/* after the mask: no signals there */
-	ao.db = db;
+	ao.db = ad_db_is_pg(db) ? NULL : db;	/* actions rows: SQLite only */
 	if (ad_pipeline_actions(&lv.pipe, &ao) != 0)
 		goto out;
 
