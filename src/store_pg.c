@@ -910,6 +910,15 @@ fwd_wait(struct fwd *f, int64_t ms)
 	return stop;
 }
 
+/* The server went away: said once per outage. */
+static void
+fwd_down(const struct fwd *f)
+{
+	log_warnx("forward %s: findings wait in the local database and are "
+	    "sent when the server is back (retrying; audrift query shows "
+	    "how far behind)", f->uri);
+}
+
 static void *
 fwd_main(void *arg)
 {
@@ -931,9 +940,7 @@ fwd_main(void *arg)
 		}
 		if (f->c == NULL && fwd_connect(f, was_failing) != 0) {
 			if (!was_failing)
-				log_warnx("forward %s: findings wait in the "
-				    "local database and are sent when the "
-				    "server is back (retrying)", f->uri);
+				fwd_down(f);
 			snprintf(f->error, sizeof(f->error), "cannot connect "
 			    "(retrying)");
 			was_failing = 1;
@@ -964,6 +971,8 @@ fwd_main(void *arg)
 			 * the server where we are */
 			PQfinish(f->c);
 			f->c = NULL;
+			if (!was_failing)
+				fwd_down(f);
 			was_failing = 1;
 			snprintf(f->error, sizeof(f->error), "send failed "
 			    "(retrying)");
