@@ -270,7 +270,7 @@ static const char sql_copy[] =
 	") FROM STDIN";
 static const char sql_cupsert[] =
 	"INSERT INTO containers(id, runtime, name, image, pod, first_seen,"
-	" last_seen) VALUES($1, $2, $3, $4, $5, $6, $6)"
+	" last_seen) VALUES($1, $2, $3, $4, $5, $6, $7)"
 	" ON CONFLICT (id) DO UPDATE SET"
 	" last_seen = greatest(containers.last_seen, excluded.last_seen),"
 	" first_seen = least(containers.first_seen, excluded.first_seen),"
@@ -355,42 +355,68 @@ copy_row(struct ad_buf *b, const struct ad_row *r, const char *host_id,
 	ad_buf_addc(b, '\n');
 }
 
-/* Upsert the containers of rows (one per distinct id, at its first and
- * last time in the batch: greatest/least keep the span).  0 ok, -1. */
+static const char *const ctr_cols[] = { "container_id",
+    "container_runtime", "container_name", "image", "pod_uid", "time" };
+
+/* Upsert the container of row r, seen from tmin to tmax.  0 ok, -1. */
+static int
+pg_cupsert(PGconn *c, const char *uri, const struct ad_row *r,
+    const char *tmin, const char *tmax)
+{
+	const char *v[7];
+	PGresult *res;
+	int i, ok;
+
+	for (i = 0; i < 5; i++)
+		v[i] = ad_row_text(r, ad_col_index(ctr_cols[i]), NULL);
+	v[5] = tmin;
+	v[6] = tmax;
+	res = PQexecPrepared(c, "ad_cupsert", 7, v, NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		pg_explain_res(uri, "containers upsert failed", c, res);
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* The containers of a batch: one upsert per distinct container (at most
+ * PG_CTR_DISTINCT, then row by row) with its first and last time there;
+ * greatest/least keep the span.  0 ok, -1 logged. */
+#define PG_CTR_DISTINCT	64
 static int
 pg_containers(PGconn *c, const char *uri, struct ad_row *const *rows,
     int n)
 {
-	static const char *const cols[] = { "container_id",
-	    "container_runtime", "container_name", "image", "pod_uid",
-	    "time" };
-	int ci[6], i, k;
-	const char *v[6];
-	PGresult *res;
+	struct { int row; const char *tmin, *tmax; } d[PG_CTR_DISTINCT];
+	int idc = ad_col_index(ctr_cols[0]), tc = ad_col_index(ctr_cols[5]);
+	int i, k, nd = 0;
+	const char *id, *t;
 
-	for (k = 0; k < 6; k++)
-		ci[k] = ad_col_index(cols[k]);
 	for (i = 0; i < n; i++) {
-		if (ad_row_text(rows[i], ci[0], NULL) == NULL)
+		if ((id = ad_row_text(rows[i], idc, NULL)) == NULL)
 			continue;
-		/* the next row of the same container and metadata: later */
-		if (i + 1 < n && ad_row_text(rows[i + 1], ci[0], NULL) &&
-		    strcmp(ad_row_text(rows[i + 1], ci[0], NULL),
-		    ad_row_text(rows[i], ci[0], NULL)) == 0 && i > 0 &&
-		    ad_row_text(rows[i - 1], ci[0], NULL) &&
-		    strcmp(ad_row_text(rows[i - 1], ci[0], NULL),
-		    ad_row_text(rows[i], ci[0], NULL)) == 0)
-			continue;	/* inside a run: its ends are enough */
-		for (k = 0; k < 6; k++)
-			v[k] = ad_row_text(rows[i], ci[k], NULL);
-		res = PQexecPrepared(c, "ad_cupsert", 6, v, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			pg_explain_res(uri, "containers upsert failed", c, res);
-			PQclear(res);
-			return -1;
+		t = ad_row_text(rows[i], tc, NULL);
+		for (k = 0; k < nd && strcmp(id, ad_row_text(rows[d[k].row],
+		    idc, NULL)) != 0; k++)
+			;
+		if (k == nd && nd == PG_CTR_DISTINCT) {
+			if (pg_cupsert(c, uri, rows[i], t, t) != 0)
+				return -1;
+			continue;
 		}
-		PQclear(res);
+		if (k == nd) {
+			d[nd].row = i;
+			d[nd].tmin = d[nd].tmax = t;
+			nd++;
+		} else if (strcmp(t, d[k].tmin) < 0)
+			d[k].tmin = t;
+		else if (strcmp(t, d[k].tmax) > 0)
+			d[k].tmax = t;
 	}
+	for (k = 0; k < nd; k++)
+		if (pg_cupsert(c, uri, rows[d[k].row], d[k].tmin,
+		    d[k].tmax) != 0)
+			return -1;
 	return 0;
 }
 
@@ -468,7 +494,7 @@ pg_open_writer(const char *uri, int quiet)
 		goto fail;
 	}
 	PQclear(r);
-	r = PQprepare(c, "ad_cupsert", sql_cupsert, 6, NULL);
+	r = PQprepare(c, "ad_cupsert", sql_cupsert, 7, NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		pg_explain_res(uri, "cannot prepare the containers upsert",
 		    c, r);
@@ -586,16 +612,16 @@ iso_now(char *buf, size_t cap)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000));
 }
 
 static void
 pgs_run_begin(void *ctx, const struct ad_run_stats *st)
 {
 	struct pgs *s = ctx;
-	char t[40];
+	char t[64];
 	const char *v[5];
 	PGresult *r;
 
@@ -623,7 +649,7 @@ static void
 pgs_run_end(void *ctx, const struct ad_run_stats *st)
 {
 	struct pgs *s = ctx;
-	char t[40], n[7][24];
+	char t[64], n[7][24];
 	const char *v[9];
 	PGresult *r;
 	int i;
@@ -800,7 +826,7 @@ static const char sql_fwd_read[] =
 static void
 fwd_state(struct fwd *f)
 {
-	char tmp[4200], now[40];
+	char tmp[4200], now[64];
 	struct ad_buf b;
 	int fd;
 
