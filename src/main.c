@@ -26,6 +26,7 @@ static const struct command {
 	{ "containers", cmd_containers,
 	    "list running containers and audrift's coverage" },
 	{ "diff", cmd_diff, "what changed in a container since its image" },
+	{ "hook", cmd_hook, "OCI hook: cover a container before it starts" },
 	{ "freeze", cmd_freeze, "stop every process of a container (isolate)" },
 	{ "thaw", cmd_thaw, "resume a frozen container" },
 	{ "evict", cmd_evict, "kill every process of a container" },
