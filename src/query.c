@@ -24,7 +24,6 @@
 #include "store.h"
 #include "util.h"
 
-#define QUERY_LOCAL_DB	"./audrift.db"
 #define QUERY_LIMIT	100
 
 /* Severities, lowest first: --severity S keeps S and above. */
@@ -304,15 +303,6 @@ print_csv_row(struct ad_buf *b, const struct ad_row *r, int64_t id)
 	ad_buf_add(b, "\r\n", 2);
 }
 
-static const char *
-default_db(void)
-{
-	struct stat st;
-
-	return stat(QUERY_LOCAL_DB, &st) == 0 ? QUERY_LOCAL_DB :
-	    AD_STORE_DEFAULT_DB;
-}
-
 int
 cmd_query(int argc, char **argv)
 {
@@ -402,7 +392,7 @@ cmd_query(int argc, char **argv)
 		return 2;
 	}
 	if (db == NULL)
-		db = default_db();
+		db = ad_store_default_path();
 	if (stat(db, &sb) == -1) {
 		log_warn("query: no database %s: give --db FILE, or let "
 		    "audrift create it with --db", db);

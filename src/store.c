@@ -187,8 +187,8 @@ ad_store_now_ms(void)
 }
 
 /* Wall-clock ms as ISO-8601 UTC with ms, into buf (>= 32 bytes). */
-static void
-iso_ms(int64_t ms, char *buf, size_t cap)
+void
+ad_iso_ms(int64_t ms, char *buf, size_t cap)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
@@ -199,8 +199,8 @@ iso_ms(int64_t ms, char *buf, size_t cap)
 	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
-static int64_t
-wall_ms(void)
+int64_t
+ad_wall_ms(void)
 {
 	struct timespec ts;
 
@@ -544,7 +544,7 @@ store_run_insert(struct store *s)
 {
 	char t[96];
 
-	iso_ms(s->run_start_ms, t, sizeof(t));
+	ad_iso_ms(s->run_start_ms, t, sizeof(t));
 	sqlite3_bind_text(s->st_run_ins, 1, t, -1, SQLITE_TRANSIENT);
 	bind_text_or_null(s->st_run_ins, 2, s->run_version);
 	bind_text_or_null(s->st_run_ins, 3, s->run_host);
@@ -854,7 +854,7 @@ store_prune(struct store *s, int64_t now)
 	char cut[96];
 	int rc, n;
 
-	iso_ms(wall_ms() - (int64_t)s->o.retain_days * 86400000, cut,
+	ad_iso_ms(ad_wall_ms() - (int64_t)s->o.retain_days * 86400000, cut,
 	    sizeof(cut));
 	sqlite3_bind_text(s->st_prune, 1, cut, -1, SQLITE_TRANSIENT);
 	rc = step_reset(s->st_prune);
@@ -886,7 +886,7 @@ store_run_set(struct store *s, const struct ad_run_stats *st)
 	s->run_host = st->host ? xstrdup(st->host) : NULL;
 	s->run_source = st->source ? xstrdup(st->source) : NULL;
 	s->run_digest = st->rules_digest ? xstrdup(st->rules_digest) : NULL;
-	s->run_start_ms = st->start_ms ? st->start_ms : wall_ms();
+	s->run_start_ms = st->start_ms ? st->start_ms : ad_wall_ms();
 	s->run_pending = 1;
 	s->run_id = -1;
 }
@@ -926,7 +926,7 @@ store_run_close(struct store *s, const struct ad_run_stats *st)
 		    "written", s->path);
 		return -1;
 	}
-	iso_ms(st->stop_ms ? st->stop_ms : wall_ms(), t, sizeof(t));
+	ad_iso_ms(st->stop_ms ? st->stop_ms : ad_wall_ms(), t, sizeof(t));
 	sqlite3_bind_text(u, 1, t, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(u, 2, (sqlite3_int64)st->records_read);
 	sqlite3_bind_int64(u, 3, (sqlite3_int64)st->events_read);
@@ -1419,6 +1419,87 @@ fail:
 	umask(omask);
 	store_free(s);
 	return NULL;
+}
+
+const char *
+ad_store_default_path(void)
+{
+	struct stat st;
+
+	return stat(AD_STORE_LOCAL_DB, &st) == 0 ? AD_STORE_LOCAL_DB :
+	    AD_STORE_DEFAULT_DB;
+}
+
+/*
+ * The commands beside the daemon (report, ack, diff --all) use one plain
+ * connection: no threads, WAL as the daemon's, a 5 s busy wait so a
+ * commit of the daemon's never fails them.  Read-only never creates nor
+ * upgrades: an auditor may run it on a copy of the evidence.
+ */
+struct sqlite3 *
+ad_store_db_open(const char *path, int write, int insecure, const char *cmd)
+{
+	int rc, ver = -1, want = ad_schema_version();
+	int flags = write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+	struct stat st;
+	sqlite3 *db = NULL;
+	mode_t omask;
+
+	if (!write && stat(path, &st) == -1) {
+		log_warn("%s: no database %s: give the one audrift run writes "
+		    "with --db", cmd, path);
+		return NULL;
+	}
+	if (write) {
+		omask = umask(027);
+		rc = store_check_path(path, insecure) != 0 ||
+		    store_create(path, insecure) != 0;
+		umask(omask);
+		if (rc)
+			return NULL;
+#ifdef SQLITE_OPEN_NOFOLLOW
+		if (!insecure)
+			flags |= SQLITE_OPEN_NOFOLLOW;
+#endif
+	}
+	if ((rc = sqlite3_open_v2(path, &db, flags, NULL)) != SQLITE_OK) {
+		log_warnx("%s: database %s: cannot open it: %s; check the path "
+		    "and its permissions", cmd, path,
+		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, STORE_OPEN_BUSY_MS);
+	if (user_version(db, &ver) != SQLITE_OK) {
+		log_warnx("%s: database %s: cannot read its schema version: "
+		    "%s; is it an audrift database?", cmd, path,
+		    sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return NULL;
+	}
+	if (ver > want) {
+		log_warnx("%s: database %s has schema version %d, newer than "
+		    "this audrift's %d: read it with the audrift that wrote it "
+		    "(or a newer one); this one will not guess at columns it "
+		    "does not know", cmd, path, ver, want);
+		sqlite3_close(db);
+		return NULL;
+	}
+	if (write) {
+		if (exec_static(db, "PRAGMA journal_mode=WAL", path) != 0 ||
+		    ad_schema_apply(db, want, path) != 0) {
+			sqlite3_close(db);
+			return NULL;
+		}
+	} else if (ver < want) {
+		log_warnx("%s: database %s has schema version %d, older than "
+		    "this audrift's %d: upgrade it first (audrift ack or "
+		    "audrift diff --all with --db %s, or the next audrift run, "
+		    "upgrades it in place)", cmd, path, ver, want, path);
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
 }
 
 void
