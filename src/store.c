@@ -199,6 +199,59 @@ ad_iso_ms(int64_t ms, char *buf, size_t cap)
 	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
+int
+ad_parse_time(const char *s, int64_t now_ms, int64_t *ms)
+{
+	static const char pat[] = "dddd-dd-ddTdd:dd:dd.ddd";
+	size_t len = strlen(s), i;
+	long long n, mult;
+	int v[7] = { 0, 1, 1, 0, 0, 0, 0 };
+	struct tm tm;
+	char *end;
+
+	n = strtoll(s, &end, 10);
+	if (end != s && n >= 0 && end[0] != '\0' && end[1] == '\0' &&
+	    strchr("smhdw", end[0]) != NULL) {
+		mult = end[0] == 's' ? 1 : end[0] == 'm' ? 60 :
+		    end[0] == 'h' ? 3600 : end[0] == 'd' ? 86400 : 604800;
+		*ms = now_ms - (int64_t)n * mult * 1000;
+		return 0;
+	}
+	/* ISO: a prefix of pat cut at a field boundary; optional Z */
+	if (len > 0 && s[len - 1] == 'Z')
+		len--;
+	if (len < 10 || len > sizeof(pat) - 1 || (len != 10 && len != 13 &&
+	    len != 16 && len != 19 && len != 21 && len != 22 && len != 23))
+		return -1;
+	for (i = 0; i < len; i++) {
+		char c = s[i] == ' ' ? 'T' : s[i];
+
+		if (pat[i] == 'd' ? (c < '0' || c > '9') : c != pat[i])
+			return -1;
+	}
+	sscanf(s, "%4d-%2d-%2d", &v[0], &v[1], &v[2]);
+	if (len >= 13)
+		v[3] = atoi(s + 11);
+	if (len >= 16)
+		v[4] = atoi(s + 14);
+	if (len >= 19)
+		v[5] = atoi(s + 17);
+	for (i = 20; i < len; i++)	/* .1 is 100 ms */
+		v[6] += (s[i] - '0') * (i == 20 ? 100 : i == 21 ? 10 : 1);
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
+	    v[4] > 59 || v[5] > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	*ms = (int64_t)timegm(&tm) * 1000 + v[6];
+	return 0;
+}
+
 int64_t
 ad_wall_ms(void)
 {

@@ -57,6 +57,10 @@ int64_t ad_wall_ms(void);		/* CLOCK_REALTIME, ms */
 /* ms since the epoch as the database's time text:
  * 2026-11-23T10:58:01.123Z (cap >= 25). */
 void ad_iso_ms(int64_t ms, char *buf, size_t cap);
+/* A time given on the command line: N followed by s, m, h, d or w (that
+ * long before now_ms), or a UTC time 2026-11-23[T10[:00[:00[.000]]]][Z].
+ * 0 and *ms, or -1 when s is neither. */
+int ad_parse_time(const char *s, int64_t now_ms, int64_t *ms);
 
 /* Counters of a store sink (for the run summary and tests). */
 struct ad_store_stats {
