@@ -470,8 +470,8 @@ coverage(struct report *rp)
 			    "database.", id, dropped, dropped == 1 ? "" : "s");
 	}
 	/* gaps: what the sorted spans leave uncovered */
-	n = rp->nspans;
-	qsort(rp->spans, n, sizeof(*rp->spans), span_cmp);
+	if ((n = rp->nspans) > 0)
+		qsort(rp->spans, n, sizeof(*rp->spans), span_cmp);
 	cursor = rp->since;
 	for (i = 0; i < n; i++) {
 		if (rp->spans[i].from > cursor)
@@ -481,7 +481,8 @@ coverage(struct report *rp)
 	}
 	if (cursor < rp->until)
 		add_span(rp, cursor, rp->until, SPAN_GAP, 0, 0);
-	qsort(rp->spans, rp->nspans, sizeof(*rp->spans), span_cmp);
+	if (rp->nspans > 0)
+		qsort(rp->spans, rp->nspans, sizeof(*rp->spans), span_cmp);
 	/* covered time: union of run spans (runs may overlap) */
 	cursor = rp->since;
 	for (i = 0; i < rp->nspans; i++) {
@@ -729,10 +730,10 @@ invisible(unsigned cp)
 }
 
 /*
- * s (len bytes, any bytes) as text of format f: html escapes markup and
- * shows escapes in <span class="esc">; md backslash-escapes what
- * Markdown would read and shows a backslash as \x5c, so an escape
- * cannot be forged.  A NULL s is "-".
+ * s (any bytes) as text of format f: html escapes markup and shows
+ * escapes in <span class="esc">; md backslash-escapes what Markdown
+ * would read.  A backslash of the data is itself shown as \x5c, so an
+ * escape cannot be forged.  A NULL s is "-".
  */
 static void
 text_out(struct ad_buf *b, enum fmt f, const char *s)
@@ -768,8 +769,9 @@ text_out(struct ad_buf *b, enum fmt f, const char *s)
 			ad_buf_adds(b, cp == '&' ? "&amp;" : cp == '<' ? "&lt;" :
 			    cp == '>' ? "&gt;" : cp == '"' ? "&quot;" :
 			    "&#39;");
-		} else if (f == FMT_MD && cp == '\\') {
-			ad_buf_adds(b, "\\x5c");
+		} else if (cp == '\\') {	/* never mistaken for an escape */
+			ad_buf_adds(b, f == FMT_HTML ?
+			    "<span class=\"esc\">\\x5c</span>" : "\\x5c");
 		} else if (f == FMT_MD && cp && strchr("`*_[]<>|&#!~{}()+", (int)cp)) {
 			ad_buf_addc(b, '\\');
 			ad_buf_addc(b, (char)cp);
@@ -947,6 +949,7 @@ ctr_text(const struct grid *g, size_t r, char *buf, size_t cap)
 
 enum ck {
 	CK_TEXT,	/* the column as text (escaped) */
+	CK_TIME,	/* a time, kept on one line */
 	CK_NUM,		/* a number, right-aligned */
 	CK_SHORT,	/* 12 characters of an id or digest */
 	CK_SEV,		/* a severity, marked */
@@ -971,23 +974,23 @@ static const struct col cols_by_rule[] = {
 	{ "Containers", "containers", CK_NUM }, { "Host", "host", CK_NUM },
 	{ "Unknown place", "unknown", CK_NUM },
 	{ "Not reviewed", "unreviewed", CK_NUM },
-	{ "First", "first", CK_TEXT }, { "Last", "last", CK_TEXT },
+	{ "First", "first", CK_TIME }, { "Last", "last", CK_TIME },
 };
 static const struct col cols_by_ctr[] = {
 	{ "Container", NULL, CK_CTR }, { "Id", "container_id", CK_SHORT },
 	{ "Image", "image", CK_TEXT }, { "Findings", "findings", CK_NUM },
 	{ "Rules", "rules", CK_NUM }, { "In writable layer", "upper_layer",
 	    CK_NUM }, { "Not reviewed", "unreviewed", CK_NUM },
-	{ "Last", "last", CK_TEXT },
+	{ "Last", "last", CK_TIME },
 };
 static const struct col cols_findings[] = {
-	{ "Id", "id", CK_NUM }, { "Time (UTC)", "time", CK_TEXT },
+	{ "Id", "id", CK_NUM }, { "Time (UTC)", "time", CK_TIME },
 	{ "Severity", "severity", CK_SEV }, { "Rule", "rule", CK_TEXT },
 	{ "Where", NULL, CK_CTR }, { "What", NULL, CK_WHAT },
 	{ "Evidence", NULL, CK_EVIDENCE }, { "Review", NULL, CK_REVIEW },
 };
 static const struct col cols_cmps[] = {
-	{ "Id", "id", CK_NUM }, { "Time (UTC)", "time", CK_TEXT },
+	{ "Id", "id", CK_NUM }, { "Time (UTC)", "time", CK_TIME },
 	{ "Kind", "kind", CK_TEXT }, { "Target", "target", CK_TARGET },
 	{ "Name", "name", CK_TEXT }, { "Baseline", "baseline", CK_TEXT },
 	{ "Checked", "files_checked", CK_NUM }, { "Changed", "changed", CK_NUM },
@@ -995,8 +998,8 @@ static const struct col cols_cmps[] = {
 	{ "Result", "result", CK_RESULT }, { "Found", NULL, CK_DETAIL },
 };
 static const struct col cols_runs[] = {
-	{ "Run", "id", CK_NUM }, { "Start (UTC)", "start", CK_TEXT },
-	{ "Stop (UTC)", "stop", CK_TEXT }, { "Source", "source", CK_TEXT },
+	{ "Run", "id", CK_NUM }, { "Start (UTC)", "start", CK_TIME },
+	{ "Stop (UTC)", "stop", CK_TIME }, { "Source", "source", CK_TEXT },
 	{ "Host", "host", CK_TEXT }, { "Rules digest", "rules_digest",
 	    CK_SHORT }, { "Events read", "events_read", CK_NUM },
 	{ "Events lost", "events_lost", CK_NUM },
@@ -1037,7 +1040,7 @@ detail_text(const char *json, struct ad_buf *b)
 		    *p = (const char *)sqlite3_column_text(st, 1);
 
 		if (n++ > 0)
-			ad_buf_addc(b, '\n');
+			ad_buf_addc(b, '\0');
 		ad_buf_printf(b, "%s%s%s", p ? p : "", p ? ": " : "",
 		    f ? f : "");
 	}
@@ -1047,13 +1050,8 @@ detail_text(const char *json, struct ad_buf *b)
 		ad_buf_adds(b, "-");
 }
 
-/*
- * The text of cell (row r, column c) into b; NULL for SQL NULL.  Lines of
- * CK_DETAIL are separated by '\n', which the writers turn into their own
- * line breaks (escaped text never holds a raw newline).
- */
 static const char *
-cell_text(const struct grid *g, size_t r, const struct col *c,
+cell_build(const struct grid *g, size_t r, const struct col *c,
     struct ad_buf *b)
 {
 	const char *v = c->name ? gval(g, r, c->name) : NULL, *op, *path;
@@ -1081,6 +1079,10 @@ cell_text(const struct grid *g, size_t r, const struct col *c,
 			ad_buf_printf(b, " -> %s", gval(g, r, "path2"));
 		if (gval(g, r, "exe") != NULL)
 			ad_buf_printf(b, " by %s", gval(g, r, "exe"));
+		if (gval(g, r, "message") != NULL) {
+			ad_buf_addc(b, '\0');
+			ad_buf_adds(b, gval(g, r, "message"));
+		}
 		return b->p;
 	case CK_EVIDENCE:
 		evidence_text(g, r, b);
@@ -1096,26 +1098,40 @@ cell_text(const struct grid *g, size_t r, const struct col *c,
 	}
 }
 
-/* Multi-line cell text: each line escaped, joined by sep. */
-static void
-lines_out(struct ad_buf *b, enum fmt f, const char *s, const char *sep)
+/*
+ * The text of cell (row r, column c), NULL for SQL NULL; *len its bytes.
+ * Composite cells are built in b with their lines separated by NUL,
+ * which no text from the database holds (it is read as C strings): a
+ * newline in a file name stays data, shown as \n, never a line break.
+ */
+static const char *
+cell_text(const struct grid *g, size_t r, const struct col *c,
+    struct ad_buf *b, size_t *len)
 {
-	const char *nl;
-	char *line;
+	const char *t = cell_build(g, r, c, b);
+
+	*len = t == NULL ? 0 : t == b->p ? b->len : strlen(t);
+	return t;
+}
+
+/* Cell text of len bytes, its NUL-separated lines escaped and joined by
+ * sep. */
+static void
+lines_out(struct ad_buf *b, enum fmt f, const char *s, size_t len,
+    const char *sep)
+{
+	const char *end;
 
 	if (s == NULL) {
 		text_out(b, f, NULL);
 		return;
 	}
-	for (;;) {
-		nl = strchr(s, '\n');
-		line = xstrndup(s, nl ? (size_t)(nl - s) : strlen(s));
-		text_out(b, f, line);
-		free(line);
-		if (nl == NULL)
+	for (end = s + len;;) {
+		text_out(b, f, s);
+		s += strlen(s) + 1;
+		if (s >= end)
 			break;
 		ad_buf_adds(b, sep);
-		s = nl + 1;
 	}
 }
 
@@ -1144,15 +1160,18 @@ cell_class(const struct grid *g, size_t r, const struct col *c)
 	switch (c->kind) {
 	case CK_NUM:
 		return "num";
+	case CK_TIME:
+		return "time";
 	case CK_SEV:
 		return (k = sev_rank(v)) >= 0 ? sev_cls[k] : "sev";
 	case CK_RESULT:
 		return v && strcmp(v, "pass") == 0 ? "pass" : "fail";
 	case CK_REVIEW:
 		return gval(g, r, "reviewed_by") ? "rev" : "unrev";
+	case CK_WHAT:
+		return "mono what";
 	case CK_EVIDENCE:
 	case CK_DETAIL:
-	case CK_WHAT:
 		return "mono";
 	default:
 		return NULL;
@@ -1164,8 +1183,8 @@ html_table(struct ad_buf *b, const struct grid *g, const struct col *cols,
     size_t ncols, size_t limit, const char *empty, const int *keep)
 {
 	struct ad_buf cell;
-	const char *cls;
-	size_t r, k, shown = 0;
+	const char *cls, *t;
+	size_t r, k, shown = 0, tlen;
 
 	ad_buf_init(&cell);
 	ad_buf_adds(b, "<table><thead><tr>");
@@ -1183,8 +1202,8 @@ html_table(struct ad_buf *b, const struct grid *g, const struct col *cols,
 				ad_buf_printf(b, "<td class=\"%s\">", cls);
 			else
 				ad_buf_adds(b, "<td>");
-			lines_out(b, FMT_HTML, cell_text(g, r, &cols[k], &cell),
-			    "<br>");
+			t = cell_text(g, r, &cols[k], &cell, &tlen);
+			lines_out(b, FMT_HTML, t, tlen, "<br>");
 			ad_buf_adds(b, "</td>");
 		}
 		ad_buf_adds(b, "</tr>\n");
@@ -1201,7 +1220,8 @@ md_table(struct ad_buf *b, const struct grid *g, const struct col *cols,
     size_t ncols, size_t limit, const char *empty, const int *keep)
 {
 	struct ad_buf cell;
-	size_t r, k, shown = 0;
+	size_t r, k, shown = 0, tlen;
+	const char *t;
 
 	ad_buf_init(&cell);
 	for (k = 0; k < ncols; k++)
@@ -1216,8 +1236,8 @@ md_table(struct ad_buf *b, const struct grid *g, const struct col *cols,
 		shown++;
 		for (k = 0; k < ncols; k++) {
 			ad_buf_adds(b, "| ");
-			lines_out(b, FMT_MD, cell_text(g, r, &cols[k], &cell),
-			    "<br>");
+			t = cell_text(g, r, &cols[k], &cell, &tlen);
+			lines_out(b, FMT_MD, t, tlen, "<br>");
 			ad_buf_addc(b, ' ');
 		}
 		ad_buf_adds(b, "|\n");
@@ -1351,6 +1371,7 @@ static const char html_css[] =
 	"td.mono{font-family:ui-monospace,'DejaVu Sans Mono',monospace;"
 	"font-size:.9em;overflow-wrap:anywhere}"
 	"td.none{color:#56606b;font-style:italic}"
+	"td.time{white-space:nowrap}td.what{min-width:18em}"
 	".sev{font-weight:600}.sev-critical{color:#b3261e}"
 	".sev-high{color:#c2541c}.sev-medium{color:#8a6a00}"
 	".sev-low{color:#2a6aa8}.sev-info{color:#56606b}"
@@ -1371,11 +1392,12 @@ static const char html_css[] =
 	".figures dd{margin:0;font-size:1.15em;font-weight:600}"
 	".figures div.bad{border-color:#e6a19b;background:#fdf1f0}"
 	"figure{margin:.6em 0 1.4em;display:grid;"
-	"grid-template-columns:minmax(0,3fr) minmax(220px,1fr);gap:1em;"
+	"grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:1em;"
 	"align-items:start}"
 	"figure.wide{display:block}"
 	"figure .charts{min-width:0}"
-	"figure table{font-size:.85em;margin:0}"
+	"figure table{font-size:.8em;margin:0}"
+	"figure table td,figure table th{padding:.1em .4em;white-space:nowrap}"
 	"figcaption{grid-column:1/-1;color:#56606b;font-size:.9em}"
 	".plot{width:100%;height:auto;display:block}"
 	".plot text{font:11px system-ui,sans-serif;fill:#1d232a}"

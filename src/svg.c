@@ -10,6 +10,7 @@
 
 #define W	720		/* viewBox width */
 #define H	240
+#define TW	1100		/* the timeline's */
 #define ML	64		/* margins: room for the y labels */
 #define MR	12
 #define MT	34		/* legend */
@@ -110,6 +111,8 @@ ad_svg_bars(struct ad_buf *out, const char *id, const char *title,
 	}
 	legend(out, (const char *const (*)[2])items, k);
 	ymax = max > 0 ? nice_ceil(max) : 1;
+	if (ymax < 2)		/* counts: no half ticks */
+		ymax = 2;
 	/* y axis: 0, half, top */
 	for (t = 0; t <= 2; t++) {
 		y = MT + ph - ph * t / 2.0;
@@ -162,11 +165,13 @@ ad_svg_timeline(struct ad_buf *out, const char *id, const char *title,
     const char *const *ticks, const double *tickpos, size_t nticks,
     const char *const (*lg)[2], size_t nlegend)
 {
-	double pw = W - ML - MR, span = to > from ? to - from : 1, x0, x1;
+	/* wider than the bar charts: it spans the page, and its text
+	 * keeps the size of theirs */
+	double pw = TW - ML - MR, span = to > from ? to - from : 1, x0, x1;
 	size_t i;
 
 	ad_buf_adds(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
-	    "class=\"plot timeline\" viewBox=\"0 0 720 96\" role=\"img\" "
+	    "class=\"plot timeline\" viewBox=\"0 0 1100 96\" role=\"img\" "
 	    "id=\"");
 	xml_text(out, id);
 	ad_buf_adds(out, "\" aria-labelledby=\"");
