@@ -266,6 +266,7 @@ struct span {
 
 /* A statement of what the report cannot vouch for. */
 struct caveat {
+	int order;		/* when it was said: ties keep that order */
 	const char *kind;	/* gap, unclean, loss, dropped, unattributed,
 				 * replay, no_comparison, empty, truncated */
 	int64_t from, to;	/* -1 when not a time span */
@@ -309,7 +310,8 @@ caveat(struct report *rp, const char *kind, int64_t from, int64_t to,
 	int n;
 
 	rp->cav = xrealloc(rp->cav, (rp->ncav + 1) * sizeof(*rp->cav));
-	c = &rp->cav[rp->ncav++];
+	c = &rp->cav[rp->ncav];
+	c->order = (int)rp->ncav++;
 	c->kind = kind;
 	c->from = from;
 	c->to = to;
@@ -391,7 +393,7 @@ coverage(struct report *rp)
 	int64_t a, b, cursor, end;
 	size_t i, j, n = rp->nspans;
 	long long lost, dropped, id;
-	char t1[32], t2[32];
+	char t1[32], t2[32], dur[48];
 	const char *src;
 
 	rp->run_from = xcalloc(g->nrows + 1, sizeof(*rp->run_from));
@@ -506,10 +508,16 @@ coverage(struct report *rp)
 			continue;
 		short_time(s->from, t1, sizeof(t1));
 		short_time(s->to, t2, sizeof(t2));
+		if (s->to - s->from < 2 * 3600000)
+			snprintf(dur, sizeof(dur), "%lld minutes",
+			    (long long)((s->to - s->from + 59999) / 60000));
+		else
+			snprintf(dur, sizeof(dur), "%.1f hours",
+			    (double)(s->to - s->from) / 3600000.0);
 		caveat(rp, "gap", s->from, s->to, -1, -1, "No audrift run "
-		    "from %s to %s UTC (%.1f hours): nothing was watched, so "
-		    "no finding there means nothing, not \"no change\".",
-		    t1, t2, (double)(s->to - s->from) / 3600000.0);
+		    "from %s to %s UTC (%s): nothing was watched, so no "
+		    "finding there means nothing, not \"no change\".", t1, t2,
+		    dur);
 	}
 }
 
@@ -641,6 +649,34 @@ report_free(struct report *rp)
 	free(rp->cav);
 }
 
+/* Caveats by weight for an auditor: nothing at all, time not watched,
+ * then what was watched badly, then what is missing beside it. */
+static int
+caveat_rank(const char *kind)
+{
+	static const char *const order[] = {
+		"empty", "gap", "unclean", "open", "loss", "dropped",
+		"unattributed", "replay", "no_comparison", "truncated"
+	};
+	size_t i;
+
+	for (i = 0; i < AD_ARRAY_SIZE(order); i++)
+		if (strcmp(order[i], kind) == 0)
+			return (int)i;
+	return (int)i;
+}
+
+static int
+caveat_cmp(const void *a, const void *b)
+{
+	const struct caveat *x = a, *y = b;
+	int rx = caveat_rank(x->kind), ry = caveat_rank(y->kind);
+
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
 /* Read everything.  0, -1 logged. */
 static int
 report_load(struct report *rp, sqlite3 *db)
@@ -680,6 +716,8 @@ report_load(struct report *rp, sqlite3 *db)
 		    "this period: audrift cannot vouch for anything in it.  "
 		    "Check the period (--since, --until) and the database "
 		    "(--db).");
+	if (rp->ncav > 0)
+		qsort(rp->cav, rp->ncav, sizeof(*rp->cav), caveat_cmp);
 	return 0;
 }
 
@@ -818,10 +856,16 @@ comma_int(struct ad_buf *b, long long v)
 	}
 }
 
-/* The rows of runs that overlap the period and are live. */
-#define EACH_RUN(rp, i) \
-	for (i = 0; i < (rp)->runs.nrows; i++) \
-		if ((rp)->run_in[i])
+static void
+thousands(char *buf, size_t cap, long long v)
+{
+	struct ad_buf b;
+
+	ad_buf_init(&b);
+	comma_int(&b, v);
+	snprintf(buf, cap, "%s", b.p);
+	ad_buf_free(&b);
+}
 
 /* One key figure of the summary: label, value text. */
 struct figure {
@@ -856,10 +900,10 @@ figures(const struct report *rp, struct figure *f)
 	    rp->nruns, rp->lossy_runs);
 	f[k++].bad = rp->lossy_runs > 0;
 	f[k].label = "Events read";
-	snprintf(f[k].value, sizeof(f[k].value), "%lld", rp->events_read);
+	thousands(f[k].value, sizeof(f[k].value), rp->events_read);
 	f[k++].bad = 0;
 	f[k].label = "Events lost";
-	snprintf(f[k].value, sizeof(f[k].value), "%lld", rp->events_lost);
+	thousands(f[k].value, sizeof(f[k].value), rp->events_lost);
 	f[k++].bad = rp->events_lost > 0;
 	f[k].label = "Findings";
 	snprintf(f[k].value, sizeof(f[k].value), "%lld in %lld container%s "
