@@ -115,7 +115,118 @@ struct diff {
 	struct ad_buf out;
 	int n;			/* changes listed */
 	struct ad_comparison *cmp;	/* diff --all: counts and paths */
+	char **mounts;		/* the runtime's mount points in the
+				 * container (NULL-ended), or NULL */
 };
+
+/* ---- what the runtime put in the upper layer ------------------------- */
+
+/*
+ * A runtime mounts /proc, /dev, /sys, /etc/hosts, /run/.containerenv ...
+ * into a container, and the mount points it creates (with their parent
+ * dirs, when the image lacks them) land in the upper layer: they are not
+ * drift.  The container's mounts are read from the mountinfo of a process
+ * whose root is the overlay with that upper dir.  Returns an owned,
+ * NULL-ended list of mount points as the container sees them, or NULL
+ * when no process of it could be read.
+ */
+static char **
+ctr_mount_points(const char *upper)
+{
+	char path[64], *line = NULL, **mnt = NULL, *p, *u, *save;
+	size_t cap = 0, n = 0, k;
+	struct dirent *de;
+	int found = 0, root;
+	DIR *proc;
+	FILE *fp;
+
+	if (upper == NULL || (proc = opendir("/proc")) == NULL)
+		return NULL;
+	while (!found && (de = readdir(proc)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    (size_t)snprintf(path, sizeof(path), "/proc/%s/mountinfo",
+		    de->d_name) >= sizeof(path) ||
+		    (fp = fopen(path, "re")) == NULL)
+			continue;
+		while (getline(&line, &cap, fp) > 0) {
+			/* id parent dev root MOUNTPOINT opts... - fs src super */
+			root = 0;
+			for (k = 0, p = strtok_r(line, " \n", &save); p != NULL;
+			    p = strtok_r(NULL, " \n", &save), k++) {
+				if (k == 4) {
+					ad_unoctal(p);
+					mnt = xrealloc(mnt, (n + 2) *
+					    sizeof(*mnt));
+					mnt[n++] = xstrdup(p);
+					mnt[n] = NULL;
+					root = strcmp(p, "/") == 0;
+				} else if (k > 5 && root &&
+				    (u = strstr(p, "upperdir=")) != NULL) {
+					u += 9;
+					u[strcspn(u, ",")] = '\0';
+					ad_unoctal(u);
+					found |= strcmp(u, upper) == 0;
+				}
+			}
+		}
+		fclose(fp);
+		if (!found) {
+			while (n > 0)
+				free(mnt[--n]);
+			if (mnt != NULL)
+				mnt[0] = NULL;
+		}
+	}
+	closedir(proc);
+	free(line);
+	if (!found) {
+		free(mnt);
+		return NULL;
+	}
+	return mnt;
+}
+
+static void
+mounts_free(char **mnt)
+{
+	size_t i;
+
+	for (i = 0; mnt != NULL && mnt[i] != NULL; i++)
+		free(mnt[i]);
+	free(mnt);
+}
+
+/* 2: rel is a mount point of the runtime's (or the /etc/mtab symlink to
+ * /proc/mounts runtimes create); 1: a dir holding one; 0: neither. */
+static int
+runtime_made(const struct diff *d, const char *rel, const struct stat *st,
+    int dirfd_, const char *name)
+{
+	char link[32];
+	size_t i, len = strlen(rel);
+	ssize_t n;
+	int parent = 0;
+
+	if (d->mounts == NULL)
+		return 0;
+	if (S_ISLNK(st->st_mode) && strcmp(rel, "/etc/mtab") == 0 &&
+	    (n = readlinkat(dirfd_, name, link, sizeof(link) - 1)) > 0) {
+		link[n] = '\0';
+		if (strcmp(link, "/proc/mounts") == 0 ||
+		    strcmp(link, "../proc/mounts") == 0 ||
+		    strcmp(link, "../proc/self/mounts") == 0 ||
+		    strcmp(link, "/proc/self/mounts") == 0)
+			return 2;
+	}
+	for (i = 0; d->mounts[i] != NULL; i++) {
+		if (strcmp(d->mounts[i], rel) == 0)
+			return 2;
+		if (strncmp(d->mounts[i], rel, len) == 0 &&
+		    d->mounts[i][len] == '/')
+			parent = 1;
+	}
+	return parent && S_ISDIR(st->st_mode);
+}
 
 /* One change: what it is, the file now (st; NULL for deleted) and the
  * image's file. */
@@ -188,7 +299,7 @@ diff_walk(struct diff *d, int dfd, char *rel, size_t len, int depth)
 	struct dirent *de;
 	struct stat st, ist;
 	size_t nl, at;
-	int cfd, opaque, in_image;
+	int cfd, opaque, in_image, rt;
 	DIR *dir;
 
 	if ((dir = fdopendir(dfd)) == NULL) {
@@ -214,6 +325,9 @@ diff_walk(struct diff *d, int dfd, char *rel, size_t len, int depth)
 			d->cmp->files_checked++;
 		in_image = ad_layers_find(d->layers, 1, rel, &ist, &at) ==
 		    AD_LAYER_FOUND;
+		if ((rt = runtime_made(d, rel, &st, dirfd(dir),
+		    de->d_name)) == 2 && !in_image)
+			goto next;
 		if (S_ISCHR(st.st_mode) && st.st_rdev == 0) {
 			diff_emit(d, "deleted", rel, NULL);
 			goto next;
@@ -225,7 +339,9 @@ diff_walk(struct diff *d, int dfd, char *rel, size_t len, int depth)
 		cfd = openat(dirfd(dir), de->d_name, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC);
 		opaque = cfd >= 0 && ad_layer_is_opaque(cfd);
-		if (!in_image || !S_ISDIR(ist.st_mode))
+		if (rt == 1 && !in_image)
+			;	/* made for a mount: only what else is in it */
+		else if (!in_image || !S_ISDIR(ist.st_mode))
 			diff_emit(d, in_image ? "modified" : "added", rel, &st);
 		else if (opaque)	/* the image's contents are hidden */
 			diff_emit(d, "replaced", rel, &st);
@@ -243,7 +359,7 @@ diff_walk(struct diff *d, int dfd, char *rel, size_t len, int depth)
  * and paths of a recorded comparison. */
 static int
 diff_layers(const char *const *layers, int json, FILE *f,
-    struct ad_comparison *cmp)
+    struct ad_comparison *cmp, char **mounts)
 {
 	struct diff d;
 	char rel[PATH_MAX];
@@ -257,6 +373,7 @@ diff_layers(const char *const *layers, int json, FILE *f,
 	d.json = json;
 	d.f = f;
 	d.cmp = cmp;
+	d.mounts = mounts;
 	ad_buf_init(&d.out);
 	if (!json && f != NULL)
 		fprintf(f, "%-8s %-7s %4s %11s %-64s %-64s %s\n", "CHANGE",
@@ -270,7 +387,7 @@ diff_layers(const char *const *layers, int json, FILE *f,
 int
 ad_diff_layers(const char *const *layers, int json, FILE *f)
 {
-	return diff_layers(layers, json, f, NULL);
+	return diff_layers(layers, json, f, NULL, NULL);
 }
 
 /* The layers of c, upper first, NULL-ended (an owned array of borrowed
@@ -321,6 +438,7 @@ all_containers(sqlite3 *db, struct ad_resolver *r)
 	const struct ad_container *c;
 	struct ad_comparison cmp;
 	const char **layers;
+	char **mounts;
 	size_t i;
 	int bad = 0;
 
@@ -329,9 +447,13 @@ all_containers(sqlite3 *db, struct ad_resolver *r)
 		cmp.name = c->name;
 		cmp.image = c->image;
 		cmp.baseline = "image";
+		/* the resolver gives host-prefixed paths; mountinfo gives the
+		 * kernel's: the same on a host whose root is "/" */
+		mounts = ctr_mount_points(c->upperdir);
 		if ((layers = ctr_layers(c)) == NULL ||
-		    diff_layers(layers, 0, NULL, &cmp) < 0)
+		    diff_layers(layers, 0, NULL, &cmp, mounts) < 0)
 			cmp.error = NO_UPPER_MSG;
+		mounts_free(mounts);
 		free(layers);
 		bad += ad_cmp_record(db, &cmp) != 0;
 		cmp_print(&cmp);
