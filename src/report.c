@@ -1457,6 +1457,10 @@ static const char html_css[] =
 	"tr,svg,li{break-inside:avoid}"
 	"thead{display:table-header-group}"
 	"figure{display:block}figure table{margin-top:.4em}"
+	"table{font-size:8pt}td.time{white-space:normal}"
+	"td,th{padding:.15em .3em}td{overflow-wrap:anywhere}"
+	"td.sev,td.num,td.pass,td.fail{overflow-wrap:normal;white-space:nowrap}"
+	"td.what{min-width:0}"
 	".caveats{border-width:2px}"
 	"*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 

@@ -10,7 +10,7 @@
 
 #define W	720		/* viewBox width */
 #define H	240
-#define TW	1100		/* the timeline's */
+#define TW	900		/* the timeline's */
 #define ML	64		/* margins: room for the y labels */
 #define MR	12
 #define MT	34		/* legend */
@@ -171,7 +171,7 @@ ad_svg_timeline(struct ad_buf *out, const char *id, const char *title,
 	size_t i;
 
 	ad_buf_adds(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
-	    "class=\"plot timeline\" viewBox=\"0 0 1100 96\" role=\"img\" "
+	    "class=\"plot timeline\" viewBox=\"0 0 900 96\" role=\"img\" "
 	    "id=\"");
 	xml_text(out, id);
 	ad_buf_adds(out, "\" aria-labelledby=\"");
