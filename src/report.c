@@ -107,10 +107,11 @@ gint(const struct grid *g, size_t r, const char *name)
 	return s ? strtoll(s, NULL, 10) : 0;
 }
 
-/* Run sql with ?1 = since, ?2 = until (ISO text) into g.  0, -1 logged. */
+/* Run sql with ?1 = since, ?2 = until (ISO text), ?3 = limit into g.
+ * 0, -1 logged. */
 static int
 grid_load(sqlite3 *db, const char *sql, const char *since, const char *until,
-    struct grid *g)
+    int64_t limit, struct grid *g)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, k;
@@ -125,6 +126,8 @@ grid_load(sqlite3 *db, const char *sql, const char *since, const char *until,
 		sqlite3_bind_text(st, 1, since, -1, SQLITE_STATIC);
 	if (sqlite3_bind_parameter_count(st) >= 2)
 		sqlite3_bind_text(st, 2, until, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, limit);
 	g->ncols = sqlite3_column_count(st);
 	g->names = xcalloc((size_t)g->ncols, sizeof(*g->names));
 	for (k = 0; k < g->ncols; k++)
@@ -210,21 +213,28 @@ static const char sql_by_container[] =
 	" GROUP BY place, container_id"
 	" ORDER BY worst DESC, findings DESC, container_id";
 
-/* The listed findings, newest first, with the latest review of each. */
-static const char sql_findings[] =
-	"SELECT id, time, severity, rule, " PLACE " AS place, container_id,"
-	" container_name, image,"
-	" op, path, path2, exe, comm, message, attribution, upper_layer,"
-	" file_sha256, image_sha256, package, package_ok, evidence,"
-	" (SELECT count(*) FROM reviews v WHERE v.finding_id = f.id)"
-	"  AS reviews,"
-	" (SELECT reviewer FROM reviews v WHERE v.finding_id = f.id"
-	"  ORDER BY v.time DESC, v.id DESC LIMIT 1) AS reviewed_by,"
-	" (SELECT v.time FROM reviews v WHERE v.finding_id = f.id"
-	"  ORDER BY v.time DESC, v.id DESC LIMIT 1) AS reviewed_at,"
-	" (SELECT note FROM reviews v WHERE v.finding_id = f.id"
+/* The listed findings, newest first, with the latest review of each
+ * (FINDING_COLS), at most ?3; and every tamper and loss finding, which
+ * the coverage section lists whatever the limit. */
+#define FINDING_COLS \
+	"SELECT id, time, severity, rule, " PLACE " AS place, container_id," \
+	" container_name, image," \
+	" op, path, path2, exe, comm, message, attribution, upper_layer," \
+	" file_sha256, image_sha256, package, package_ok, evidence," \
+	" (SELECT count(*) FROM reviews v WHERE v.finding_id = f.id)" \
+	"  AS reviews," \
+	" (SELECT reviewer FROM reviews v WHERE v.finding_id = f.id" \
+	"  ORDER BY v.time DESC, v.id DESC LIMIT 1) AS reviewed_by," \
+	" (SELECT v.time FROM reviews v WHERE v.finding_id = f.id" \
+	"  ORDER BY v.time DESC, v.id DESC LIMIT 1) AS reviewed_at," \
+	" (SELECT note FROM reviews v WHERE v.finding_id = f.id" \
 	"  ORDER BY v.time DESC, v.id DESC LIMIT 1) AS review_note"
-	" FROM findings f WHERE" IN_PERIOD
+static const char sql_findings[] =
+	FINDING_COLS " FROM findings f WHERE" IN_PERIOD
+	" ORDER BY time DESC, id DESC LIMIT ?3";
+static const char sql_integrity[] =
+	FINDING_COLS " FROM findings f WHERE" IN_PERIOD
+	" AND rule IN ('audit_rules_tampered', 'audit_events_lost')"
 	" ORDER BY time DESC, id DESC";
 
 static const char sql_per_day[] =
@@ -278,8 +288,8 @@ struct report {
 	const char *dbpath;
 	int64_t since, until, now;
 	char s_since[32], s_until[32], s_now[32];
-	struct grid runs, totals, by_rule, by_ctr, findings, per_day,
-	    digest_rules, cmps;
+	struct grid runs, totals, by_rule, by_ctr, findings, integrity,
+	    per_day, digest_rules, cmps;
 	struct span *spans;
 	size_t nspans;
 	int64_t *run_from, *run_to;	/* effective, per runs row; -1 none */
@@ -631,6 +641,7 @@ report_free(struct report *rp)
 	grid_free(&rp->by_rule);
 	grid_free(&rp->by_ctr);
 	grid_free(&rp->findings);
+	grid_free(&rp->integrity);
 	grid_free(&rp->per_day);
 	grid_free(&rp->digest_rules);
 	grid_free(&rp->cmps);
@@ -684,14 +695,17 @@ report_load(struct report *rp, sqlite3 *db)
 	const char *s = rp->s_since, *u = rp->s_until;
 	long long n, una;
 
-	if (grid_load(db, sql_runs, s, u, &rp->runs) != 0 ||
-	    grid_load(db, sql_totals, s, u, &rp->totals) != 0 ||
-	    grid_load(db, sql_by_rule, s, u, &rp->by_rule) != 0 ||
-	    grid_load(db, sql_by_container, s, u, &rp->by_ctr) != 0 ||
-	    grid_load(db, sql_findings, s, u, &rp->findings) != 0 ||
-	    grid_load(db, sql_per_day, s, u, &rp->per_day) != 0 ||
-	    grid_load(db, sql_digest_rules, s, u, &rp->digest_rules) != 0 ||
-	    grid_load(db, sql_comparisons, s, u, &rp->cmps) != 0)
+	int64_t lim = rp->limit == (size_t)-1 ? -1 : (int64_t)rp->limit;
+
+	if (grid_load(db, sql_runs, s, u, 0, &rp->runs) != 0 ||
+	    grid_load(db, sql_totals, s, u, 0, &rp->totals) != 0 ||
+	    grid_load(db, sql_by_rule, s, u, 0, &rp->by_rule) != 0 ||
+	    grid_load(db, sql_by_container, s, u, 0, &rp->by_ctr) != 0 ||
+	    grid_load(db, sql_findings, s, u, lim, &rp->findings) != 0 ||
+	    grid_load(db, sql_integrity, s, u, 0, &rp->integrity) != 0 ||
+	    grid_load(db, sql_per_day, s, u, 0, &rp->per_day) != 0 ||
+	    grid_load(db, sql_digest_rules, s, u, 0, &rp->digest_rules) !=
+	    0 || grid_load(db, sql_comparisons, s, u, 0, &rp->cmps) != 0)
 		return -1;
 	coverage(rp);
 	per_day(rp);
@@ -1589,6 +1603,13 @@ html_coverage(const struct report *rp, struct ad_buf *b)
 	ad_buf_adds(b, "</tbody></table>\n<h3>Runs</h3>\n");
 	html_table(b, &rp->runs, cols_runs, AD_ARRAY_SIZE(cols_runs),
 	    (size_t)-1, "no run in the period", rp->run_in);
+	ad_buf_adds(b, "<h3>Tamper and loss findings</h3>\n<p>Raised by "
+	    "audrift itself: its kernel rules removed or auditing disabled "
+	    "(audit_rules_tampered), events the kernel or the socket "
+	    "dropped (audit_events_lost).</p>\n");
+	html_table(b, &rp->integrity, cols_findings,
+	    AD_ARRAY_SIZE(cols_findings), (size_t)-1,
+	    "no tamper or loss finding in the period", NULL);
 	ad_buf_adds(b, "<h3>Rules in force</h3>\n<p>Each run records the "
 	    "sha256 digest of the rules.d it loaded.  The rules listed are "
 	    "those that raised findings under each digest (the database "
@@ -1756,6 +1777,10 @@ write_md(const struct report *rp, struct ad_buf *b)
 	ad_buf_adds(b, "\n### Runs\n\n");
 	md_table(b, &rp->runs, cols_runs, AD_ARRAY_SIZE(cols_runs),
 	    (size_t)-1, "no run in the period", rp->run_in);
+	ad_buf_adds(b, "### Tamper and loss findings\n\n");
+	md_table(b, &rp->integrity, cols_findings,
+	    AD_ARRAY_SIZE(cols_findings), (size_t)-1,
+	    "no tamper or loss finding in the period", NULL);
 	ad_buf_adds(b, "### Rules in force\n\nThe rules listed are those that "
 	    "raised findings under each digest (the database keeps digests, "
 	    "not rule texts).\n\n| Rules digest | First run start | Last run "
@@ -1922,6 +1947,8 @@ write_json(const struct report *rp, struct ad_buf *b)
 	}
 	ad_buf_adds(b, "],\n\"runs\":");
 	json_grid(b, &rp->runs, (size_t)-1, rp->run_in, NULL);
+	ad_buf_adds(b, ",\n\"integrity_findings\":");
+	json_grid(b, &rp->integrity, (size_t)-1, NULL, NULL);
 	ad_buf_adds(b, ",\n\"rules_in_force\":");
 	json_grid(b, &rp->digest_rules, (size_t)-1, NULL, NULL);
 	ad_buf_adds(b, ",\n\"per_day\":[");
@@ -1942,8 +1969,7 @@ write_json(const struct report *rp, struct ad_buf *b)
 	ad_buf_adds(b, ",\n\"findings_by_container\":");
 	json_grid(b, &rp->by_ctr, (size_t)-1, NULL, NULL);
 	ad_buf_adds(b, ",\n\"findings_listed\":");
-	ad_buf_add_int(b, (int64_t)(rp->findings.nrows < rp->limit ?
-	    rp->findings.nrows : rp->limit));
+	ad_buf_add_int(b, (int64_t)rp->findings.nrows);
 	ad_buf_adds(b, ",\n\"findings\":");
 	json_grid(b, &rp->findings, rp->limit, NULL, NULL);
 	ad_buf_adds(b, ",\n\"comparisons\":");

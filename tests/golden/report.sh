@@ -64,6 +64,15 @@ done
 grep -q '<script\|<link\|src=\|href=\|url(' out.html &&
     fail "the HTML fetches or runs something"
 
+# --limit lists the newest only, says so, and keeps the counts
+"$AUDRIFT" report --db fixture.db $PERIOD --format json --limit 2 >lim.json ||
+    fail "report --limit 2"
+grep -q '"findings_listed":2,' lim.json || fail "--limit 2 listed more"
+grep -q '"findings":9,' lim.json || fail "--limit changed the counts"
+grep -q '"kind":"truncated",.*"count":7,' lim.json || fail "--limit is not said"
+[ "$(sqlite3 :memory: "SELECT json_array_length(readfile('lim.json'),
+    '\$.integrity_findings')")" = 2 ] || fail "tamper findings are cut by --limit"
+
 # 3. hostile text renders as text
 mkdb hostile.db "$FX/hostile.sql"
 for f in html md; do
