@@ -1132,15 +1132,21 @@ cell_build(const struct grid *g, size_t r, const struct col *c,
 	case CK_WHAT:
 		op = gval(g, r, "op");
 		path = gval(g, r, "path");
-		ad_buf_printf(b, "%s %s", op ? op : "-", path ? path : "-");
-		if (gval(g, r, "path2") != NULL)
-			ad_buf_printf(b, " -> %s", gval(g, r, "path2"));
-		if (gval(g, r, "exe") != NULL)
-			ad_buf_printf(b, " by %s", gval(g, r, "exe"));
-		if (gval(g, r, "message") != NULL) {
-			ad_buf_addc(b, '\0');
-			ad_buf_adds(b, gval(g, r, "message"));
+		/* audrift's own findings (tamper, loss) have no file or
+		 * process: their message says it all */
+		if (path != NULL || gval(g, r, "exe") != NULL ||
+		    gval(g, r, "message") == NULL) {
+			ad_buf_printf(b, "%s %s", op ? op : "-",
+			    path ? path : "-");
+			if (gval(g, r, "path2") != NULL)
+				ad_buf_printf(b, " -> %s", gval(g, r, "path2"));
+			if (gval(g, r, "exe") != NULL)
+				ad_buf_printf(b, " by %s", gval(g, r, "exe"));
+			if (gval(g, r, "message") != NULL)
+				ad_buf_addc(b, '\0');
 		}
+		if (gval(g, r, "message") != NULL)
+			ad_buf_adds(b, gval(g, r, "message"));
 		return b->p;
 	case CK_EVIDENCE:
 		evidence_text(g, r, b);
