@@ -21,7 +21,7 @@ struct ad_comparison {
 	const char *target;	/* container id, or the host dir */
 	const char *name;	/* container name, or the host's name */
 	const char *image;
-	const char *baseline;	/* "image", "dpkg", "rpm", "dpkg+rpm", "none" */
+	const char *baseline;	/* image, dpkg, rpm, dpkg+rpm, none */
 	int64_t files_checked, changed, unverified;
 	const char *error;	/* non-NULL: result "error", this in detail */
 	struct ad_buf detail;	/* JSON array being built (ad_cmp_add) */

@@ -542,7 +542,8 @@ host_file(struct ad_comparison *cmp, struct host_cmp *h, const char *path,
     struct stat *st)
 {
 	char pkg[AD_EVIDENCE_TEXT], want[AD_EVIDENCE_TEXT], alt[PATH_MAX];
-	char sha[AD_EVIDENCE_TEXT], md5[AD_MD5_HEX], what[AD_EVIDENCE_TEXT + 48];
+	char sha[AD_EVIDENCE_TEXT], md5[AD_MD5_HEX];
+	char what[AD_EVIDENCE_TEXT + 48];
 	const char *algo;
 	size_t dl;
 	int k, i;

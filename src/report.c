@@ -50,7 +50,7 @@ static const char *const sev_colors[] = {
 };
 #define NSEV	5
 
-/* ---- grids: query results ---------------------------------------------- */
+/* ---- grids: query results ------------------------------------------ */
 
 struct cell {
 	char *s;		/* NULL: SQL NULL */
@@ -158,7 +158,7 @@ grid_load(sqlite3 *db, const char *sql, const char *since, const char *until,
 	return 0;
 }
 
-/* ---- the queries ------------------------------------------------------- */
+/* ---- the queries --------------------------------------------------- */
 
 /* All runs that began before the period's end: coverage needs the run
  * after a killed one, even past the period. */
@@ -176,8 +176,8 @@ static const char sql_runs[] =
 #define PLACE	"(CASE WHEN container_id IS NOT NULL THEN 'container'" \
 	" WHEN attribution IN ('replay', 'unknown') THEN 'unknown'" \
 	" ELSE 'host' END)"
-#define REVIEWED(f)	"EXISTS(SELECT 1 FROM reviews v WHERE v.finding_id = " \
-	f ".id)"
+#define REVIEWED(f)	"EXISTS(SELECT 1 FROM reviews v" \
+	" WHERE v.finding_id = " f ".id)"
 
 static const char sql_totals[] =
 	"SELECT count(*) AS findings,"
@@ -262,7 +262,7 @@ static const char sql_comparisons[] =
 	" CASE WHEN json_valid(detail) THEN json(detail) END AS detail"
 	" FROM comparisons WHERE" IN_PERIOD " ORDER BY time DESC, id DESC";
 
-/* ---- the model ----------------------------------------------------------- */
+/* ---- the model ----------------------------------------------------- */
 
 enum span_kind { SPAN_RUN, SPAN_OPEN, SPAN_UNKNOWN, SPAN_GAP };
 static const char *const span_json[] = { "run", "open", "unknown", "gap" };
@@ -292,8 +292,8 @@ struct report {
 	    per_day, digest_rules, cmps;
 	struct span *spans;
 	size_t nspans;
-	int64_t *run_from, *run_to;	/* effective, per runs row; -1 none */
-	int *run_replay, *run_in;	/* replay source; overlaps the period */
+	int64_t *run_from, *run_to;	/* per runs row; -1 none */
+	int *run_replay, *run_in;	/* a replay; overlaps the period */
 	size_t ndays;
 	int64_t day0;
 	char (*days)[11];
@@ -434,11 +434,11 @@ coverage(struct report *rp)
 		if (!rp->run_in[i])
 			continue;
 		if (rp->run_replay[i]) {
-			caveat(rp, "replay", -1, -1, id, -1, "Run %lld replayed "
-			    "audit logs: its findings carry the logged times, "
-			    "but a replay is not coverage, and its events have "
-			    "no container attribution beyond what the log "
-			    "says.", id);
+			caveat(rp, "replay", -1, -1, id, -1, "Run %lld "
+			    "replayed audit logs: its findings carry the "
+			    "logged times, but a replay is not coverage, and "
+			    "its events have no container attribution beyond "
+			    "what the log says.", id);
 			continue;
 		}
 		rp->nruns++;
@@ -735,7 +735,7 @@ report_load(struct report *rp, sqlite3 *db)
 	return 0;
 }
 
-/* ---- text escaping --------------------------------------------------------- */
+/* ---- text escaping ------------------------------------------------ */
 
 /* Length of the valid UTF-8 sequence at s (at most len), its code point
  * in *cp; 0 when invalid. */
@@ -818,13 +818,14 @@ text_out(struct ad_buf *b, enum fmt f, const char *s)
 				ad_buf_adds(b, "</span>");
 			n = n ? n : 1;
 		} else if (f == FMT_HTML && strchr("&<>\"'", (int)cp) && cp) {
-			ad_buf_adds(b, cp == '&' ? "&amp;" : cp == '<' ? "&lt;" :
-			    cp == '>' ? "&gt;" : cp == '"' ? "&quot;" :
-			    "&#39;");
-		} else if (cp == '\\') {	/* never mistaken for an escape */
+			ad_buf_adds(b, cp == '&' ? "&amp;" : cp == '<' ?
+			    "&lt;" : cp == '>' ? "&gt;" : cp == '"' ?
+			    "&quot;" : "&#39;");
+		} else if (cp == '\\') {	/* never read as an escape */
 			ad_buf_adds(b, f == FMT_HTML ?
 			    "<span class=\"esc\">\\x5c</span>" : "\\x5c");
-		} else if (f == FMT_MD && cp && strchr("`*_[]<>|&#!~{}()+", (int)cp)) {
+		} else if (f == FMT_MD && cp &&
+		    strchr("`*_[]<>|&#!~{}()+", (int)cp)) {
 			ad_buf_addc(b, '\\');
 			ad_buf_addc(b, (char)cp);
 		} else
@@ -834,7 +835,7 @@ text_out(struct ad_buf *b, enum fmt f, const char *s)
 	}
 }
 
-/* ---- shared pieces of the writers -------------------------------------- */
+/* ---- shared pieces of the writers ---------------------------------- */
 
 static const char *
 pct(char *buf, size_t cap, int64_t part, int64_t whole)
@@ -1003,7 +1004,7 @@ ctr_text(const struct grid *g, size_t r, char *buf, size_t cap)
 }
 
 
-/* ---- tables: one description, written by each format ------------------- */
+/* ---- tables: one description, written by each format --------------- */
 
 enum ck {
 	CK_TEXT,	/* the column as text (escaped) */
@@ -1051,7 +1052,8 @@ static const struct col cols_cmps[] = {
 	{ "Id", "id", CK_NUM }, { "Time (UTC)", "time", CK_TIME },
 	{ "Kind", "kind", CK_TEXT }, { "Target", "target", CK_TARGET },
 	{ "Name", "name", CK_TEXT }, { "Baseline", "baseline", CK_TEXT },
-	{ "Checked", "files_checked", CK_NUM }, { "Changed", "changed", CK_NUM },
+	{ "Checked", "files_checked", CK_NUM },
+	{ "Changed", "changed", CK_NUM },
 	{ "Unverified", "unverified", CK_NUM },
 	{ "Result", "result", CK_RESULT }, { "Found", NULL, CK_DETAIL },
 };
@@ -1316,7 +1318,7 @@ md_table(struct ad_buf *b, const struct grid *g, const struct col *cols,
 	ad_buf_free(&cell);
 }
 
-/* ---- the plots ----------------------------------------------------------- */
+/* ---- the plots ----------------------------------------------------- */
 
 static void
 plots_svg(const struct report *rp, struct ad_buf *b, int which)
@@ -1416,13 +1418,14 @@ span_line(const struct report *rp, size_t i, char *kind, size_t kcap,
 		    gint(&rp->runs, s->run, "id"));
 }
 
-/* ---- html ---------------------------------------------------------------- */
+/* ---- html ---------------------------------------------------------- */
 
 static const char html_css[] =
 	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;"
 	"color:#1d232a;margin:2em auto;max-width:1180px;padding:0 1.5em}"
 	"h1{font-size:1.7em;margin:0 0 .2em}"
-	"h2{font-size:1.3em;border-bottom:2px solid #d8dde3;padding-bottom:.2em;"
+	"h2{font-size:1.3em;border-bottom:2px solid #d8dde3;"
+	"padding-bottom:.2em;"
 	"margin-top:2em}"
 	"h3{font-size:1.05em;margin:1.4em 0 .4em}"
 	".meta{color:#56606b}"
@@ -1571,8 +1574,8 @@ digest_rows(const struct report *rp, struct ad_buf *b, enum fmt f)
 			text_out(b, f, first);
 			ad_buf_adds(b, "</td><td>");
 			text_out(b, f, last ? last : "(no stop recorded)");
-			ad_buf_printf(b, "</td><td class=\"num\">%d</td></tr>\n",
-			    runs);
+			ad_buf_printf(b, "</td><td class=\"num\">%d</td>"
+			    "</tr>\n", runs);
 		} else {
 			ad_buf_adds(b, "| ");
 			text_out(b, f, short_id(d, sd, sizeof(sd)));
@@ -1657,7 +1660,8 @@ html_plots(const struct report *rp, struct ad_buf *b)
 	ad_buf_adds(b, "</div><table class=\"plot-data\"><thead><tr><th>Day"
 	    "</th><th>read</th><th>lost</th></tr></thead><tbody>\n");
 	for (d = 0; d < rp->ndays; d++) {
-		ad_buf_printf(b, "<tr><td>%s</td><td class=\"num\">", rp->days[d]);
+		ad_buf_printf(b, "<tr><td>%s</td><td class=\"num\">",
+		    rp->days[d]);
 		comma_int(b, (long long)rp->read_day[d]);
 		ad_buf_adds(b, "</td><td class=\"num\">");
 		comma_int(b, (long long)rp->lost_day[d]);
@@ -1666,7 +1670,8 @@ html_plots(const struct report *rp, struct ad_buf *b)
 	ad_buf_adds(b, "</tbody></table><figcaption>Events read and lost per "
 	    "day.  A run records totals only: they are spread over the days "
 	    "it ran, in proportion to its time in each.  A run with no stop "
-	    "recorded has none yet, or was killed.</figcaption></figure>\n</section>\n");
+	    "recorded has none yet, or was killed.</figcaption></figure>\n"
+	    "</section>\n");
 }
 
 static void
@@ -1738,7 +1743,7 @@ write_html(const struct report *rp, struct ad_buf *b)
 	    "</footer>\n</body></html>\n");
 }
 
-/* ---- markdown ------------------------------------------------------------ */
+/* ---- markdown ------------------------------------------------------ */
 
 static void
 write_md(const struct report *rp, struct ad_buf *b)
@@ -1826,7 +1831,7 @@ write_md(const struct report *rp, struct ad_buf *b)
 	    (size_t)-1, "no comparison in the period", NULL);
 }
 
-/* ---- json ---------------------------------------------------------------- */
+/* ---- json ---------------------------------------------------------- */
 
 /* Rows of g as objects: integers as numbers, columns named in raw as
  * JSON text (SQLite's json() output), the rest as strings. */
@@ -1983,7 +1988,7 @@ write_json(const struct report *rp, struct ad_buf *b)
 	ad_buf_adds(b, "}\n");
 }
 
-/* ---- the command ----------------------------------------------------------- */
+/* ---- the command -------------------------------------------------- */
 
 static void
 report_usage(FILE *f)
