@@ -18,5 +18,7 @@ int cmd_hook(int argc, char **argv);	/* hook.c */
 int cmd_freeze(int argc, char **argv);	/* cmd_action.c */
 int cmd_thaw(int argc, char **argv);	/* cmd_action.c */
 int cmd_evict(int argc, char **argv);	/* cmd_action.c */
+int cmd_report(int argc, char **argv);	/* report.c */
+int cmd_ack(int argc, char **argv);	/* review.c */
 
 #endif
