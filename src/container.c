@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "evidence.h"
 #include "lineage.h"
 #include "log.h"
 #include "mounts.h"
@@ -38,7 +39,6 @@
 #define MAX_STATUS	(64 * 1024)	/* /proc/PID/status */
 #define MAX_CGROUP	(64 * 1024)	/* /proc/PID/cgroup */
 #define MAX_MOUNTINFO	(4 * 1024 * 1024)
-#define MAX_STATE_JSON	(64 * 1024 * 1024)	/* containers.json can be big */
 #define MOUNT_TRIES	3	/* mountinfo reads per record before giving up */
 #define MAX_PRIV_DEVS	8	/* private tmpfs devices kept per container */
 #define MAX_ROOTS	8	/* runtimes' data roots learned from mounts */
@@ -441,6 +441,9 @@ struct crec {
 	 * for events up to its unmount */
 	int mounted;
 	int64_t unmount_ms;
+	int examined;		/* its upper layer read (discover.h) */
+	int pidns_depth;	/* NSpid levels of the container's own pid
+				 * namespace (its fewest seen), 0 unknown */
 	char *state_root;	/* the runtime's data root, NULL: default */
 };
 
@@ -567,26 +570,6 @@ proc_path(struct ad_resolver *r, pid_t pid, const char *what)
 	return r->path;
 }
 
-/* Host path below the host root; NULL if it does not fit. */
-static const char *
-host_path(struct ad_resolver *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static const char *
-host_path(struct ad_resolver *r, const char *fmt, ...)
-{
-	va_list ap;
-	size_t n = strlen(r->root);
-	int m;
-
-	memcpy(r->path, r->root, n);
-	va_start(ap, fmt);
-	m = vsnprintf(r->path + n, sizeof(r->path) - n, fmt, ap);
-	va_end(ap);
-	if (m < 0 || (size_t)m >= sizeof(r->path) - n)
-		return NULL;
-	return r->path;
-}
-
 /*
  * /proc/PID/stat: ppid (field 4) and start time (field 22, ticks since
  * boot).  comm (field 2) may hold spaces and ')': fields are counted
@@ -625,18 +608,19 @@ proc_stat(struct ad_resolver *r, pid_t pid, pid_t *ppid, uint64_t *ticks)
 }
 
 int
-ad_status_vpid(const char *text, size_t len)
+ad_status_nspid(const char *text, size_t len, int level, int *depth)
 {
 	const char *p = text, *end = text + len, *eol, *v;
-	long n = 0;
+	long n = 0, want = 0;
+	int d;
 
+	*depth = 0;
 	for (; p < end; p = eol + 1) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			eol = end;
 		if ((size_t)(eol - p) < 6 || memcmp(p, "NSpid:", 6) != 0)
 			continue;
-		/* the last number of the line: the innermost namespace */
-		for (v = p + 6; v < eol;) {
+		for (v = p + 6, d = 0; v < eol;) {
 			while (v < eol && (*v == ' ' || *v == '\t'))
 				v++;
 			if (v == eol)
@@ -648,20 +632,43 @@ ad_status_vpid(const char *text, size_t len)
 					return 0;
 			if (v < eol && *v != ' ' && *v != '\t')
 				return 0;
+			if (++d == level)
+				want = n;
 		}
-		return (int)n;
+		*depth = d;
+		return (int)(level > 0 && level <= d ? want : n);
 	}
 	return 0;
 }
 
-/* The pid of live process pid in its own pid namespace; 0 when gone or
- * not told (kernels before 4.1 have no NSpid line). */
-static pid_t
-proc_vpid(struct ad_resolver *r, pid_t pid)
+int
+ad_status_vpid(const char *text, size_t len)
 {
+	int depth;
+
+	return ad_status_nspid(text, len, 0, &depth);
+}
+
+/*
+ * The pid of live process pid in its container's pid namespace: the
+ * NSpid entry at the container's level, the fewest levels seen in any
+ * of its processes (c->pidns_depth).  Not the innermost: `unshare -pf
+ * sh` inside a container is pid 1 of a namespace of its own, not the
+ * container's entrypoint.  0 when gone or not told (kernels before 4.1
+ * have no NSpid line).
+ */
+static pid_t
+proc_vpid(struct ad_resolver *r, struct crec *c, pid_t pid)
+{
+	int depth;
+
 	if (read_into(r, proc_path(r, pid, "status"), MAX_STATUS, 0) != 0)
 		return 0;
-	return ad_status_vpid(r->file.p, r->file.len);
+	ad_status_nspid(r->file.p, r->file.len, 0, &depth);
+	if (depth > 0 && (c->pidns_depth == 0 || depth < c->pidns_depth))
+		c->pidns_depth = depth;
+	return ad_status_nspid(r->file.p, r->file.len, c->pidns_depth,
+	    &depth);
 }
 
 /* --- mountinfo: the root overlay ---------------------------------------- */
@@ -994,211 +1001,6 @@ rec_load_mounts(struct ad_resolver *r, struct crec *c, pid_t pid)
 	}
 }
 
-/* --- a small JSON reader for runtime state ------------------------------ */
-
-/*
- * Just enough JSON to pull a few members out of a runtime's state files:
- * navigate in place (no tree), decode only the strings asked for.
- * Every function takes [p, e) and returns NULL on malformed input.
- */
-#define JS_DEPTH	64
-
-static const char *
-js_ws(const char *p, const char *e)
-{
-	while (p && p < e && (*p == ' ' || *p == '\t' || *p == '\n' ||
-	    *p == '\r'))
-		p++;
-	return p;
-}
-
-static const char *
-js_str_end(const char *p, const char *e)
-{
-	if (p >= e || *p != '"')
-		return NULL;
-	for (p++; p < e; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
-	}
-	return NULL;
-}
-
-static const char *
-js_skip(const char *p, const char *e, int depth)
-{
-	p = js_ws(p, e);
-	if (p == NULL || p >= e || depth > JS_DEPTH)
-		return NULL;
-	if (*p == '"')
-		return js_str_end(p, e);
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-
-		p = js_ws(p + 1, e);
-		if (p < e && *p == close)
-			return p + 1;
-		for (;;) {
-			if (close == '}') {
-				p = js_str_end(js_ws(p, e), e);
-				p = js_ws(p, e);
-				if (p == NULL || p >= e || *p != ':')
-					return NULL;
-				p++;
-			}
-			p = js_ws(js_skip(p, e, depth + 1), e);
-			if (p == NULL || p >= e)
-				return NULL;
-			if (*p == close)
-				return p + 1;
-			if (*p != ',')
-				return NULL;
-			p++;
-		}
-	}
-	while (p < e && (isalnum((unsigned char)*p) || *p == '-' ||
-	    *p == '+' || *p == '.'))
-		p++;
-	return p;
-}
-
-static void
-utf8_put(struct ad_buf *b, unsigned cp)
-{
-	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff))
-		cp = 0xfffd;
-	if (cp < 0x80)
-		ad_buf_addc(b, (char)cp);
-	else if (cp < 0x800) {
-		ad_buf_addc(b, (char)(0xc0 | (cp >> 6)));
-		ad_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		ad_buf_addc(b, (char)(0xe0 | (cp >> 12)));
-		ad_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		ad_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		ad_buf_addc(b, (char)(0xf0 | (cp >> 18)));
-		ad_buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		ad_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		ad_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
-static int
-js_u4(const char *p, const char *e, unsigned *out)
-{
-	int i, v;
-
-	*out = 0;
-	if (e - p < 4)
-		return -1;
-	for (i = 0; i < 4; i++) {
-		if ((v = ad_hexval(p[i])) < 0)
-			return -1;
-		*out = *out * 16 + (unsigned)v;
-	}
-	return 0;
-}
-
-/* Decode the JSON string at p into b (reset first).  0 ok, -1 not one. */
-static int
-js_decode(const char *p, const char *e, struct ad_buf *b)
-{
-	const char *end = js_str_end(p, e);
-	unsigned cp, lo;
-
-	ad_buf_reset(b);
-	ad_buf_reserve(b, 1);
-	b->p[0] = '\0';
-	if (end == NULL)
-		return -1;
-	for (p++; p < end - 1; p++) {
-		if (*p != '\\') {
-			ad_buf_addc(b, *p == '\0' ? '?' : *p);
-			continue;
-		}
-		switch (*++p) {
-		case 'b': ad_buf_addc(b, '\b'); break;
-		case 'f': ad_buf_addc(b, '\f'); break;
-		case 'n': ad_buf_addc(b, '\n'); break;
-		case 'r': ad_buf_addc(b, '\r'); break;
-		case 't': ad_buf_addc(b, '\t'); break;
-		case 'u':
-			if (js_u4(p + 1, end, &cp) != 0)
-				return -1;
-			p += 4;
-			if (cp >= 0xd800 && cp < 0xdc00 && p + 6 < end &&
-			    p[1] == '\\' && p[2] == 'u' &&
-			    js_u4(p + 3, end, &lo) == 0 &&
-			    lo >= 0xdc00 && lo <= 0xdfff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (lo - 0xdc00);
-				p += 6;
-			}
-			utf8_put(b, cp);
-			break;
-		default: ad_buf_addc(b, *p); break;
-		}
-	}
-	return 0;
-}
-
-/* The value of member key of the object at p, or NULL. */
-static const char *
-js_get(struct ad_resolver *r, const char *p, const char *e, const char *key)
-{
-	p = js_ws(p, e);
-	if (p == NULL || p >= e || *p != '{')
-		return NULL;
-	p = js_ws(p + 1, e);
-	while (p && p < e && *p == '"') {
-		int hit = js_decode(p, e, &r->tmp) == 0 &&
-		    strcmp(r->tmp.p, key) == 0;
-
-		p = js_ws(js_str_end(p, e), e);
-		if (p == NULL || p >= e || *p != ':')
-			return NULL;
-		p = js_ws(p + 1, e);
-		if (hit)
-			return p;
-		p = js_ws(js_skip(p, e, 1), e);
-		if (p == NULL || p >= e || *p != ',')
-			return NULL;
-		p = js_ws(p + 1, e);
-	}
-	return NULL;
-}
-
-/* An owned copy of the string at p, NULL if absent, not a string, or "". */
-static char *
-js_strdup(struct ad_resolver *r, const char *p, const char *e)
-{
-	if (p == NULL || js_decode(p, e, &r->tmp) != 0 || r->tmp.len == 0)
-		return NULL;
-	return xstrdup(r->tmp.p);
-}
-
-/* Element i of the array at p, or NULL. */
-static const char *
-js_index(const char *p, const char *e, int i)
-{
-	p = js_ws(p, e);
-	if (p == NULL || p >= e || *p != '[')
-		return NULL;
-	p = js_ws(p + 1, e);
-	while (p && p < e && *p != ']') {
-		if (i-- == 0)
-			return p;
-		p = js_ws(js_skip(p, e, 1), e);
-		if (p == NULL || p >= e || *p != ',')
-			return NULL;
-		p = js_ws(p + 1, e);
-	}
-	return NULL;
-}
-
 static void
 set_str(char **field, const char **pub, char *v)
 {
@@ -1212,151 +1014,23 @@ set_str(char **field, const char **pub, char *v)
 	*pub = v;
 }
 
-/* --- runtime state on disk: name and image ------------------------------ */
-
-/* Docker: /var/lib/docker/containers/<id>/config.v2.json */
-static int
-meta_docker(struct ad_resolver *r, struct crec *c)
-{
-	const char *path, *s, *e, *v;
-
-	path = host_path(r, "%s/containers/%s/config.v2.json",
-	    c->state_root ? c->state_root : "/var/lib/docker", c->id);
-	if (path == NULL || read_into(r, path, MAX_STATE_JSON, 1) != 0)
-		return 0;
-	s = r->file.p;
-	e = s + r->file.len;
-	v = js_get(r, s, e, "Name");
-	if (v && js_decode(v, e, &r->tmp) == 0 && r->tmp.len > 0)
-		set_str(&c->name, &c->c.name, xstrdup(r->tmp.p +
-		    (r->tmp.p[0] == '/' && r->tmp.len > 1)));
-	if ((v = js_get(r, s, e, "Config")) != NULL)
-		set_str(&c->image, &c->c.image,
-		    js_strdup(r, js_get(r, v, e, "Image"), e));
-	set_str(&c->image, &c->c.image, js_strdup(r, js_get(r, s, e, "Image"),
-	    e));
-	return 1;
-}
-
-/* Annotations of an OCI config.json (CRI-O, podman, containerd CRI). */
-static int
-meta_oci(struct ad_resolver *r, struct crec *c, const char *path)
-{
-	static const char *const name_keys[] = {
-		"io.kubernetes.container.name",
-		"io.kubernetes.cri.container-name",
-	};
-	static const char *const image_keys[] = {
-		"io.kubernetes.cri-o.ImageName",
-		"io.kubernetes.cri.image-name",
-		"org.opencontainers.image.ref.name",
-	};
-	static const char *const pod_keys[] = {
-		"io.kubernetes.pod.uid",
-		"io.kubernetes.cri.sandbox-uid",
-	};
-	const char *s, *e, *a;
-	size_t i;
-
-	if (path == NULL || read_into(r, path, MAX_STATE_JSON, 1) != 0)
-		return 0;
-	s = r->file.p;
-	e = s + r->file.len;
-	if ((a = js_get(r, s, e, "annotations")) == NULL)
-		return 1;
-	for (i = 0; i < AD_ARRAY_SIZE(name_keys); i++)
-		set_str(&c->name, &c->c.name,
-		    js_strdup(r, js_get(r, a, e, name_keys[i]), e));
-	for (i = 0; i < AD_ARRAY_SIZE(image_keys); i++)
-		set_str(&c->image, &c->c.image,
-		    js_strdup(r, js_get(r, a, e, image_keys[i]), e));
-	for (i = 0; i < AD_ARRAY_SIZE(pod_keys); i++)
-		set_str(&c->pod_uid, &c->c.pod_uid,
-		    js_strdup(r, js_get(r, a, e, pod_keys[i]), e));
-	return 1;
-}
-
-/*
- * containers-storage (podman, CRI-O): containers.json has the names and
- * the image id; its "metadata" member is itself JSON, with the image's
- * name.  Then the OCI config.json's annotations.
- */
-static int
-meta_storage(struct ad_resolver *r, struct crec *c)
-{
-	const char *path, *s, *e, *o, *v;
-	char *meta = NULL, *image_id = NULL;
-	int i, found = 0;
-
-	path = host_path(r,
-	    "/var/lib/containers/storage/overlay-containers/containers.json");
-	if (path != NULL && read_into(r, path, MAX_STATE_JSON, 1) == 0) {
-		s = r->file.p;
-		e = s + r->file.len;
-		for (i = 0; (o = js_index(s, e, i)) != NULL; i++) {
-			v = js_get(r, o, e, "id");
-			if (v == NULL || js_decode(v, e, &r->tmp) != 0 ||
-			    strcmp(r->tmp.p, c->id) != 0)
-				continue;
-			found = 1;
-			set_str(&c->name, &c->c.name, js_strdup(r,
-			    js_index(js_get(r, o, e, "names"), e, 0), e));
-			image_id = js_strdup(r, js_get(r, o, e, "image"), e);
-			meta = js_strdup(r, js_get(r, o, e, "metadata"), e);
-			break;
-		}
-	}
-	if (meta != NULL) {
-		e = meta + strlen(meta);
-		set_str(&c->image, &c->c.image,
-		    js_strdup(r, js_get(r, meta, e, "image-name"), e));
-		set_str(&c->name, &c->c.name,
-		    js_strdup(r, js_get(r, meta, e, "name"), e));
-		free(meta);
-	}
-	if (found && !meta_oci(r, c, host_path(r, "/var/lib/containers/"
-	    "storage/overlay-containers/%s/userdata/config.json", c->id)))
-		meta_oci(r, c, host_path(r, "/run/containers/storage/"
-		    "overlay-containers/%s/userdata/config.json", c->id));
-	set_str(&c->image, &c->c.image, image_id);	/* fallback: the id */
-	return found;
-}
-
-/* containerd: the task's bundle under /run holds the OCI config.json. */
-static int
-meta_containerd(struct ad_resolver *r, struct crec *c, const char *ns)
-{
-	if (!meta_oci(r, c, host_path(r,
-	    "/run/containerd/io.containerd.runtime.v2.task/%s/%s/config.json",
-	    ns, c->id)))
-		return 0;
-	set_str(&c->ns, &c->c.ns, xstrdup(ns));
-	return 1;
-}
-
-/* Once per record, when it is made.  Unreadable state is not an error:
- * name and image stay NULL. */
+/* Once per record, when it is made (rtstate.h).  Unreadable state is not
+ * an error: name and image stay NULL. */
 static void
 rec_load_meta(struct ad_resolver *r, struct crec *c)
 {
-	const char *rt = c->key_runtime;
+	struct ad_rt_meta m;
 
-	if (strcmp(rt, "docker") == 0)
-		meta_docker(r, c);
-	else if (strcmp(rt, "podman") == 0 || strcmp(rt, "cri-o") == 0)
-		meta_storage(r, c);
-	else if (strcmp(rt, "containerd") == 0)
-		meta_containerd(r, c, c->ns ? c->ns : "k8s.io");
-	else if (strcmp(rt, "cri") == 0) {
-		/* the kubelet's cgroupfs layout names no runtime */
-		if (meta_docker(r, c))
-			c->c.runtime = "docker";
-		else if (meta_storage(r, c))
-			c->c.runtime = "cri-o";
-		else if (meta_containerd(r, c, "k8s.io"))
-			c->c.runtime = "containerd";
-	} else if (strcmp(rt, "lxc") == 0 || strcmp(rt, "nspawn") == 0)
-		set_str(&c->name, &c->c.name, xstrdup(c->id));
+	ad_rtstate_meta(c->key_runtime, r->root, c->state_root, c->id, c->ns,
+	    &m);
+	if (m.runtime != NULL)
+		c->c.runtime = m.runtime;
+	set_str(&c->name, &c->c.name, m.name);
+	set_str(&c->image, &c->c.image, m.image);
+	set_str(&c->pod_uid, &c->c.pod_uid, m.pod_uid);
+	set_str(&c->ns, &c->c.ns, m.ns);
+	m.name = m.image = m.pod_uid = m.ns = NULL;
+	ad_rt_meta_clear(&m);
 }
 
 static struct crec *
@@ -1605,7 +1279,7 @@ live_pid(struct ad_resolver *r, pid_t pid, int64_t t, struct crec **rec,
 		*rec = rec_get(r, &m, pid, ticks);
 	*ent = cache_put(r, pid, ppid, ticks, *rec);
 	/* one more /proc read, only where a rule can use it: in containers */
-	(*ent)->vpid = *rec != NULL ? proc_vpid(r, pid) : 0;
+	(*ent)->vpid = *rec != NULL ? proc_vpid(r, *rec, pid) : 0;
 	return 1;
 }
 
@@ -1696,6 +1370,21 @@ by_ppid(struct ad_resolver *r, pid_t ppid, int64_t t)
 
 /* The container the exec records' ancestry names (lineage.h): its
  * record, made from the runtime's state on disk if need be. */
+/* c's layers from its runtime's state, when no mount gave them. */
+static void
+state_layers(struct ad_resolver *r, struct crec *c)
+{
+	char *upper, **lower;
+
+	if (c->upperdir != NULL || !ad_rtstate_layers(c->key_runtime, r->root,
+	    c->state_root, c->id, &upper, &lower))
+		return;
+	c->upperdir = upper;
+	c->lowerdirs = lower;
+	c->c.upperdir = c->upperdir;
+	c->c.lowerdirs = (const char *const *)c->lowerdirs;
+}
+
 static struct crec *
 by_lineage(struct ad_resolver *r, const struct ad_event *ev, int64_t t)
 {
@@ -1713,6 +1402,7 @@ by_lineage(struct ad_resolver *r, const struct ad_event *ev, int64_t t)
 		return NULL;
 	c = rec_new(r, rt, id);
 	rec_load_meta(r, c);
+	state_layers(r, c);	/* gone: no mount to read them from */
 	return c;
 }
 
@@ -1740,7 +1430,11 @@ upper_flag(const struct crec *c, const struct ad_str *path)
 {
 	int u;
 
-	if (path->s == NULL || path->s[0] != '/' || strlen(path->s) != path->len)
+	/* "/" is no file: the kernel logs exe="/" for a process whose
+	 * executable is outside its root (a runtime's hook, run while the
+	 * container's root is being set up) */
+	if (path->s == NULL || path->s[0] != '/' || path->len < 2 ||
+	    path->s[path->len - 1] == '/' || strlen(path->s) != path->len)
 		return -1;
 	u = ad_container_upper_has(&c->c, path->s);
 	return u < 0 ? -1 : u != AD_UPPER_NO;
@@ -1816,71 +1510,97 @@ is_whiteout(const struct stat *st)
 	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
 }
 
-/* An ancestor of buf's path (below its first `keep` bytes) is a whiteout. */
+/*
+ * lstat of path (absolute, as the container sees it) inside layer dir,
+ * resolved in the layer (openat2 RESOLVE_IN_ROOT, evidence.h): a symlink
+ * in the container (upper/usr -> /etc) never makes audrift answer from
+ * the host.  The last component is not followed.  0, or -1 with errno.
+ */
 static int
-ancestor_whiteout(char *buf, size_t keep)
+layer_lstat(const char *dir, const char *path, struct stat *st)
 {
-	struct stat st;
-	char *slash;
-	int hit = 0;
-	size_t len = strlen(buf);
-	char save[PATH_MAX];
+	int dfd, fd, rc, e;
 
-	memcpy(save, buf, len + 1);
-	while ((slash = strrchr(buf, '/')) != NULL &&
-	    (size_t)(slash - buf) > keep) {
-		*slash = '\0';
-		if (lstat(buf, &st) == 0) {
-			hit = is_whiteout(&st);
-			break;
-		}
-	}
-	memcpy(buf, save, len + 1);
-	return hit;
+	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	while (*path == '/')
+		path++;
+	fd = *path ? ad_layer_openat(dfd, path, O_PATH) : dfd;
+	e = errno;
+	rc = fd >= 0 ? fstat(fd, st) : -1;
+	if (fd >= 0)
+		e = errno;
+	if (fd >= 0 && fd != dfd)
+		close(fd);
+	close(dfd);
+	errno = e;
+	return rc;
 }
 
-/* An existing ancestor dir of the path in this layer is opaque: layers
- * below it are hidden there. */
+/* An ancestor of path (below the layer's root) is a whiteout in dir. */
 static int
-ancestor_opaque(char *buf, size_t keep)
+ancestor_whiteout(const char *dir, const char *path)
+{
+	char buf[PATH_MAX], *slash;
+	struct stat st;
+
+	if (strlen(path) >= sizeof(buf))
+		return 0;
+	strcpy(buf, path);
+	while ((slash = strrchr(buf, '/')) != NULL && slash > buf) {
+		*slash = '\0';
+		if (layer_lstat(dir, buf, &st) == 0)
+			return is_whiteout(&st);
+	}
+	return 0;
+}
+
+/* An existing ancestor dir of path in layer dir is opaque: layers below
+ * it are hidden there. */
+static int
+ancestor_opaque(const char *dir, const char *path)
 {
 	static const char *const names[] = {
 		"trusted.overlay.opaque", "user.overlay.opaque",
 	};
-	char *slash, v[2];
-	size_t i, len = strlen(buf);
-	char save[PATH_MAX];
-	int hit = 0;
+	char buf[PATH_MAX], proc[64], v[2], *slash;
+	size_t i;
+	int dfd, fd, hit = 0;
 
-	memcpy(save, buf, len + 1);
-	while (!hit && (slash = strrchr(buf, '/')) != NULL &&
-	    (size_t)(slash - buf) >= keep) {
+	if (strlen(path) >= sizeof(buf) ||
+	    (dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	strcpy(buf, path);
+	while (!hit && (slash = strrchr(buf, '/')) != NULL) {
 		*slash = '\0';
+		fd = buf[0] ? ad_layer_openat(dfd, buf + 1, O_PATH) : dfd;
+		if (fd < 0)
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		for (i = 0; i < AD_ARRAY_SIZE(names) && !hit; i++)
-			hit = lgetxattr(*buf ? buf : "/", names[i], v,
-			    sizeof(v)) == 1 && v[0] == 'y';
+			hit = getxattr(proc, names[i], v, sizeof(v)) == 1 &&
+			    v[0] == 'y';
+		if (fd != dfd)
+			close(fd);
 	}
-	memcpy(buf, save, len + 1);
+	close(dfd);
 	return hit;
 }
 
 /* 1 present (*wh set for a whiteout), 0 absent, -1 cannot tell. */
 static int
-layer_has(const char *dir, const char *path, char *buf, size_t cap, int *wh)
+layer_has(const char *dir, const char *path, int *wh)
 {
 	struct stat st;
 	int n;
 
 	*wh = 0;
-	n = snprintf(buf, cap, "%s%s", dir, path);
-	if (n < 0 || (size_t)n >= cap)
-		return -1;
-	if (lstat(buf, &st) == 0) {
+	if (layer_lstat(dir, path, &st) == 0) {
 		*wh = is_whiteout(&st);
 		return 1;
 	}
 	n = errno;
-	if (n == ENOTDIR && ancestor_whiteout(buf, strlen(dir))) {
+	if (n == ENOTDIR && ancestor_whiteout(dir, path)) {
 		*wh = 1;
 		return 1;
 	}
@@ -1891,23 +1611,21 @@ int
 ad_container_upper_has(const struct ad_container *c,
     const char *path_in_container)
 {
-	char buf[PATH_MAX];
 	size_t i;
 	int wh, rc;
 
 	if (c == NULL || c->upperdir == NULL || path_in_container == NULL ||
 	    path_in_container[0] != '/')
 		return -1;
-	rc = layer_has(c->upperdir, path_in_container, buf, sizeof(buf), &wh);
+	rc = layer_has(c->upperdir, path_in_container, &wh);
 	if (rc != 0)
 		return rc < 0 ? -1 : wh ? AD_UPPER_WHITEOUT : AD_UPPER_YES;
 	/* not in the upper dir: the image's file if a lower dir has it,
 	 * unless an opaque dir in the upper one hides the lower dirs */
-	if (ancestor_opaque(buf, strlen(c->upperdir)))
+	if (ancestor_opaque(c->upperdir, path_in_container))
 		return -1;
 	for (i = 0; c->lowerdirs != NULL && c->lowerdirs[i] != NULL; i++) {
-		rc = layer_has(c->lowerdirs[i], path_in_container, buf,
-		    sizeof(buf), &wh);
+		rc = layer_has(c->lowerdirs[i], path_in_container, &wh);
 		if (rc < 0 || (rc == 1 && wh))
 			return -1;
 		if (rc == 1)
@@ -1928,19 +1646,20 @@ ad_container_lower_find(const struct ad_container *c,
 	    path_in_container[0] != '/' || cap == 0)
 		return -1;
 	for (i = 0; c->lowerdirs[i] != NULL; i++) {
-		rc = layer_has(c->lowerdirs[i], path_in_container, tmp,
-		    sizeof(tmp), &wh);
+		rc = layer_has(c->lowerdirs[i], path_in_container, &wh);
 		if (rc < 0)
 			return -1;
 		if (rc == 1) {
 			if (wh)
 				return 0;	/* deleted by this layer */
-			if (strlen(tmp) >= cap)
+			if ((size_t)snprintf(tmp, sizeof(tmp), "%s%s",
+			    c->lowerdirs[i], path_in_container) >= sizeof(tmp) ||
+			    strlen(tmp) >= cap)
 				return -1;
 			memcpy(buf, tmp, strlen(tmp) + 1);
 			return 1;
 		}
-		if (ancestor_opaque(tmp, strlen(c->lowerdirs[i])))
+		if (ancestor_opaque(c->lowerdirs[i], path_in_container))
 			return 0;	/* the layers below are hidden */
 	}
 	return 0;
@@ -2102,6 +1821,32 @@ ad_resolver_mount(struct ad_resolver *r, const struct ad_mount *m,
 		c->alive_ms = ms;
 	set_layers(r, c, m);
 	return &c->c;
+}
+
+const struct ad_container *
+ad_resolver_take_unexamined(struct ad_resolver *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrecs; i++) {
+		struct crec *c = r->recs[i];
+
+		if (c->examined || c->mounted || c->upperdir == NULL)
+			continue;
+		c->examined = 1;
+		return &c->c;
+	}
+	return NULL;
+}
+
+void
+ad_resolver_examined(struct ad_resolver *r, const struct ad_container *c)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrecs; i++)
+		if (&r->recs[i]->c == c)
+			r->recs[i]->examined = 1;
 }
 
 const struct ad_container *

@@ -25,7 +25,6 @@
 #include "store_pg.h"
 #include "util.h"
 
-#define QUERY_LOCAL_DB	"./audrift.db"
 #define QUERY_LIMIT	100
 
 /* Severities, lowest first: --severity S keeps S and above. */
@@ -93,56 +92,6 @@ query_usage(FILE *f)
 	    "  --help            this help\n"
 	    "\nOutput is oldest first.  For anything else: sqlite3 DB "
 	    "(docs/schema.md).\n", QUERY_LIMIT);
-}
-
-/*
- * --since: "90s", "30m", "1h", "2d", "1w" ago, or an ISO-8601 UTC time.
- * Writes the lower bound, comparable with findings.time, into out.
- * 0 ok, -1 bad.
- */
-static int
-parse_since(const char *s, char *out, size_t cap)
-{
-	char *end;
-	long long n, mult;
-	size_t len = strlen(s), i;
-	struct timespec ts;
-	time_t t;
-	struct tm tm;
-	static const char pat[] = "dddd-dd-ddTdd:dd:dd.ddd";
-
-	n = strtoll(s, &end, 10);
-	if (end != s && n >= 0 && end[0] != '\0' && end[1] == '\0' &&
-	    strchr("smhdw", end[0]) != NULL) {
-		mult = end[0] == 's' ? 1 : end[0] == 'm' ? 60 :
-		    end[0] == 'h' ? 3600 : end[0] == 'd' ? 86400 : 604800;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		t = ts.tv_sec - (time_t)(n * mult);
-		gmtime_r(&t, &tm);
-		snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-		return 0;
-	}
-	/* ISO: a prefix of pat, cut at a field boundary; optional Z. */
-	if (len > 0 && s[len - 1] == 'Z')
-		len--;
-	if (len < 10 || len > sizeof(pat) - 1 || len >= cap)
-		return -1;
-	for (i = 0; i < len; i++) {
-		char c = s[i] == ' ' ? 'T' : s[i];
-
-		if (pat[i] == 'd' ? (c < '0' || c > '9') : c != pat[i])
-			return -1;
-		out[i] = c;
-	}
-	if (len != 10 && len != 16 && len != 19 && len != 21 && len != 22 &&
-	    len != 23)
-		return -1;
-	/* Without Z and cut short, a prefix still compares right:
-	 * "2026-11-23T10" <= "2026-11-23T10:00:00.000Z". */
-	out[len] = '\0';
-	return 0;
 }
 
 static int
@@ -381,15 +330,6 @@ print_forward(sqlite3 *h, const char *db)
 	putchar('\n');
 }
 
-static const char *
-default_db(void)
-{
-	struct stat st;
-
-	return stat(QUERY_LOCAL_DB, &st) == 0 ? QUERY_LOCAL_DB :
-	    AD_STORE_DEFAULT_DB;
-}
-
 int
 cmd_query(int argc, char **argv)
 {
@@ -409,6 +349,7 @@ cmd_query(int argc, char **argv)
 	int ch, sev = -1, ret = 1, rc, i;
 	enum qfmt fmt = FMT_TABLE;
 	long long limit = QUERY_LIMIT;
+	int64_t since_ms;
 	sqlite3 *h = NULL;
 	sqlite3_stmt *st = NULL;
 	struct ad_row row;
@@ -422,12 +363,14 @@ cmd_query(int argc, char **argv)
 			db = optarg;
 			break;
 		case 's':
-			if (parse_since(optarg, since, sizeof(since)) != 0) {
+			if (ad_parse_time(optarg, ad_wall_ms(), &since_ms) !=
+			    0) {
 				log_warnx("query: bad --since '%s': give 30m, "
 				    "1h, 2d, 1w or a UTC time like "
 				    "2026-11-23T10:00:00Z", optarg);
 				return 2;
 			}
+			ad_iso_ms(since_ms, since, sizeof(since));
 			break;
 		case 'r':
 			rule = optarg;
@@ -479,7 +422,7 @@ cmd_query(int argc, char **argv)
 		return 2;
 	}
 	if (db == NULL)
-		db = default_db();
+		db = ad_store_default_path();
 	memset(&o, 0, sizeof(o));
 	o.fmt = fmt;
 	ad_buf_init(&o.b);

@@ -214,3 +214,35 @@ CREATE VIEW action_findings AS
 	    f.time = a.event_time;
 
 PRAGMA user_version = 4;
+
+-- @@ 5
+-- The auditor's evidence (issue 19): each comparison `audrift diff --all`
+-- performed (PCI DSS 11.5.2 asks for one at least weekly), and each human
+-- review of a finding (`audrift ack`).  Self-contained: only new tables.
+CREATE TABLE comparisons (
+	id		INTEGER PRIMARY KEY,
+	time		TEXT NOT NULL,	-- ISO-8601 UTC, ms: when it finished
+	kind		TEXT NOT NULL,	-- container, host
+	target		TEXT NOT NULL,	-- container id, or the host dir
+	name		TEXT,		-- container name, or the host's name
+	image		TEXT,		-- container image; NULL for host
+	baseline	TEXT,		-- image, dpkg, rpm, dpkg+rpm, none
+	files_checked	INTEGER,
+	changed		INTEGER,	-- differ from the baseline
+	unverified	INTEGER,	-- host: files no package vouches for
+	result		TEXT NOT NULL,	-- pass, changed, error
+	detail		TEXT		-- JSON: changed paths, or the error
+);
+CREATE INDEX comparisons_time ON comparisons(time);
+
+CREATE TABLE reviews (
+	id		INTEGER PRIMARY KEY,
+	finding_id	INTEGER NOT NULL,	-- findings.id (kept when
+						-- retention prunes it)
+	time		TEXT NOT NULL,		-- ISO-8601 UTC, ms
+	reviewer	TEXT NOT NULL,
+	note		TEXT
+);
+CREATE INDEX reviews_finding ON reviews(finding_id);
+
+PRAGMA user_version = 5;
