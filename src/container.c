@@ -441,6 +441,7 @@ struct crec {
 	 * for events up to its unmount */
 	int mounted;
 	int64_t unmount_ms;
+	int examined;		/* its upper layer read (discover.h) */
 	int pidns_depth;	/* NSpid levels of the container's own pid
 				 * namespace (its fewest seen), 0 unknown */
 	char *state_root;	/* the runtime's data root, NULL: default */
@@ -1369,6 +1370,21 @@ by_ppid(struct ad_resolver *r, pid_t ppid, int64_t t)
 
 /* The container the exec records' ancestry names (lineage.h): its
  * record, made from the runtime's state on disk if need be. */
+/* c's layers from its runtime's state, when no mount gave them. */
+static void
+state_layers(struct ad_resolver *r, struct crec *c)
+{
+	char *upper, **lower;
+
+	if (c->upperdir != NULL || !ad_rtstate_layers(c->key_runtime, r->root,
+	    c->state_root, c->id, &upper, &lower))
+		return;
+	c->upperdir = upper;
+	c->lowerdirs = lower;
+	c->c.upperdir = c->upperdir;
+	c->c.lowerdirs = (const char *const *)c->lowerdirs;
+}
+
 static struct crec *
 by_lineage(struct ad_resolver *r, const struct ad_event *ev, int64_t t)
 {
@@ -1386,6 +1402,7 @@ by_lineage(struct ad_resolver *r, const struct ad_event *ev, int64_t t)
 		return NULL;
 	c = rec_new(r, rt, id);
 	rec_load_meta(r, c);
+	state_layers(r, c);	/* gone: no mount to read them from */
 	return c;
 }
 
@@ -1413,7 +1430,11 @@ upper_flag(const struct crec *c, const struct ad_str *path)
 {
 	int u;
 
-	if (path->s == NULL || path->s[0] != '/' || strlen(path->s) != path->len)
+	/* "/" is no file: the kernel logs exe="/" for a process whose
+	 * executable is outside its root (a runtime's hook, run while the
+	 * container's root is being set up) */
+	if (path->s == NULL || path->s[0] != '/' || path->len < 2 ||
+	    path->s[path->len - 1] == '/' || strlen(path->s) != path->len)
 		return -1;
 	u = ad_container_upper_has(&c->c, path->s);
 	return u < 0 ? -1 : u != AD_UPPER_NO;
@@ -1800,6 +1821,32 @@ ad_resolver_mount(struct ad_resolver *r, const struct ad_mount *m,
 		c->alive_ms = ms;
 	set_layers(r, c, m);
 	return &c->c;
+}
+
+const struct ad_container *
+ad_resolver_take_unexamined(struct ad_resolver *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrecs; i++) {
+		struct crec *c = r->recs[i];
+
+		if (c->examined || c->mounted || c->upperdir == NULL)
+			continue;
+		c->examined = 1;
+		return &c->c;
+	}
+	return NULL;
+}
+
+void
+ad_resolver_examined(struct ad_resolver *r, const struct ad_container *c)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrecs; i++)
+		if (&r->recs[i]->c == c)
+			r->recs[i]->examined = 1;
 }
 
 const struct ad_container *

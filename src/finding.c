@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -380,6 +381,27 @@ ad_row_set_int(struct ad_row *r, const char *name, int64_t i)
 
 	if (c >= 0)
 		set_int(&r->v[c], i);
+}
+
+void
+ad_row_clear(struct ad_row *r)
+{
+	size_t i;
+
+	ad_buf_reset(&r->buf);
+	for (i = 0; i < AD_FINDING_NCOLS; i++)
+		set_null(&r->v[i]);
+}
+
+void
+ad_row_set_value(struct ad_row *r, int i, const char *s, size_t len)
+{
+	if (i < 0 || i >= AD_FINDING_NCOLS)
+		return;
+	if (s != NULL && ad_finding_cols[i].kind == AD_COL_INT)
+		set_int(&r->v[i], strtoll(s, NULL, 10));
+	else
+		set_text(r, &r->v[i], s, len);
 }
 
 void

@@ -79,6 +79,11 @@ void ad_row_fill(struct ad_row *r, const struct ad_finding *f,
  * evidence.c): text s copied (NULL: null).  Unknown names: no-op. */
 void ad_row_set_text(struct ad_row *r, const char *name, const char *s);
 void ad_row_set_int(struct ad_row *r, const char *name, int64_t i);
+/* Every column null (the buffer kept for reuse). */
+void ad_row_clear(struct ad_row *r);
+/* Set column i from its text (another database's result): an integer
+ * column parses it; s NULL: null. */
+void ad_row_set_value(struct ad_row *r, int i, const char *s, size_t len);
 /* Copy src into dst (dst's buffer reused). */
 void ad_row_copy(struct ad_row *dst, const struct ad_row *src);
 /* Text of column i (NUL-terminated), NULL when null or an integer. */

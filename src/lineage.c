@@ -198,6 +198,10 @@ ad_lineage_exec(struct ad_lineage *l, const struct ad_event *ev,
 		return;
 	rc = ad_lineage_runtime_id(ev->proc.exe.s, ev->proc.argc,
 	    ev->proc.argv, id, sizeof(id), &rt);
+	/* runtimes run on the host: a "conmon -c <other id>" exec'd in a
+	 * container is that container's process, naming nothing */
+	if (ctr_id != NULL)
+		rc = -1;
 	parent = find(l, ev->proc.ppid, t);
 	e = slot(l, pid);
 	memset(e, 0, sizeof(*e));

@@ -45,6 +45,7 @@
 #include "resolver.h"
 #include "ruleset.h"
 #include "store.h"
+#include "store_pg.h"
 #include "util.h"
 
 enum src {
@@ -758,6 +759,24 @@ late_change(void *arg, const char *path, const struct stat *st,
 	free((char *)ev.items[0].name.s);
 }
 
+/* Report what c's upper layer changed in the watched dirs before
+ * since_ms (0: all of it) as after_the_fact events. */
+static void
+examine(struct live *lv, const struct ad_container *c, int64_t since_ms)
+{
+	struct late_ctx lc;
+	int found;
+
+	lc.lv = lv;
+	lc.c = c;
+	found = ad_discover_upper(c, lv->plan.watch, lv->plan.nwatch,
+	    since_ms, LATE_MAX, late_change, &lc);
+	if (found > 0)
+		log_info("container %.12s: %d change(s) in its upper layer made "
+		    "before audrift covered it (reported as after_the_fact)",
+		    c->id, found);
+}
+
 /* What the armer saw: the resolver learns each root overlay from the
  * host's table, and a container's upper layer is examined for what it
  * changed before it was covered. */
@@ -766,9 +785,7 @@ arm_notices(struct live *lv)
 {
 	struct ad_arm_notice *v;
 	const struct ad_container *c;
-	struct late_ctx lc;
 	size_t i, n = ad_armer_take(lv->arm, &v);
-	int found;
 
 	for (i = 0; i < n && lv->res != NULL; i++) {
 		if (v[i].kind == AD_ARM_UNMOUNTED) {
@@ -781,6 +798,17 @@ arm_notices(struct live *lv)
 		if ((c = ad_resolver_mount(lv->res, &v[i].m,
 		    v[i].seen_ms)) == NULL)
 			continue;
+		if (v[i].err == 0 && v[i].armed_ms == 0) {
+			/* the armer joins nothing here (a locked host, no
+			 * rules of audrift's, or the test seam that leaves it
+			 * to `audrift hook`) */
+			log_info("container %.12s (%s, %s) seen, not joined by "
+			    "audrift: root %s", c->id, c->name ? c->name : "?",
+			    c->runtime ? c->runtime : "?", v[i].m.point);
+			ad_resolver_examined(lv->res, c);
+			examine(lv, c, 0);
+			continue;
+		}
 		if (v[i].err != 0) {
 			log_warnx("container %.12s (%s): its root %s could not "
 			    "be joined to the audit tree (%s): its writes go "
@@ -792,16 +820,22 @@ arm_notices(struct live *lv)
 		log_info("container %.12s (%s, %s) armed: root %s", c->id,
 		    c->name ? c->name : "?", c->runtime ? c->runtime : "?",
 		    v[i].m.point);
-		lc.lv = lv;
-		lc.c = c;
-		found = ad_discover_upper(c, lv->plan.watch, lv->plan.nwatch,
-		    v[i].armed_ms, LATE_MAX, late_change, &lc);
-		if (found > 0)
-			log_info("container %.12s: %d change(s) in its upper "
-			    "layer made before audrift covered it (reported "
-			    "as after_the_fact)", c->id, found);
+		ad_resolver_examined(lv->res, c);
+		examine(lv, c, v[i].armed_ms);
 	}
 	ad_armer_notices_free(v, n);
+}
+
+/* Containers learned without their mount (exec records, /proc): their
+ * upper layer, whole, once. */
+static void
+examine_unarmed(struct live *lv)
+{
+	const struct ad_container *c;
+
+	while (lv->res != NULL &&
+	    (c = ad_resolver_take_unexamined(lv->res)) != NULL)
+		examine(lv, c, 0);
 }
 
 /* SIGHUP: a new ruleset and the kernel rules derived from it, or the
@@ -813,6 +847,7 @@ reload(struct live *lv)
 	struct ad_krule_plan plan;
 	int files, rules, lists, macros, n, removed;
 
+	ad_sink_reopen_all(lv->pipe.sinks);	/* logrotate */
 	rs = ad_ruleset_load(lv->rules_dir, NULL, 0, lv->insecure_rules,
 	    stderr);
 	if (rs == NULL) {
@@ -918,6 +953,7 @@ loop(struct live *lv, int sfd)
 		if (lv->nopen > 0)
 			open_expire(lv, now);
 		if (now >= next_tick) {
+			examine_unarmed(lv);
 			ad_pipeline_tick(&lv->pipe, now);
 			next_tick = now + TICK_MS;
 		}
@@ -967,6 +1003,7 @@ run_usage(FILE *f)
 "\n"
 "                         unless --json is given)\n"
 "  -j, --json FILE|-      findings as JSON lines (- = stdout)\n"
+"      --forward URI      send the --db's findings to PostgreSQL too\n"
 "  -s, --source SRC       auto (default), daemon, multicast or plugin\n"
 "  -n, --no-kernel-rules  do not install (or remove) kernel rules\n"
 "  -b, --backlog N        kernel backlog limit, daemon source (8192)\n"
@@ -1003,12 +1040,13 @@ cmd_run(int argc, char **argv)
 		{ "insecure-db", no_argument, NULL, 'D' },
 		{ "enforce", no_argument, NULL, 'E' },
 		{ "disarm", required_argument, NULL, 'A' },
+		{ "forward", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ad_watch_opts w = { NULL, 0 };
 	struct ad_action_opts ao = { 0 };
-	const char *db = NULL, *json = NULL;
+	const char *db = NULL, *json = NULL, *fwd = NULL;
 	unsigned long backlog = 8192, qmax = AD_LIVE_QUEUE_DEFAULT;
 	int insecure_db = 0, have_status = 0, c, sfd = -1, rc = 1;
 	struct live lv;
@@ -1063,6 +1101,7 @@ cmd_run(int argc, char **argv)
 		case 'I': lv.insecure_rules = 1; break;
 		case 'D': insecure_db = 1; break;
 		case 'E': ao.enforce = 1; break;
+		case 'F': fwd = optarg; break;
 		case 'A':
 			if ((ao.disarm_n = atoi(optarg)) > 0)
 				break;
@@ -1092,6 +1131,7 @@ cmd_run(int argc, char **argv)
 		lv.rules_dir = ad_default_rules_dir();
 
 	ad_pipeline_init(&lv.pipe);
+	lv.pipe.forward = fwd;
 	lv.pipe.rs = ad_ruleset_load(lv.rules_dir, NULL, 0, lv.insecure_rules,
 	    stderr);
 	if (lv.pipe.rs == NULL) {
@@ -1120,7 +1160,7 @@ cmd_run(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	ad_pipeline_evidence(&lv.pipe);	/* after the mask: no signals there */
-	ao.db = db;
+	ao.db = ad_db_is_pg(db) ? NULL : db;	/* actions rows: SQLite only */
 	if (ad_pipeline_actions(&lv.pipe, &ao) != 0)
 		goto out;
 
@@ -1164,7 +1204,9 @@ cmd_run(int argc, char **argv)
 		 * audrift cannot add rules, still learn the mounts */
 		lv.arm = ad_armer_start("/proc/self/mountinfo",
 		    lv.manage_rules && !lv.locked && lv.ctl >= 0 &&
-		    lv.plan.anchor != NULL ? lv.plan.anchor : NULL);
+		    lv.plan.anchor != NULL &&
+		    getenv("AUDRIFT_TEST_NO_ARM") == NULL ?
+		    lv.plan.anchor : NULL);
 	}
 	if (lv.src == SRC_PLUGIN)
 		lv.preader = ad_reader_new(lv.norm, "<plugin stdin>");

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "store.h"
+#include "store_pg.h"
 
 int64_t
 ad_now_ms(void)
@@ -220,7 +221,8 @@ ad_pipeline_add_sinks(struct ad_pipeline *p, const char *db,
 		so.path = db;
 		so.insecure = insecure_db ||
 		    getenv("AUDRIFT_INSECURE_DB") != NULL;
-		if ((s = ad_store_open(&so)) == NULL)
+		s = ad_db_is_pg(db) ? ad_pg_open(&so) : ad_store_open(&so);
+		if (s == NULL)
 			return -1;
 		s->next = p->sinks;
 		p->sinks = s;
@@ -230,6 +232,15 @@ ad_pipeline_add_sinks(struct ad_pipeline *p, const char *db,
 			return -1;
 		s->next = p->sinks;
 		p->sinks = s;
+	}
+	if (p->forward != NULL) {
+		struct ad_sink **tail = &p->sinks;
+
+		if ((s = ad_pg_forward_open(p->forward, db)) == NULL)
+			return -1;
+		while (*tail != NULL)
+			tail = &(*tail)->next;
+		*tail = s;
 	}
 	return 0;
 }

@@ -98,6 +98,17 @@ const struct ad_container *ad_resolver_mount(struct ad_resolver *r,
 const struct ad_container *ad_resolver_unmount(struct ad_resolver *r,
     unsigned major, unsigned minor, int64_t ms);
 
+/*
+ * A container whose upper layer is known but has not been examined
+ * (discover.h), and that no mount notice brings: one learned from /proc
+ * or from exec records, not from the mount table (it exited before its
+ * mount was seen, or it is mounted where audrift cannot see).  Marks it
+ * examined; NULL when there is none.  ad_resolver_examined marks one
+ * examined by the caller (at its arming).
+ */
+const struct ad_container *ad_resolver_take_unexamined(struct ad_resolver *r);
+void ad_resolver_examined(struct ad_resolver *r, const struct ad_container *c);
+
 /* Containers known, in the order first seen (for `audrift containers`).
  * i from 0; NULL past the end. */
 const struct ad_container *ad_resolver_container(const struct ad_resolver *r,

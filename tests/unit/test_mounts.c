@@ -377,6 +377,47 @@ test_layer_symlink(void **state)
 	    sizeof(buf)), 1);
 }
 
+static void exec_ev(struct ad_event *ev, pid_t pid, pid_t ppid, int64_t ms,
+    const char *exe, const char *argv);
+
+/* A container learned only from exec records, after it exited: its
+ * layers from the runtime's state, examined once. */
+static void
+test_learned_late(void **state)
+{
+	struct ad_resolver *r;
+	struct ad_event ev;
+	const struct ad_container *c;
+	char proc[PATH_MAX], want[PATH_MAX];
+
+	put("var/lib/containers/storage/overlay-containers/containers.json",
+	    "[{\"id\":\"" H64 "\",\"layer\":\"lay9\",\"names\":[\"gone\"]}]");
+	put("var/lib/containers/storage/overlay-containers/" H64 "/.keep", "");
+	put("var/lib/containers/storage/overlay/lay9/diff/usr/bin/x", "x");
+	put("var/lib/containers/storage/overlay/lay9/lower", "l/AAA:l/BBB\n");
+	put("proc/1/mountinfo", "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n");
+	snprintf(proc, sizeof(proc), "%s/proc", tmp);
+	r = ad_resolver_new(proc, tmp, 0);
+	exec_ev(&ev, 100, 1, 1000, "/usr/bin/conmon", "conmon -c " H64);
+	ad_resolve_event(r, &ev);
+	assert_null(ad_resolver_take_unexamined(r));
+	exec_ev(&ev, 102, 100, 1003, "/bin/sh", "sh -c x");
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_int_equal(ev.attribution, AD_ATTR_LINEAGE);
+	c = ev.container;
+	assert_string_equal(c->id, H64);
+	assert_string_equal(c->name, "gone");
+	snprintf(want, sizeof(want), "%s/var/lib/containers/storage/overlay/"
+	    "lay9/diff", tmp);
+	assert_string_equal(c->upperdir, want);
+	snprintf(want, sizeof(want), "%s/var/lib/containers/storage/overlay/"
+	    "l/BBB", tmp);
+	assert_string_equal(c->lowerdirs[1], want);
+	assert_ptr_equal(ad_resolver_take_unexamined(r), c);
+	assert_null(ad_resolver_take_unexamined(r));
+	ad_resolver_free(r);
+}
+
 /* --- lineage.c ----------------------------------------------------------- */
 
 static struct ad_str argv_buf[16];
@@ -499,6 +540,10 @@ test_lineage(void **state)
 	ad_lineage_exec(l, &ev, L64, "docker");
 	assert_string_equal(ad_lineage_lookup(l, 201, 200, 3001, &rt), L64);
 	assert_string_equal(rt, "docker");
+	/* a fake runtime in a container names no other container */
+	exec_ev(&ev, 300, 200, 4000, "/usr/bin/conmon", "conmon -c " H64);
+	ad_lineage_exec(l, &ev, L64, "docker");
+	assert_string_equal(ad_lineage_lookup(l, 301, 300, 4001, &rt), L64);
 	ad_lineage_free(l);
 	ad_lineage_free(NULL);
 }
@@ -518,6 +563,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_layer_symlink, setup,
 		    teardown),
 		cmocka_unit_test(test_runtime_id),
+		cmocka_unit_test_setup_teardown(test_learned_late, setup,
+		    teardown),
 		cmocka_unit_test(test_lineage),
 	};
 
