@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "container.h"
 #include "event.h"
+#include "fields.h"
 #include "finding.h"
 #include "sink.h"
 #include "util.h"
@@ -280,6 +282,47 @@ GETTER(get_upper_layer)
 		set_null(v);
 }
 
+/* The network columns: the fields of the same names (fields.c), so a
+ * row says what a rule saw. */
+enum { NET_OP, NET_FAMILY, NET_ADDR, NET_PORT, NET__N };
+static const struct ad_field *net_fields[NET__N];
+static pthread_once_t net_once = PTHREAD_ONCE_INIT;
+
+static void
+net_fields_find(void)
+{
+	static const char *const names[NET__N] = { "net.op", "net.family",
+	    "net.addr", "net.port" };
+	int i;
+
+	for (i = 0; i < NET__N; i++)
+		net_fields[i] = ad_field_find(names[i]);
+}
+
+static void
+net_col(const struct ad_row_src *src, struct ad_row *r, struct ad_val *v,
+    int which)
+{
+	const struct ad_field *f;
+	char scratch[AD_FIELD_SCRATCH];
+	struct ad_fval fv;
+
+	pthread_once(&net_once, net_fields_find);
+	f = net_fields[which];
+	memset(&fv, 0, sizeof(fv));
+	if (f == NULL || !f->get(src->ev, &fv, scratch))
+		set_null(v);
+	else if (f->type == AD_FT_INTEGER)
+		set_int(v, fv.i);
+	else
+		set_text(r, v, fv.s, fv.len);
+}
+
+GETTER(get_net_op)	{ net_col(src, r, v, NET_OP); }
+GETTER(get_net_family)	{ net_col(src, r, v, NET_FAMILY); }
+GETTER(get_net_addr)	{ net_col(src, r, v, NET_ADDR); }
+GETTER(get_net_port)	{ net_col(src, r, v, NET_PORT); }
+
 /* In AD_FINDING_COLUMNS order.  The evidence columns after upper_layer
  * are NULL here: the evidence worker (evidence.c) fills them in the row,
  * off the event thread, with ad_row_set_*. */
@@ -323,6 +366,10 @@ const struct ad_col ad_finding_cols[AD_FINDING_NCOLS] = {
 	{ "package_ok",		"INTEGER",	AD_COL_INT,	get_null },
 	{ "evidence",		"TEXT",		AD_COL_TEXT,	get_null },
 	{ "evidence_ms",	"INTEGER",	AD_COL_INT,	get_null },
+	{ "net_op",		"TEXT",		AD_COL_TEXT,	get_net_op },
+	{ "net_family",		"TEXT",		AD_COL_TEXT,	get_net_family },
+	{ "net_addr",		"TEXT",		AD_COL_TEXT,	get_net_addr },
+	{ "net_port",		"INTEGER",	AD_COL_INT,	get_net_port },
 };
 
 int

@@ -7,11 +7,13 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +23,7 @@
 #include "commands.h"
 #include "finding.h"
 #include "log.h"
+#include "net.h"
 #include "store.h"
 #include "store_pg.h"
 #include "util.h"
@@ -41,8 +44,37 @@ static const char sql_query[] =
 	" AND (?4 IS NULL OR (CASE severity WHEN 'info' THEN 0"
 	"  WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3"
 	"  WHEN 'critical' THEN 4 ELSE 0 END) >= ?4)"
+	" AND (?6 IS NULL OR net_port = ?6)"
+	" AND (?7 IS NULL OR audrift_in_net(net_addr, ?7))"
 	" ORDER BY time DESC, id DESC LIMIT ?5)"
 	" ORDER BY time, id";
+
+/* audrift_in_net(addr, net): is the address text addr in the network
+ * net (an address or a CIDR, checked before the query)?  0 for NULL or
+ * text that is not an address. */
+static void
+sql_in_net(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *a = sqlite3_value_text(argv[0]);
+	const unsigned char *n = sqlite3_value_text(argv[1]);
+	struct ad_cidr c, one;
+	struct ad_net addr;
+	char err[200];
+
+	(void)argc;
+	if (a == NULL || n == NULL ||
+	    ad_cidr_parse((const char *)n, &c, err, sizeof(err)) != 0 ||
+	    ad_cidr_parse((const char *)a, &one, err, sizeof(err)) != 0) {
+		sqlite3_result_int(cx, 0);
+		return;
+	}
+	ad_net_clear(&addr);
+	addr.present = 1;
+	addr.family = one.family;
+	addr.addrlen = one.family == AF_INET ? 4 : 16;
+	memcpy(addr.addr, one.addr, sizeof(addr.addr));
+	sqlite3_result_int(cx, ad_cidr_match(&c, &addr));
+}
 
 enum qfmt { FMT_TABLE, FMT_JSON, FMT_CSV };
 
@@ -69,6 +101,7 @@ query_usage(FILE *f)
 	    "usage: audrift query [--db FILE|URI] [--since 1h|2d|30m|ISO-8601]\n"
 	    "                     [--rule RULE] [--container ID-OR-NAME]\n"
 	    "                     [--severity info|low|medium|high|critical]\n"
+	    "                     [--port N] [--addr ADDRESS|NETWORK]\n"
 	    "                     [--format table|json|csv] [--limit N]\n"
 	    "\n"
 	    "  --db FILE|URI     the findings database (default ./audrift.db "
@@ -83,6 +116,11 @@ query_usage(FILE *f)
 	    "  --container C     only containers whose id or name starts with "
 	    "C\n"
 	    "  --severity S      S and more severe\n"
+	    "  --port N          only findings whose socket port (net_port) is "
+	    "N\n"
+	    "  --addr A          only findings whose address (net_addr) is A, "
+	    "or in\n"
+	    "                    the network A (10.0.0.0/8, fc00::/7)\n"
 	    "  --format F        table (default), json (one object per line, "
 	    "the\n"
 	    "                    columns of findings with the event), csv "
@@ -341,12 +379,16 @@ cmd_query(int argc, char **argv)
 		{ "severity", required_argument, NULL, 'S' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "limit", required_argument, NULL, 'n' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "addr", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *rule = NULL, *cont = NULL;
-	char since[96] = "", *end;
+	char since[96] = "", *end, addr[INET6_ADDRSTRLEN + 8] = "", err[200];
 	int ch, sev = -1, ret = 1, rc, i;
+	long port = -1;
+	struct ad_cidr net;
 	enum qfmt fmt = FMT_TABLE;
 	long long limit = QUERY_LIMIT;
 	int64_t since_ms;
@@ -408,6 +450,26 @@ cmd_query(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'p':
+			errno = 0;
+			port = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || port < 0 ||
+			    port > 65535) {
+				log_warnx("query: bad --port '%s': give a "
+				    "number from 0 to 65535", optarg);
+				return 2;
+			}
+			break;
+		case 'a':
+			if (ad_cidr_parse(optarg, &net, err, sizeof(err)) != 0) {
+				log_warnx("query: bad --addr: %s", err);
+				return 2;
+			}
+			/* canonical, so PostgreSQL's cidr reads it too */
+			inet_ntop(net.family, net.addr, addr, sizeof(addr));
+			snprintf(addr + strlen(addr), sizeof(addr) -
+			    strlen(addr), "/%d", net.prefix);
+			break;
 		case 'h':
 			query_usage(stdout);
 			return 0;
@@ -430,7 +492,7 @@ cmd_query(int argc, char **argv)
 		print_csv_row(&o.b, NULL, 0);
 	if (ad_db_is_pg(db)) {
 		struct ad_query_filter q = { since[0] ? since : NULL, rule,
-		    cont, sev, limit };
+		    cont, sev, limit, (int)port, addr[0] ? addr : NULL };
 		struct ad_pgr *pg = ad_pgr_open(db);
 
 		rc = pg != NULL ? ad_pgr_findings(pg, &q, qout_row, &o) : -1;
@@ -446,6 +508,8 @@ cmd_query(int argc, char **argv)
 	}
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(h, 5000) != SQLITE_OK ||
+	    sqlite3_create_function(h, "audrift_in_net", 2, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, NULL, sql_in_net, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(h, sql_query, -1, &st, NULL) != SQLITE_OK) {
 		sqlite3_stmt *v = NULL;
 		int ver = -1;
@@ -474,6 +538,10 @@ cmd_query(int argc, char **argv)
 	if (sev >= 0)
 		sqlite3_bind_int(st, 4, sev);
 	sqlite3_bind_int64(st, 5, limit ? limit : -1);
+	if (port >= 0)
+		sqlite3_bind_int(st, 6, (int)port);
+	if (addr[0])
+		sqlite3_bind_text(st, 7, addr, -1, SQLITE_STATIC);
 
 	ad_row_init(&row);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

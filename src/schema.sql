@@ -246,3 +246,15 @@ CREATE TABLE reviews (
 CREATE INDEX reviews_finding ON reviews(finding_id);
 
 PRAGMA user_version = 5;
+
+-- @@ 6
+-- Network drift (issue 14): the operation and the socket address of a
+-- finding about a bind, listen, connect, accept or a socket on a shell's
+-- standard fds.  Columns only, no index: the insert rate is unchanged;
+-- `audrift query --port/--addr` scans the rows the other filters keep.
+ALTER TABLE findings ADD COLUMN net_op TEXT;		-- bind, listen, connect, accept, dup
+ALTER TABLE findings ADD COLUMN net_family TEXT;	-- inet, inet6, local, ...
+ALTER TABLE findings ADD COLUMN net_addr TEXT;		-- 127.0.0.1, ::1
+ALTER TABLE findings ADD COLUMN net_port INTEGER;
+
+PRAGMA user_version = 6;

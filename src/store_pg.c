@@ -1212,8 +1212,8 @@ ad_pgr_findings(struct ad_pgr *p, const struct ad_query_filter *q,
 {
 	struct ad_buf sql;
 	struct ad_row row;
-	char sev[8], lim[24];
-	const char *v[5];
+	char sev[8], lim[24], port[16];
+	const char *v[7];
 	PGresult *r;
 	int i, n, k, rc = 0;
 
@@ -1228,6 +1228,9 @@ ad_pgr_findings(struct ad_pgr *p, const struct ad_query_filter *q,
 	    " AND ($4::int IS NULL OR (CASE severity WHEN 'info' THEN 0"
 	    "  WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3"
 	    "  WHEN 'critical' THEN 4 ELSE 0 END) >= $4)"
+	    " AND ($6::int IS NULL OR net_port = $6)"
+	    " AND ($7::cidr IS NULL OR (net_addr IS NOT NULL AND"
+	    "  net_addr::inet <<= $7::cidr))"
 	    " ORDER BY findings.time DESC, id DESC LIMIT $5::bigint) s"
 	    " ORDER BY time, id");
 	snprintf(sev, sizeof(sev), "%d", q->severity);
@@ -1237,7 +1240,10 @@ ad_pgr_findings(struct ad_pgr *p, const struct ad_query_filter *q,
 	v[2] = q->container;
 	v[3] = q->severity >= 0 ? sev : NULL;
 	v[4] = q->limit > 0 ? lim : NULL;
-	r = PQexecParams(p->c, sql.p, 5, NULL, v, NULL, NULL, 0);
+	snprintf(port, sizeof(port), "%d", q->port);
+	v[5] = q->port >= 0 ? port : NULL;
+	v[6] = q->addr;
+	r = PQexecParams(p->c, sql.p, 7, NULL, v, NULL, NULL, 0);
 	ad_buf_free(&sql);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		pg_explain_res(p->uri, "query failed", p->c, r);

@@ -49,6 +49,8 @@ struct ad_query_filter {
 	const char *container;	/* id or name prefix, or NULL */
 	int severity;		/* rank 0..4, or -1 */
 	long long limit;	/* 0: all */
+	int port;		/* net_port, or -1 */
+	const char *addr;	/* net_addr in this CIDR network, or NULL */
 };
 typedef int (*ad_row_cb)(void *ctx, int64_t id, const struct ad_row *r);
 struct ad_pgr *ad_pgr_open(const char *uri);	/* NULL: logged */
