@@ -125,6 +125,20 @@ GET(proc_argv0)
 	return put_base(o, &ev->proc.argv[0]);
 }
 
+/* The program a multi-call binary runs: argv[0]'s applet, or, when
+ * argv[0] names the binary itself (busybox nc ...), argv[1]'s. */
+GET(proc_applet)
+{
+	struct ad_fval exe;
+
+	if (!proc_argv0(ev, o, scratch))
+		return 0;
+	if (ev->proc.argc > 1 && put_base(&exe, &ev->proc.exe) &&
+	    exe.len == o->len && memcmp(exe.s, o->s, o->len) == 0)
+		return put_base(o, &ev->proc.argv[1]);
+	return 1;
+}
+
 GET(proc_tty)
 {
 	if (ev->proc.tty.s == NULL || strcmp(ev->proc.tty.s, "(none)") == 0)
@@ -273,6 +287,9 @@ const struct ad_field ad_fields[] = {
 	    proc_args },
 	{ "proc.argv0", S, 0, "last path component of argv[0] of an exec "
 	    "(the applet a busybox runs)", proc_argv0 },
+	{ "proc.applet", S, 0, "the program a multi-call binary runs: "
+	    "proc.argv0, or argv[1]'s last component when argv[0] names the "
+	    "binary itself (busybox nc ...)", proc_applet },
 	{ "proc.tty", S, 0, "controlling terminal; absent when (none)",
 	    proc_tty },
 	{ "proc.pname", S, 0, "parent's command name (not known yet: "

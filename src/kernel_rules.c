@@ -712,7 +712,7 @@ ad_krules_remove_ours(int fd)
 			log_warn("could not remove an audrift kernel rule; "
 			    "remove it with auditctl -D -k audrift-exec / "
 			    "-k audrift-file / -k audrift-file32 / "
-			    "-k audrift-ctr");
+			    "-k audrift-ctr / -k audrift-net");
 		} else
 			n++;
 	}

@@ -457,3 +457,55 @@ ad_proc_socket_find(const char *procfs, pid_t pid, uint64_t inode,
 	}
 	return gone && rc == 0 ? -1 : rc;
 }
+
+int
+ad_proc_unix_line(const char *line, uint64_t inode, struct ad_net *n)
+{
+	const char *p = line, *t;
+	unsigned long long ino;
+	size_t len;
+	char *end;
+	int i;
+
+	/* Num RefCount Protocol Flags Type St Inode [Path] */
+	for (i = 0; i < 6; i++)
+		if (token(&p, &t) == 0)
+			return -1;
+	if (token(&p, &t) == 0 || *t < '0' || *t > '9')
+		return -1;
+	errno = 0;
+	ino = strtoull(t, &end, 10);
+	if (errno != 0 || (*end != ' ' && *end != '\0' && *end != '\n'))
+		return -1;
+	if (ino != inode)
+		return 0;
+	ad_net_clear(n);
+	n->present = 1;
+	n->family = AF_UNIX;
+	if ((len = token(&p, &t)) > 0) {
+		if (len > AD_NET_PATH_MAX)
+			len = AD_NET_PATH_MAX;
+		memcpy(n->path, t, len);
+		n->path[len] = '\0';
+	}
+	return 1;
+}
+
+int
+ad_proc_unix_find(const char *procfs, pid_t pid, uint64_t inode,
+    struct ad_net *n)
+{
+	char path[PATH_MAX], line[512];
+	int rc = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%d/net/unix", procfs, (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) != NULL)	/* header */
+		while (rc != 1 && fgets(line, sizeof(line), f))
+			if (ad_proc_unix_line(line, inode, n) == 1)
+				rc = 1;
+	fclose(f);
+	return rc;
+}

@@ -93,4 +93,14 @@ int ad_proc_socket_find(const char *procfs, pid_t pid, uint64_t inode,
     int tcp_only, struct ad_net *local, struct ad_net *remote,
     const char **proto);
 
+/* One line of /proc/net/unix: if its inode is `inode`, fill n (family
+ * local, its path when it has one; '@' first for an abstract name) and
+ * return 1; 0 another socket; -1 not of that format.  Pure. */
+int ad_proc_unix_line(const char *line, uint64_t inode, struct ad_net *n);
+
+/* Is socket inode of pid an AF_UNIX one (/proc/PID/net/unix)?  1 and n
+ * filled, 0 not found, -1 unreadable (gone). */
+int ad_proc_unix_find(const char *procfs, pid_t pid, uint64_t inode,
+    struct ad_net *n);
+
 #endif

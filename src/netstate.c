@@ -112,10 +112,11 @@ slot_put(struct ad_netstate *ns, int32_t pid, int32_t fd,
 }
 
 /* The inet socket behind fd of pid: 1 and local/remote; 0 not an inet
- * socket; -1 gone. */
+ * socket (an AF_UNIX one: 2 and local says so when unix is set); -1
+ * gone. */
 static int
 proc_socket(struct ad_netstate *ns, pid_t pid, int fd, int tcp_only,
-    struct ad_net *local, struct ad_net *remote)
+    int unix_too, struct ad_net *local, struct ad_net *remote)
 {
 	const char *proto;
 	uint64_t ino;
@@ -123,8 +124,12 @@ proc_socket(struct ad_netstate *ns, pid_t pid, int fd, int tcp_only,
 
 	if ((rc = ad_proc_fd_socket(ns->procfs, pid, fd, &ino)) <= 0)
 		return rc;
-	return ad_proc_socket_find(ns->procfs, pid, ino, tcp_only, local,
+	rc = ad_proc_socket_find(ns->procfs, pid, ino, tcp_only, local,
 	    remote, &proto);
+	if (rc == 0 && unix_too &&
+	    ad_proc_unix_find(ns->procfs, pid, ino, local) == 1)
+		return 2;
+	return rc;
 }
 
 static void
@@ -152,9 +157,9 @@ do_listen(struct ad_netstate *ns, struct ad_event *ev)
 	}
 	/* no bind seen, or the kernel chose the port: the live socket */
 	if (ns->live) {
-		rc = proc_socket(ns, ev->proc.pid, (int)ev->a[0], 1, &local,
-		    &remote);
-		if (rc == 1) {
+		rc = proc_socket(ns, ev->proc.pid, (int)ev->a[0], 1, 1,
+		    &local, &remote);
+		if (rc == 1 || rc == 2) {	/* inet, or AF_UNIX */
 			ev->net = local;
 			ev->net_src = AD_NSRC_PROC;
 			ns->st.listen_from_proc++;
@@ -180,7 +185,7 @@ do_stdio(struct ad_netstate *ns, struct ad_event *ev, int from, int to)
 
 	ns->st.stdio_reads++;
 	for (fd = from; fd <= to; fd++) {
-		rc = proc_socket(ns, ev->proc.pid, fd, 0, &local, &remote);
+		rc = proc_socket(ns, ev->proc.pid, fd, 0, 0, &local, &remote);
 		if (rc < 0)
 			continue;	/* closed fd, or the process is gone */
 		seen = 1;
@@ -217,7 +222,7 @@ ad_netstate_event(struct ad_netstate *ns, struct ad_event *ev)
 		/* accept(fd, NULL, NULL) logs no peer: the new fd's */
 		if (!ev->net.present && ns->live && ev->exit >= 0 &&
 		    ev->exit <= INT32_MAX && proc_socket(ns, ev->proc.pid,
-		    (int)ev->exit, 1, &local, &remote) == 1) {
+		    (int)ev->exit, 1, 0, &local, &remote) == 1) {
 			ev->net = remote;
 			ev->net_src = AD_NSRC_PROC;
 		}

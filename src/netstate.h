@@ -6,7 +6,8 @@
  *     filled by bind events.  When the table has none (an fd bound
  *     before audrift started, a port the kernel chose, bind(port 0)),
  *     and the process lives, /proc/PID/fd/FD names the socket inode and
- *     /proc/PID/net/tcp{,6} (its network namespace) its address.
+ *     /proc/PID/net/tcp{,6} (its network namespace) its address, or
+ *     /proc/PID/net/unix says it is an AF_UNIX socket (family local).
  *   - An accept logs its peer only when asked; otherwise, live, the new
  *     fd's peer from /proc.
  *   - A dup2/dup3 onto fd 0, 1 or 2 in a container, live: is that fd

@@ -61,11 +61,13 @@ live_cleanup() {
 	    auditctl -D -k audrift-file32 >/dev/null 2>&1
 	auditctl -l 2>/dev/null | grep -q 'key=audrift-exec' &&
 	    auditctl -D -k audrift-exec >/dev/null 2>&1
+	auditctl -l 2>/dev/null | grep -q 'key=audrift-net' &&
+	    auditctl -D -k audrift-net >/dev/null 2>&1
 	[ -n "$SAVED_BACKLOG" ] && [ "$(kstat backlog_limit)" != "$SAVED_BACKLOG" ] &&
 	    auditctl -b "$SAVED_BACKLOG" >/dev/null
 	[ -n "$SAVED_ENABLED" ] && [ "$(kstat enabled)" != "$SAVED_ENABLED" ] &&
 	    [ "$SAVED_ENABLED" != 2 ] && auditctl -e "$SAVED_ENABLED" >/dev/null
-	[ -n "$T" ] && rm -rf "$T"
+	[ -n "$T" ] && [ -z "$KEEP_T" ] && rm -rf "$T"
 	return 0
 }
 

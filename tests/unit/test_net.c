@@ -385,6 +385,29 @@ test_proc_net_line(void **state)
 }
 
 static void
+test_proc_unix_line(void **state)
+{
+	struct ad_net n;
+
+	(void)state;
+	assert_int_equal(ad_proc_unix_line("00000000d640e696: 00000002 00000000 "
+	    "00010000 0001 01 31337 /run/app.sock\n", 31337, &n), 1);
+	assert_int_equal(n.family, AF_UNIX);
+	assert_string_equal(n.path, "/run/app.sock");
+	assert_int_equal(ad_proc_unix_line("00000000d640e696: 00000002 00000000 "
+	    "00010000 0001 01 31337 @abstract\n", 31337, &n), 1);
+	assert_string_equal(n.path, "@abstract");
+	assert_int_equal(ad_proc_unix_line("00000000d640e696: 00000003 00000000 "
+	    "00000000 0001 03  1116\n", 1116, &n), 1);
+	assert_string_equal(n.path, "");
+	assert_int_equal(ad_proc_unix_line("00000000d640e696: 00000003 00000000 "
+	    "00000000 0001 03  1116\n", 1117, &n), 0);
+	assert_int_equal(ad_proc_unix_line("Num       RefCount Protocol Flags    "
+	    "Type St Inode Path\n", 1, &n), -1);
+	assert_int_equal(ad_proc_unix_line("0000: 1 2\n", 1, &n), -1);
+}
+
+static void
 mkev(struct ad_event *ev, enum ad_op op, pid_t pid, uint64_t a0,
     const char *saddr)
 {
@@ -471,7 +494,7 @@ static void
 test_proc_fixture(void **state)
 {
 	static const char *const files[] = { "7/fd/0", "7/fd/1", "7/fd/5",
-	    "7/net/tcp", "7/fd", "7/net", "7" };
+	    "7/fd/6", "7/net/tcp", "7/net/unix", "7/fd", "7/net", "7" };
 	char dir[] = "/tmp/audrift-test-net.XXXXXX", p[512];
 	struct ad_container ctr;
 	struct ad_netstate *ns;
@@ -494,6 +517,14 @@ test_proc_fixture(void **state)
 	assert_int_equal(symlink("pipe:[5]", p), 0);
 	snprintf(p, sizeof(p), "%s/7/fd/5", dir);
 	assert_int_equal(symlink("socket:[900]", p), 0);
+	snprintf(p, sizeof(p), "%s/7/fd/6", dir);
+	assert_int_equal(symlink("socket:[902]", p), 0);
+	snprintf(p, sizeof(p), "%s/7/net/unix", dir);
+	assert_non_null(f = fopen(p, "w"));
+	fputs("Num       RefCount Protocol Flags    Type St Inode Path\n"
+	    "00000000d640e696: 00000002 00000000 00010000 0001 01   902 "
+	    "/run/app.sock\n", f);
+	fclose(f);
 	snprintf(p, sizeof(p), "%s/7/net/tcp", dir);
 	assert_non_null(f = fopen(p, "w"));
 	fputs("  sl  local_address rem_address   st tx_queue rx_queue tr "
@@ -512,6 +543,12 @@ test_proc_fixture(void **state)
 	assert_int_equal(ev.net.port, 0xab91);
 	assert_string_equal(addr_text(&ev.net), "0.0.0.0");
 	assert_int_equal(ev.net_src, AD_NSRC_PROC);
+	/* a listen on an AF_UNIX socket: family local, its path */
+	mkev(&ev, AD_OP_LISTEN, 7, 6, NULL);
+	ad_netstate_event(ns, &ev);
+	assert_true(ev.net.present);
+	assert_int_equal(ev.net.family, AF_UNIX);
+	assert_string_equal(ev.net.path, "/run/app.sock");
 	/* a dup onto fd 0 on the host: not read (shells do it all day) */
 	memset(&ctr, 0, sizeof(ctr));
 	mkev(&ev, AD_OP_DUP, 7, 5, NULL);
@@ -538,7 +575,7 @@ test_proc_fixture(void **state)
 	ad_netstate_event(ns, &ev);
 	assert_int_equal(ev.stdio_net, AD_STDIO_UNREAD);
 	ad_netstate_stats(ns, &st);
-	assert_int_equal(st.listen_from_proc, 1);
+	assert_int_equal(st.listen_from_proc, 2);
 	assert_int_equal(st.proc_gone, 2);
 	assert_int_equal(st.listen_unknown, 1);
 	ad_netstate_free(ns);
@@ -561,6 +598,7 @@ main(void)
 		cmocka_unit_test(test_cidr),
 		cmocka_unit_test(test_public),
 		cmocka_unit_test(test_proc_net_line),
+		cmocka_unit_test(test_proc_unix_line),
 		cmocka_unit_test(test_bind_listen),
 		cmocka_unit_test(test_proc_fixture),
 	};
