@@ -813,6 +813,30 @@ db_seen(sqlite3 *db, const char *id, char *last, size_t cap)
 	return n;
 }
 
+/* The ports the container was seen listening on, as audrift reported
+ * them (findings with net_op listen): "8080,9000", "-" for none, "?"
+ * without a database. */
+static void
+db_ports(sqlite3 *db, const char *id, char *out, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	size_t len = 0;
+
+	snprintf(out, cap, "%s", db == NULL ? "?" : "-");
+	if (db == NULL || sqlite3_prepare_v2(db, "SELECT DISTINCT net_port "
+	    "FROM findings WHERE container_id = ? AND net_op = 'listen' AND "
+	    "net_port IS NOT NULL ORDER BY net_port LIMIT 16", -1, &st,
+	    NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW && len + 8 < cap)
+		len += (size_t)snprintf(out + len, cap - len, "%s%d",
+		    len ? "," : "", sqlite3_column_int(st, 0));
+	sqlite3_finalize(st);
+}
+
 /* "frozen" (audrift freeze, a rule's action, podman pause), "running",
  * or "?" when its cgroup cannot be read. */
 static const char *
@@ -844,8 +868,9 @@ containers_usage(FILE *f)
 	    "and audrift's\naudrift-ctr rules, derived from the rules in DIR "
 	    "as audrift run derives\nthem, are in the kernel; no-rules: "
 	    "start audrift run; unmounted), its state\n(running, or frozen: "
-	    "audrift thaw resumes it) and, with --db, the findings\nrecorded "
-	    "for it.\n");
+	    "audrift thaw resumes it) and, with --db, the ports audrift "
+	    "reported it\nlistening on (findings with net_op listen) and the "
+	    "findings recorded for it.\n");
 }
 
 int
@@ -865,7 +890,7 @@ cmd_containers(int argc, char **argv)
 	const char *dbpath = NULL;
 	sqlite3 *db = NULL;
 	struct ad_pgr *pg = NULL;	/* --db postgresql://... */
-	char rules[32], seen[64], last[64];
+	char rules[32], seen[64], last[64], ports[128];
 	int ch, fd, nseen, anchored = -1, *present, k;
 	size_t i;
 
@@ -935,8 +960,9 @@ cmd_containers(int argc, char **argv)
 	} else
 		log_warnx("containers: cannot open the audit control socket "
 		    "(needs root): rule coverage shows as '?'");
-	printf("%-10s %-12s %-20s %-28s %-10s %-9s %-7s %s\n", "RUNTIME",
-	    "ID", "NAME", "IMAGE", "POD", "COVERAGE", "STATE", "FINDINGS");
+	printf("%-10s %-12s %-20s %-28s %-10s %-9s %-7s %-12s %s\n",
+	    "RUNTIME", "ID", "NAME", "IMAGE", "POD", "COVERAGE", "STATE",
+	    "PORTS", "FINDINGS");
 	for (i = 0; (c = ad_resolver_container(r, i)) != NULL; i++) {
 		if (anchored < 0)
 			strcpy(rules, "?");
@@ -955,8 +981,12 @@ cmd_containers(int argc, char **argv)
 		put_safe(stdout, c->name ? c->name : "-");
 		putchar(' ');
 		put_safe(stdout, c->image ? c->image : "-");
-		printf(" %-10.10s %-9s %-7s %s\n", c->pod_uid ? c->pod_uid :
-		    "-", rules, ctr_state(c->id), seen);
+		if (pg != NULL)
+			ad_pgr_container_ports(pg, c->id, ports, sizeof(ports));
+		else
+			db_ports(db, c->id, ports, sizeof(ports));
+		printf(" %-10.10s %-9s %-7s %-12s %s\n", c->pod_uid ?
+		    c->pod_uid : "-", rules, ctr_state(c->id), ports, seen);
 	}
 	if (i == 0)
 		fprintf(stderr, "no running container found (run as root to "

@@ -1265,6 +1265,28 @@ ad_pgr_findings(struct ad_pgr *p, const struct ad_query_filter *q,
 	return rc;
 }
 
+void
+ad_pgr_container_ports(struct ad_pgr *p, const char *id, char *out,
+    size_t cap)
+{
+	const char *v[1] = { id };
+	PGresult *r;
+	size_t len = 0;
+	int i;
+
+	snprintf(out, cap, "?");
+	r = PQexecParams(p->c, "SELECT DISTINCT net_port FROM findings"
+	    " WHERE container_id = $1 AND net_op = 'listen' AND net_port IS"
+	    " NOT NULL ORDER BY net_port LIMIT 16", 1, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		snprintf(out, cap, "-");
+		for (i = 0; i < PQntuples(r) && len + 8 < cap; i++)
+			len += (size_t)snprintf(out + len, cap - len, "%s%s",
+			    len ? "," : "", PQgetvalue(r, i, 0));
+	}
+	PQclear(r);
+}
+
 int
 ad_pgr_container_seen(struct ad_pgr *p, const char *id, char *last,
     size_t cap)

@@ -60,6 +60,9 @@ int ad_pgr_findings(struct ad_pgr *p, const struct ad_query_filter *q,
 /* Findings of container id: their count (or -1) and the last time. */
 int ad_pgr_container_seen(struct ad_pgr *p, const char *id, char *last,
     size_t cap);
+/* The ports container id was reported listening on ("80,443", "-"). */
+void ad_pgr_container_ports(struct ad_pgr *p, const char *id, char *out,
+    size_t cap);
 void ad_pgr_close(struct ad_pgr *p);
 
 #endif

@@ -91,6 +91,12 @@ no_row "rule IN ('reverse_shell_in_container', 'netcat_exec_in_container', 'list
 no_row "rule='outbound_connection_from_container'" "the disabled outbound rule fired"
 live_stop
 grep 'network:' "$T/err" || fail "no network summary at exit"
+# audrift containers: the ports audrift saw C1 listening on
+"$AUDRIFT" containers --rules "$T/default" --db "$DB" > "$T/ctrs" 2>&1 ||
+    { cat "$T/ctrs"; fail "audrift containers"; }
+grep "$(echo "$C1" | cut -c1-12)" "$T/ctrs" | grep -Eq ' 7002,7003 | 7001,7002,7003 ' ||
+    { cat "$T/ctrs"; fail "audrift containers: C1's listening ports not shown"; }
+grep -E '^(RUNTIME|podman)' "$T/ctrs"
 sqlite3 "$DB" "SELECT 'findings: ' || rule || ' ' || count(*) FROM findings GROUP BY rule ORDER BY rule;"
 ctr_rm "$C1"
 ctr_rm "$C2"
