@@ -59,7 +59,34 @@ run unread nonexistent.log adir "$good"
 expect unread 1 2 "cannot open nonexistent.log"
 grep -q "adir" unread.err || fail "unread: a directory given as input is not reported"
 
-# 7. stdin
+# 7. network records (issue 14): a SOCKADDR with no SYSCALL (dropped and
+#    counted), an odd-length and a cut saddr (the event kept without or
+#    with only its family), a listen with no bind (no address)
+N="$G/host-network.log"
+{ cat "$good"
+  echo 'type=SOCKADDR msg=audit(1796113695.779:9001): saddr=020094EF7F0000010000000000000000'
+  echo 'type=EOE msg=audit(1796113695.779:9001): '
+  grep -m1 '^type=SYSCALL .*syscall=42 ' "$N" | sed 's/:[0-9]*): arch/:9002): arch/'
+  echo 'type=SOCKADDR msg=audit(1796113695.779:9002): saddr=020094EF7F000001000'
+  echo 'type=EOE msg=audit(1796113695.779:9002): '
+  grep -m1 '^type=SYSCALL .*syscall=42 ' "$N" | sed 's/:[0-9]*): arch/:9003): arch/'
+  echo 'type=SOCKADDR msg=audit(1796113695.779:9003): saddr=0200'
+  echo 'type=EOE msg=audit(1796113695.779:9003): '
+  grep -m1 '^type=SYSCALL .*syscall=50 ' "$N" | sed 's/:[0-9]*): arch/:9004): arch/; s/ pid=[0-9]* / pid=999999 /'
+  echo 'type=EOE msg=audit(1796113695.779:9004): '
+} >net.log
+run net net.log
+expect net 0 5 "event 9001: SOCKADDR record without a SYSCALL record: event dropped"
+grep -q "event 9002: SOCKADDR record: field saddr=020094EF7F000001000 is not valid" net.err ||
+    { cat net.err; fail "net: the odd-length saddr is not reported"; }
+grep '"serial":9002' net.out | grep -q '"net"' && fail "net: an odd-length saddr gave an address"
+grep '"serial":9003' net.out | grep -q '"net":{"family":"inet","source":"record"}' ||
+    fail "net: a cut sockaddr_in does not keep its family alone"
+grep '"serial":9004' net.out | grep -q '"op":"listen"' ||
+    fail "net: the listen with no bind was not kept"
+grep '"serial":9004' net.out | grep -q '"net"' && fail "net: a listen with no bind got an address"
+
+# 8. stdin
 "$AUDRIFT" replay --events - <"$good" >stdin.out 2>stdin.err ||
     fail "stdin: exit $?"
 [ "$(wc -l <stdin.out)" -eq 2 ] || fail "stdin: want 2 events"
