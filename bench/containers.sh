@@ -27,15 +27,6 @@ hc() {
 	"$B/hostcost" "$BT/unwatched" "$HCN" > "$BT/hc.out"
 	echo "$(field open_close_per_s "$BT/hc.out") $(field fstat_per_s "$BT/hc.out")"
 }
-audrift_up() {	# audrift_up RULES-DIR DB
-	"$AUDRIFT" run --source daemon --rules "$1" --db "$2" --insecure-db \
-	    > "$BT/run.out" 2> "$BT/run.err" &
-	APID=$!
-	until grep -q 'running: source' "$BT/run.err"; do
-		kill -0 "$APID" 2>/dev/null || { cat "$BT/run.err" >&2; exit 1; }
-		sleep 0.05
-	done
-}
 
 bench_containers() {
 	local base_none base_exec1 base_exec2 bo bs n hco hcs ro rs nrules t0 t1

@@ -107,3 +107,15 @@ podman_setup() {
 	    podman import -q "$BT/root.tar" "$IMG" >/dev/null
 	rm -rf "$r" "$BT/root.tar"
 }
+
+# audrift_up RULES-DIR DB: audrift run --source daemon in the background
+# (pid in APID, output in $BT/run.out and run.err) until it runs
+audrift_up() {
+	"$AUDRIFT" run --source daemon --rules "$1" --db "$2" --insecure-db \
+	    > "$BT/run.out" 2> "$BT/run.err" &
+	APID=$!
+	until grep -q 'running: source' "$BT/run.err"; do
+		kill -0 "$APID" 2>/dev/null || { cat "$BT/run.err" >&2; exit 1; }
+		sleep 0.05
+	done
+}

@@ -30,14 +30,7 @@ EOF2
 	NET_ROWS=
 	for cfg in off shipped connect; do
 		echo "bench: network, $cfg" >&2
-		"$AUDRIFT" run --source daemon --rules "$BT/net-$cfg" \
-		    --db "$BT/net-$cfg.db" --insecure-db \
-		    > "$BT/run.out" 2> "$BT/run.err" &
-		APID=$!
-		until grep -q 'running: source' "$BT/run.err"; do
-			kill -0 "$APID" 2>/dev/null || { cat "$BT/run.err" >&2; exit 1; }
-			sleep 0.05
-		done
+		audrift_up "$BT/net-$cfg" "$BT/net-$cfg.db"
 		nr=$(auditctl -l | grep -c 'key=audrift-net' || true)
 		nall=$(auditctl -l | grep -c 'key=audrift-' || true)
 		# first, while audrift has nothing to drain

@@ -31,16 +31,18 @@ ad_net_clear(struct ad_net *n)
 	n->port = -1;
 }
 
+/* The port (network order at b+2) and the alen-byte address at b+off of
+ * a sockaddr_in/_in6 of nb bytes; 1 when it is cut short (family only). */
 static int
-hexval(char c)
+set_ip(struct ad_net *n, const uint8_t *b, size_t nb, size_t off,
+    int alen)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	if (nb < off + (size_t)alen)
+		return 1;
+	n->port = b[2] << 8 | b[3];
+	n->addrlen = alen;
+	memcpy(n->addr, b + off, (size_t)alen);
+	return 0;
 }
 
 int
@@ -56,8 +58,8 @@ ad_sockaddr_decode(const char *hex, size_t len, struct ad_net *n)
 		return -1;
 	nb = len / 2 < SADDR_MAX ? len / 2 : SADDR_MAX;
 	for (i = 0; i < len / 2; i++) {
-		if ((hi = hexval(hex[2 * i])) < 0 ||
-		    (lo = hexval(hex[2 * i + 1])) < 0)
+		if ((hi = ad_hexval(hex[2 * i])) < 0 ||
+		    (lo = ad_hexval(hex[2 * i + 1])) < 0)
 			return -1;
 		if (i < nb)
 			b[i] = (uint8_t)(hi << 4 | lo);
@@ -66,20 +68,10 @@ ad_sockaddr_decode(const char *hex, size_t len, struct ad_net *n)
 	n->present = 1;
 	n->family = fam;
 	switch (fam) {
-	case AF_INET:
-		if (nb < 8)
-			return 1;
-		n->port = b[2] << 8 | b[3];
-		n->addrlen = 4;
-		memcpy(n->addr, b + 4, 4);
-		break;
-	case AF_INET6:
-		if (nb < 24)
-			return 1;
-		n->port = b[2] << 8 | b[3];
-		n->addrlen = 16;
-		memcpy(n->addr, b + 8, 16);
-		break;
+	case AF_INET:	/* family, port, address */
+		return set_ip(n, b, nb, 4, 4);
+	case AF_INET6:	/* family, port, flowinfo, address, scope */
+		return set_ip(n, b, nb, 8, 16);
 	case AF_UNIX:
 		if (nb <= 2)
 			break;	/* unnamed (autobind) */
@@ -335,14 +327,14 @@ proc_addr(const char *s, size_t len, int v6, struct ad_net *n)
 	for (k = 0; k < (int)na / 8; k++) {
 		w = 0;
 		for (i = 0; i < 8; i++) {
-			if ((d = hexval(s[8 * k + i])) < 0)
+			if ((d = ad_hexval(s[8 * k + i])) < 0)
 				return -1;
 			w = w << 4 | (uint32_t)d;
 		}
 		memcpy(n->addr + 4 * k, &w, 4);
 	}
 	for (i = na + 1; i < len; i++) {
-		if ((d = hexval(s[i])) < 0 || port > 0xffff)
+		if ((d = ad_hexval(s[i])) < 0 || port > 0xffff)
 			return -1;
 		port = port << 4 | d;
 	}
@@ -371,15 +363,31 @@ token(const char **p, const char **tok)
 	return n;
 }
 
+/* The next token of *p as a socket inode: 1 it is inode, 0 another,
+ * -1 not a number. */
+static int
+inode_token(const char **p, uint64_t inode)
+{
+	unsigned long long ino;
+	const char *t;
+	char *end;
+
+	if (token(p, &t) == 0 || *t < '0' || *t > '9')
+		return -1;
+	errno = 0;
+	ino = strtoull(t, &end, 10);
+	if (errno != 0 || (*end != ' ' && *end != '\0' && *end != '\n'))
+		return -1;
+	return ino == inode;
+}
+
 int
 ad_proc_net_line(const char *line, int v6, uint64_t inode,
     struct ad_net *local, struct ad_net *remote)
 {
 	const char *p = line, *t, *lt = NULL, *rt = NULL;
 	size_t n, ln = 0, rn = 0;
-	unsigned long long ino;
-	char *end;
-	int i;
+	int i, rc;
 
 	/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
 	for (i = 0; i < 9; i++) {
@@ -393,14 +401,8 @@ ad_proc_net_line(const char *line, int v6, uint64_t inode,
 			rn = n;
 		}
 	}
-	if (token(&p, &t) == 0 || *t < '0' || *t > '9')
-		return -1;
-	errno = 0;
-	ino = strtoull(t, &end, 10);
-	if (errno != 0 || (*end != ' ' && *end != '\0' && *end != '\n'))
-		return -1;
-	if (ino != inode)
-		return 0;
+	if ((rc = inode_token(&p, inode)) != 1)
+		return rc;
 	if (proc_addr(lt, ln, v6, local) != 0 ||
 	    proc_addr(rt, rn, v6, remote) != 0)
 		return -1;
@@ -462,23 +464,15 @@ int
 ad_proc_unix_line(const char *line, uint64_t inode, struct ad_net *n)
 {
 	const char *p = line, *t;
-	unsigned long long ino;
 	size_t len;
-	char *end;
-	int i;
+	int i, rc;
 
 	/* Num RefCount Protocol Flags Type St Inode [Path] */
 	for (i = 0; i < 6; i++)
 		if (token(&p, &t) == 0)
 			return -1;
-	if (token(&p, &t) == 0 || *t < '0' || *t > '9')
-		return -1;
-	errno = 0;
-	ino = strtoull(t, &end, 10);
-	if (errno != 0 || (*end != ' ' && *end != '\0' && *end != '\n'))
-		return -1;
-	if (ino != inode)
-		return 0;
+	if ((rc = inode_token(&p, inode)) != 1)
+		return rc;
 	ad_net_clear(n);
 	n->present = 1;
 	n->family = AF_UNIX;
