@@ -87,6 +87,13 @@ str_cmp(const void *a, const void *b)
 	    ((const struct ad_str *)b)->s);
 }
 
+static void
+strv_sort(struct ad_strv *v)
+{
+	if (v->n > 1)
+		qsort(v->v, (size_t)v->n, sizeof(*v->v), str_cmp);
+}
+
 /* Checks one entry of a list field: 1 acceptable. */
 typedef int (*item_ok)(const char *s, size_t n);
 
@@ -174,10 +181,13 @@ iso_ms(const char *s)
 	    &h, &mi, &sec, &n) != 6 || n == 0)
 		return 0;
 	q = s + n;
-	if (*q == '.')
+	if (*q == '.') {
 		for (q++, k = 0; *q >= '0' && *q <= '9'; q++, k++)
 			if (k < 3)
 				ms = ms * 10 + (*q - '0');
+		for (; k < 3; k++)
+			ms *= 10;	/* ".5" is 500 ms */
+	}
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -496,8 +506,7 @@ from_oci(struct ad_posture *p, json_t *j, const char *id,
 		nb = -1;
 	} else if (json_is_object(proc))
 		p->cap_added.known = 1;	/* no capabilities: none added */
-	qsort(p->cap_added.v, (size_t)p->cap_added.n, sizeof(struct ad_str),
-	    str_cmp);
+	strv_sort(&p->cap_added);
 	v = json_object_get(json_object_get(proc, "user"), "uid");
 	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
 	    json_integer_value(v) <= 0xffffffffLL)
@@ -518,8 +527,9 @@ from_oci(struct ad_posture *p, json_t *j, const char *id,
 		    "skipped");
 	p->readonly_root = bool_get(p, json_object_get(json_object_get(j,
 	    "root"), "readonly"), "root.readonly");
-	if (p->readonly_root < 0 && json_is_object(json_object_get(j, "root")))
-		p->readonly_root = 0;
+	if (json_is_object(json_object_get(j, "root")) &&
+	    json_object_get(json_object_get(j, "root"), "readonly") == NULL)
+		p->readonly_root = 0;	/* not said: writable */
 	/* podman says; for others, a full bounding set and nothing masked
 	 * is what --privileged makes */
 	priv = json_string_value(json_object_get(a,
@@ -603,8 +613,7 @@ from_image(struct ad_posture *p, json_t *j)
 			}
 			strv_add(&p->img_ports, k, strlen(k));
 		}
-		qsort(p->img_ports.v, (size_t)p->img_ports.n,
-		    sizeof(struct ad_str), str_cmp);
+		strv_sort(&p->img_ports);
 	}
 }
 
@@ -757,7 +766,7 @@ from_storage(struct ad_posture *p, const char *host_root, const char *root,
 	json_decref(all);
 	if ((j = ad_rt_load(host_root, MAX_CONFIG, &why,
 	    "%s/overlay-containers/%s/userdata/config.json", root, id)) ==
-	    NULL)
+	    NULL && strcmp(why, "absent") == 0)
 		j = ad_rt_load(host_root, MAX_CONFIG, &why,
 		    "%s/overlay-containers/%s/userdata/config.json",
 		    STORAGE_RUN, id);
@@ -952,8 +961,7 @@ from_docker(struct ad_posture *p, const char *host_root, const char *root,
 		for (i = 0; i < (size_t)p->cap_added.n; i++)
 			if (strcmp(p->cap_added.v[i].s, "ALL") == 0)
 				p->privileged = 1;
-		qsort(p->cap_added.v, (size_t)p->cap_added.n,
-		    sizeof(struct ad_str), str_cmp);
+		strv_sort(&p->cap_added);
 		json_decref(hc);
 	}
 	if (p->image_id == NULL) {
