@@ -39,6 +39,7 @@
 #include "log.h"
 #include "normalize.h"
 #include "pipeline.h"
+#include "posture.h"
 #include "replay.h"
 #include "action.h"
 #include "resolver.h"
@@ -183,9 +184,15 @@ container_starts(struct live *lv)
 {
 	const struct ad_container *c;
 
+	char flags[512];
+
 	while (lv->res != NULL &&
-	    (c = ad_resolver_next_start(lv->res)) != NULL)
+	    (c = ad_resolver_next_start(lv->res)) != NULL) {
+		ad_posture_flags(c->posture, flags, sizeof(flags));
+		log_info("container %.12s (%s): judged at start: %s", c->id,
+		    c->name ? c->name : "?", flags);
 		ad_pipeline_container_start(&lv->pipe, c, ad_now_ms());
+	}
 }
 
 static void
