@@ -183,7 +183,6 @@ static void
 container_starts(struct live *lv)
 {
 	const struct ad_container *c;
-
 	char flags[512];
 
 	while (lv->res != NULL &&
