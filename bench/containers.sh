@@ -108,6 +108,47 @@ bench_containers() {
 
 	bench_arm_delay
 	bench_short_lived
+	bench_ctr_storm
+}
+
+# What the broader container rules cost: a chmod storm on a file outside
+# every watched dir, inside a container (each is a record through the
+# anchor's tree that audrift's rules then drop), with a null daemon
+# consuming the same kernel rules, then with audrift.
+bench_ctr_storm() {
+	local n=${CTRSTORM:-$CHMODS} id merged c0 c1 rn ra
+	mkdir -p "$BT/sbin"
+	"${CC:-cc}" -O2 -static -I"$top/bench" "$top/bench/storm.c" 	    -o "$BT/sbin/storm" || { row "container storm" "static storm did not build" "" ""; return 0; }
+	id=$(podman run -d --network none -v "$BT/sbin:/bench:ro" "$IMG" 	    /bin/busybox sh -c 'touch /tmp/target; exec sleep 600')
+	BENCH_CIDS="$BENCH_CIDS $id"
+	merged=$(podman inspect -f '{{.GraphDriver.Data.MergedDir}}' "$id")
+	# null daemon, audrift's rules (its anchor joined by hand)
+	"$AUDRIFT" rules --rules "$top/rules.d" 2>/dev/null | grep '^-a' |
+	    sed "s/-k audrift-[a-z0-9]*/-k $BENCH_KEY/" > "$BT/ctr.rules"
+	mkdir -p /run/audrift/containers
+	auditctl -R "$BT/ctr.rules" >/dev/null
+	auditctl -q "/run/audrift/containers,$merged" >/dev/null
+	auditctl -b 8192 >/dev/null
+	auditctl -e 1 >/dev/null
+	"$B/null-daemon" > "$BT/null.out" &
+	NPID=$!
+	wait_audit_pid "$NPID"
+	podman exec "$id" /bench/storm chmod /tmp/target "$n" > "$BT/cs.null"
+	stop_pid "$NPID"; NPID=
+	auditctl -D -k "$BENCH_KEY" >/dev/null
+	auditctl -e 0 >/dev/null
+	rn=$(field rate "$BT/cs.null")
+	audrift_up "$top/rules.d" "$BT/cs.db"
+	until grep -q "container ${id%${id#????????????}} (.*) armed" "$BT/run.err"; do sleep 0.05; done
+	c0=$(cpu_s "$APID")
+	podman exec "$id" /bench/storm chmod /tmp/target "$n" > "$BT/cs.audrift"
+	sleep 1
+	c1=$(cpu_s "$APID")
+	stop_pid "$APID"; APID=
+	ra=$(field rate "$BT/cs.audrift")
+	bench_restore
+	row "container storm: chmod of a file no rule watches, in a container: null daemon / audrift" "$rn / $ra ops/s ($(calc '%.2f' "$ra / $rn"))" "" ""
+	row "container storm: audrift CPU s per 100k such events (the path filter moved to audrift)" "$(calc '%.2f' "($c1 - $c0) * 100000 / $n")" "" ""
 }
 
 # mount -> covered, over ARMN overlay mounts

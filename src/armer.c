@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +23,8 @@
 #include "util.h"
 
 #define QUEUE_MAX	65536	/* notices waiting for the event thread */
+#define ARMER_NICE	(-10)	/* a container's first instructions race
+				   this thread: it sleeps, then works briefly */
 
 struct ad_armer {
 	pthread_t thread;
@@ -88,15 +92,10 @@ join(struct ad_armer *a, const char *p)
 	return rc > 0 ? 0 : rc < 0 ? -rc : EIO;
 }
 
-static int
-same_mount(const struct ad_mount *x, const struct ad_mount *y)
-{
-	return x->id == y->id && x->major == y->major &&
-	    x->minor == y->minor;
-}
-
 /* Read the table, join what is new (everything when all), report the
- * changes.  The thread's, or the starter's before the thread runs. */
+ * changes: the unmounts first, so that a device reused at once goes to
+ * its new container last.  The thread's, or the starter's before the
+ * thread runs. */
 static void
 scan(struct ad_armer *a, int all)
 {
@@ -114,9 +113,25 @@ scan(struct ad_armer *a, int all)
 	}
 	seen = wall_ms();
 	bad = ad_mounts_parse(a->buf, (size_t)len, &now);
+	for (i = 0; i < now.n; i++)
+		ad_mount_identify(&now.v[i]);
+	pthread_mutex_lock(&a->mu);
+	a->st.wakeups++;
+	a->st.torn += (uint64_t)bad;
+	for (j = 0; j < a->known.n; j++) {
+		for (i = 0; i < now.n; i++)
+			if (ad_mount_same(&now.v[i], &a->known.v[j]))
+				break;
+		if (i < now.n)
+			continue;
+		a->st.unmounted++;
+		post(a, AD_ARM_UNMOUNTED, &a->known.v[j], seen, 0, 0);
+	}
+	pthread_mutex_unlock(&a->mu);
 	for (i = 0; i < now.n; i++) {
 		for (j = 0; j < a->known.n; j++)
-			if (same_mount(&now.v[i], &a->known.v[j]))
+			if (a->known.v[j].point != NULL &&
+			    ad_mount_same(&now.v[i], &a->known.v[j]))
 				break;
 		if (j < a->known.n && !all)
 			continue;
@@ -137,19 +152,6 @@ scan(struct ad_armer *a, int all)
 			    "%s (%s); writes in that container go unseen",
 			    now.v[i].point, a->anchor, strerror(err));
 	}
-	pthread_mutex_lock(&a->mu);
-	a->st.wakeups++;
-	a->st.torn += (uint64_t)bad;
-	for (j = 0; j < a->known.n; j++) {
-		for (i = 0; i < now.n; i++)
-			if (same_mount(&now.v[i], &a->known.v[j]))
-				break;
-		if (i < now.n)
-			continue;
-		a->st.unmounted++;
-		post(a, AD_ARM_UNMOUNTED, &a->known.v[j], seen, 0, 0);
-	}
-	pthread_mutex_unlock(&a->mu);
 	ad_mounts_free(&a->known);
 	a->known = now;
 	if (eventfd_write(a->efd, 1) != 0)
@@ -164,6 +166,12 @@ armer_main(void *arg)
 	eventfd_t v;
 	int stop = 0, all;
 
+	/* ahead of the host's other work (a busy host delayed a join by
+	 * 117 ms here), but not realtime: it must never starve the host */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), ARMER_NICE)
+	    != 0)
+		log_debug("armer: cannot raise its priority: %s",
+		    strerror(errno));
 	pfd[0].fd = a->mfd;
 	pfd[0].events = POLLPRI;
 	pfd[1].fd = a->wake;

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "evidence.h"
 #include "lineage.h"
 #include "log.h"
 #include "mounts.h"
@@ -441,6 +442,9 @@ struct crec {
 	 * for events up to its unmount */
 	int mounted;
 	int64_t unmount_ms;
+	int examined;		/* its upper layer read (discover.h) */
+	int pidns_depth;	/* NSpid levels of the container's own pid
+				 * namespace (its fewest seen), 0 unknown */
 	char *state_root;	/* the runtime's data root, NULL: default */
 	struct ad_posture *posture;	/* owned; c.posture points here */
 	int announced;		/* its container_start was handed out */
@@ -610,18 +614,19 @@ proc_stat(struct ad_resolver *r, pid_t pid, pid_t *ppid, uint64_t *ticks)
 }
 
 int
-ad_status_vpid(const char *text, size_t len)
+ad_status_nspid(const char *text, size_t len, int level, int *depth)
 {
 	const char *p = text, *end = text + len, *eol, *v;
-	long n = 0;
+	long n = 0, want = 0;
+	int d;
 
+	*depth = 0;
 	for (; p < end; p = eol + 1) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			eol = end;
 		if ((size_t)(eol - p) < 6 || memcmp(p, "NSpid:", 6) != 0)
 			continue;
-		/* the last number of the line: the innermost namespace */
-		for (v = p + 6; v < eol;) {
+		for (v = p + 6, d = 0; v < eol;) {
 			while (v < eol && (*v == ' ' || *v == '\t'))
 				v++;
 			if (v == eol)
@@ -633,20 +638,43 @@ ad_status_vpid(const char *text, size_t len)
 					return 0;
 			if (v < eol && *v != ' ' && *v != '\t')
 				return 0;
+			if (++d == level)
+				want = n;
 		}
-		return (int)n;
+		*depth = d;
+		return (int)(level > 0 && level <= d ? want : n);
 	}
 	return 0;
 }
 
-/* The pid of live process pid in its own pid namespace; 0 when gone or
- * not told (kernels before 4.1 have no NSpid line). */
-static pid_t
-proc_vpid(struct ad_resolver *r, pid_t pid)
+int
+ad_status_vpid(const char *text, size_t len)
 {
+	int depth;
+
+	return ad_status_nspid(text, len, 0, &depth);
+}
+
+/*
+ * The pid of live process pid in its container's pid namespace: the
+ * NSpid entry at the container's level, the fewest levels seen in any
+ * of its processes (c->pidns_depth).  Not the innermost: `unshare -pf
+ * sh` inside a container is pid 1 of a namespace of its own, not the
+ * container's entrypoint.  0 when gone or not told (kernels before 4.1
+ * have no NSpid line).
+ */
+static pid_t
+proc_vpid(struct ad_resolver *r, struct crec *c, pid_t pid)
+{
+	int depth;
+
 	if (read_into(r, proc_path(r, pid, "status"), MAX_STATUS, 0) != 0)
 		return 0;
-	return ad_status_vpid(r->file.p, r->file.len);
+	ad_status_nspid(r->file.p, r->file.len, 0, &depth);
+	if (depth > 0 && (c->pidns_depth == 0 || depth < c->pidns_depth))
+		c->pidns_depth = depth;
+	return ad_status_nspid(r->file.p, r->file.len, c->pidns_depth,
+	    &depth);
 }
 
 /* --- mountinfo: the root overlay ---------------------------------------- */
@@ -1275,7 +1303,7 @@ live_pid(struct ad_resolver *r, pid_t pid, int64_t t, struct crec **rec,
 		*rec = rec_get(r, &m, pid, ticks);
 	*ent = cache_put(r, pid, ppid, ticks, *rec);
 	/* one more /proc read, only where a rule can use it: in containers */
-	(*ent)->vpid = *rec != NULL ? proc_vpid(r, pid) : 0;
+	(*ent)->vpid = *rec != NULL ? proc_vpid(r, *rec, pid) : 0;
 	return 1;
 }
 
@@ -1366,6 +1394,21 @@ by_ppid(struct ad_resolver *r, pid_t ppid, int64_t t)
 
 /* The container the exec records' ancestry names (lineage.h): its
  * record, made from the runtime's state on disk if need be. */
+/* c's layers from its runtime's state, when no mount gave them. */
+static void
+state_layers(struct ad_resolver *r, struct crec *c)
+{
+	char *upper, **lower;
+
+	if (c->upperdir != NULL || !ad_rtstate_layers(c->key_runtime, r->root,
+	    c->state_root, c->id, &upper, &lower))
+		return;
+	c->upperdir = upper;
+	c->lowerdirs = lower;
+	c->c.upperdir = c->upperdir;
+	c->c.lowerdirs = (const char *const *)c->lowerdirs;
+}
+
 static struct crec *
 by_lineage(struct ad_resolver *r, const struct ad_event *ev, int64_t t)
 {
@@ -1383,6 +1426,7 @@ by_lineage(struct ad_resolver *r, const struct ad_event *ev, int64_t t)
 		return NULL;
 	c = rec_new(r, rt, id);
 	rec_load_meta(r, c);
+	state_layers(r, c);	/* gone: no mount to read them from */
 	return c;
 }
 
@@ -1486,71 +1530,97 @@ is_whiteout(const struct stat *st)
 	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
 }
 
-/* An ancestor of buf's path (below its first `keep` bytes) is a whiteout. */
+/*
+ * lstat of path (absolute, as the container sees it) inside layer dir,
+ * resolved in the layer (openat2 RESOLVE_IN_ROOT, evidence.h): a symlink
+ * in the container (upper/usr -> /etc) never makes audrift answer from
+ * the host.  The last component is not followed.  0, or -1 with errno.
+ */
 static int
-ancestor_whiteout(char *buf, size_t keep)
+layer_lstat(const char *dir, const char *path, struct stat *st)
 {
-	struct stat st;
-	char *slash;
-	int hit = 0;
-	size_t len = strlen(buf);
-	char save[PATH_MAX];
+	int dfd, fd, rc, e;
 
-	memcpy(save, buf, len + 1);
-	while ((slash = strrchr(buf, '/')) != NULL &&
-	    (size_t)(slash - buf) > keep) {
-		*slash = '\0';
-		if (lstat(buf, &st) == 0) {
-			hit = is_whiteout(&st);
-			break;
-		}
-	}
-	memcpy(buf, save, len + 1);
-	return hit;
+	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	while (*path == '/')
+		path++;
+	fd = *path ? ad_layer_openat(dfd, path, O_PATH) : dfd;
+	e = errno;
+	rc = fd >= 0 ? fstat(fd, st) : -1;
+	if (fd >= 0)
+		e = errno;
+	if (fd >= 0 && fd != dfd)
+		close(fd);
+	close(dfd);
+	errno = e;
+	return rc;
 }
 
-/* An existing ancestor dir of the path in this layer is opaque: layers
- * below it are hidden there. */
+/* An ancestor of path (below the layer's root) is a whiteout in dir. */
 static int
-ancestor_opaque(char *buf, size_t keep)
+ancestor_whiteout(const char *dir, const char *path)
+{
+	char buf[PATH_MAX], *slash;
+	struct stat st;
+
+	if (strlen(path) >= sizeof(buf))
+		return 0;
+	strcpy(buf, path);
+	while ((slash = strrchr(buf, '/')) != NULL && slash > buf) {
+		*slash = '\0';
+		if (layer_lstat(dir, buf, &st) == 0)
+			return is_whiteout(&st);
+	}
+	return 0;
+}
+
+/* An existing ancestor dir of path in layer dir is opaque: layers below
+ * it are hidden there. */
+static int
+ancestor_opaque(const char *dir, const char *path)
 {
 	static const char *const names[] = {
 		"trusted.overlay.opaque", "user.overlay.opaque",
 	};
-	char *slash, v[2];
-	size_t i, len = strlen(buf);
-	char save[PATH_MAX];
-	int hit = 0;
+	char buf[PATH_MAX], proc[64], v[2], *slash;
+	size_t i;
+	int dfd, fd, hit = 0;
 
-	memcpy(save, buf, len + 1);
-	while (!hit && (slash = strrchr(buf, '/')) != NULL &&
-	    (size_t)(slash - buf) >= keep) {
+	if (strlen(path) >= sizeof(buf) ||
+	    (dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	strcpy(buf, path);
+	while (!hit && (slash = strrchr(buf, '/')) != NULL) {
 		*slash = '\0';
+		fd = buf[0] ? ad_layer_openat(dfd, buf + 1, O_PATH) : dfd;
+		if (fd < 0)
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		for (i = 0; i < AD_ARRAY_SIZE(names) && !hit; i++)
-			hit = lgetxattr(*buf ? buf : "/", names[i], v,
-			    sizeof(v)) == 1 && v[0] == 'y';
+			hit = getxattr(proc, names[i], v, sizeof(v)) == 1 &&
+			    v[0] == 'y';
+		if (fd != dfd)
+			close(fd);
 	}
-	memcpy(buf, save, len + 1);
+	close(dfd);
 	return hit;
 }
 
 /* 1 present (*wh set for a whiteout), 0 absent, -1 cannot tell. */
 static int
-layer_has(const char *dir, const char *path, char *buf, size_t cap, int *wh)
+layer_has(const char *dir, const char *path, int *wh)
 {
 	struct stat st;
 	int n;
 
 	*wh = 0;
-	n = snprintf(buf, cap, "%s%s", dir, path);
-	if (n < 0 || (size_t)n >= cap)
-		return -1;
-	if (lstat(buf, &st) == 0) {
+	if (layer_lstat(dir, path, &st) == 0) {
 		*wh = is_whiteout(&st);
 		return 1;
 	}
 	n = errno;
-	if (n == ENOTDIR && ancestor_whiteout(buf, strlen(dir))) {
+	if (n == ENOTDIR && ancestor_whiteout(dir, path)) {
 		*wh = 1;
 		return 1;
 	}
@@ -1561,23 +1631,21 @@ int
 ad_container_upper_has(const struct ad_container *c,
     const char *path_in_container)
 {
-	char buf[PATH_MAX];
 	size_t i;
 	int wh, rc;
 
 	if (c == NULL || c->upperdir == NULL || path_in_container == NULL ||
 	    path_in_container[0] != '/')
 		return -1;
-	rc = layer_has(c->upperdir, path_in_container, buf, sizeof(buf), &wh);
+	rc = layer_has(c->upperdir, path_in_container, &wh);
 	if (rc != 0)
 		return rc < 0 ? -1 : wh ? AD_UPPER_WHITEOUT : AD_UPPER_YES;
 	/* not in the upper dir: the image's file if a lower dir has it,
 	 * unless an opaque dir in the upper one hides the lower dirs */
-	if (ancestor_opaque(buf, strlen(c->upperdir)))
+	if (ancestor_opaque(c->upperdir, path_in_container))
 		return -1;
 	for (i = 0; c->lowerdirs != NULL && c->lowerdirs[i] != NULL; i++) {
-		rc = layer_has(c->lowerdirs[i], path_in_container, buf,
-		    sizeof(buf), &wh);
+		rc = layer_has(c->lowerdirs[i], path_in_container, &wh);
 		if (rc < 0 || (rc == 1 && wh))
 			return -1;
 		if (rc == 1)
@@ -1598,19 +1666,20 @@ ad_container_lower_find(const struct ad_container *c,
 	    path_in_container[0] != '/' || cap == 0)
 		return -1;
 	for (i = 0; c->lowerdirs[i] != NULL; i++) {
-		rc = layer_has(c->lowerdirs[i], path_in_container, tmp,
-		    sizeof(tmp), &wh);
+		rc = layer_has(c->lowerdirs[i], path_in_container, &wh);
 		if (rc < 0)
 			return -1;
 		if (rc == 1) {
 			if (wh)
 				return 0;	/* deleted by this layer */
-			if (strlen(tmp) >= cap)
+			if ((size_t)snprintf(tmp, sizeof(tmp), "%s%s",
+			    c->lowerdirs[i], path_in_container) >= sizeof(tmp) ||
+			    strlen(tmp) >= cap)
 				return -1;
 			memcpy(buf, tmp, strlen(tmp) + 1);
 			return 1;
 		}
-		if (ancestor_opaque(tmp, strlen(c->lowerdirs[i])))
+		if (ancestor_opaque(c->lowerdirs[i], path_in_container))
 			return 0;	/* the layers below are hidden */
 	}
 	return 0;
@@ -1774,6 +1843,32 @@ ad_resolver_mount(struct ad_resolver *r, const struct ad_mount *m,
 		c->c.started_ms = ms;
 	set_layers(r, c, m);
 	return &c->c;
+}
+
+const struct ad_container *
+ad_resolver_take_unexamined(struct ad_resolver *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrecs; i++) {
+		struct crec *c = r->recs[i];
+
+		if (c->examined || c->mounted || c->upperdir == NULL)
+			continue;
+		c->examined = 1;
+		return &c->c;
+	}
+	return NULL;
+}
+
+void
+ad_resolver_examined(struct ad_resolver *r, const struct ad_container *c)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrecs; i++)
+		if (&r->recs[i]->c == c)
+			r->recs[i]->examined = 1;
 }
 
 const struct ad_container *

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lineage.h"
+#include "rtstate.h"
 #include "util.h"
 
 #define CAP_DEFAULT	16384
@@ -62,21 +63,6 @@ find(const struct ad_lineage *l, pid_t pid, int64_t t)
 	return e->pid == pid && e->id[0] && t >= e->since_ms ? e : NULL;
 }
 
-static int
-id_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n >= AD_LINEAGE_ID_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_' ||
-		    s[i] == '-' || s[i] == '.'))
-			return 0;
-	return s[0] != '-' && s[0] != '.';
-}
 
 static int
 is(const struct ad_str *a, const char *s)
@@ -147,7 +133,8 @@ oci_id(int argc, const struct ad_str *argv, char *id, size_t cap)
 			sub = 1;
 			continue;
 		}
-		if (!id_ok(a, argv[i].len) || argv[i].len >= cap)
+		if (!ad_rt_id_ok(a, argv[i].len, AD_LINEAGE_ID_MAX) ||
+		    argv[i].len >= cap)
 			return 0;
 		memcpy(id, a, argv[i].len + 1);
 		return 1;
@@ -187,7 +174,8 @@ ad_lineage_runtime_id(const char *exe, int argc, const struct ad_str *argv,
 		v = opt_value(argc, argv, "id", &tmp);
 	} else
 		return -1;
-	if (v == NULL || v->s == NULL || !id_ok(v->s, v->len) ||
+	if (v == NULL || v->s == NULL ||
+	    !ad_rt_id_ok(v->s, v->len, AD_LINEAGE_ID_MAX) ||
 	    v->len >= cap)
 		return 0;
 	memcpy(id, v->s, v->len + 1);
@@ -210,6 +198,10 @@ ad_lineage_exec(struct ad_lineage *l, const struct ad_event *ev,
 		return;
 	rc = ad_lineage_runtime_id(ev->proc.exe.s, ev->proc.argc,
 	    ev->proc.argv, id, sizeof(id), &rt);
+	/* runtimes run on the host: a "conmon -c <other id>" exec'd in a
+	 * container is that container's process, naming nothing */
+	if (ctr_id != NULL)
+		rc = -1;
 	parent = find(l, ev->proc.ppid, t);
 	e = slot(l, pid);
 	memset(e, 0, sizeof(*e));

@@ -31,7 +31,9 @@ void ad_lineage_free(struct ad_lineage *l);	/* NULL: no-op */
  * becomes that container's runtime node; any other process inherits
  * its parent's container.  ctr_id: the container the resolver already
  * attributed ev to (NULL: none or not known), recorded for the
- * descendants.
+ * descendants; an exec attributed to a container is never a runtime
+ * node, whatever its name (a fake `conmon -c <other id>` in a container
+ * names nothing).
  */
 void ad_lineage_exec(struct ad_lineage *l, const struct ad_event *ev,
     const char *ctr_id, const char *ctr_runtime);

@@ -776,6 +776,24 @@ late_change(void *arg, const char *path, const struct stat *st,
 	free((char *)ev.items[0].name.s);
 }
 
+/* Report what c's upper layer changed in the watched dirs before
+ * since_ms (0: all of it) as after_the_fact events. */
+static void
+examine(struct live *lv, const struct ad_container *c, int64_t since_ms)
+{
+	struct late_ctx lc;
+	int found;
+
+	lc.lv = lv;
+	lc.c = c;
+	found = ad_discover_upper(c, lv->plan.watch, lv->plan.nwatch,
+	    since_ms, LATE_MAX, late_change, &lc);
+	if (found > 0)
+		log_info("container %.12s: %d change(s) in its upper layer made "
+		    "before audrift covered it (reported as after_the_fact)",
+		    c->id, found);
+}
+
 /* What the armer saw: the resolver learns each root overlay from the
  * host's table, and a container's upper layer is examined for what it
  * changed before it was covered. */
@@ -784,9 +802,7 @@ arm_notices(struct live *lv)
 {
 	struct ad_arm_notice *v;
 	const struct ad_container *c;
-	struct late_ctx lc;
 	size_t i, n = ad_armer_take(lv->arm, &v);
-	int found;
 
 	for (i = 0; i < n && lv->res != NULL; i++) {
 		if (v[i].kind == AD_ARM_UNMOUNTED) {
@@ -810,16 +826,22 @@ arm_notices(struct live *lv)
 		log_info("container %.12s (%s, %s) armed: root %s", c->id,
 		    c->name ? c->name : "?", c->runtime ? c->runtime : "?",
 		    v[i].m.point);
-		lc.lv = lv;
-		lc.c = c;
-		found = ad_discover_upper(c, lv->plan.watch, lv->plan.nwatch,
-		    v[i].armed_ms, LATE_MAX, late_change, &lc);
-		if (found > 0)
-			log_info("container %.12s: %d change(s) in its upper "
-			    "layer made before audrift covered it (reported "
-			    "as after_the_fact)", c->id, found);
+		ad_resolver_examined(lv->res, c);
+		examine(lv, c, v[i].armed_ms);
 	}
 	ad_armer_notices_free(v, n);
+}
+
+/* Containers learned without their mount (exec records, /proc): their
+ * upper layer, whole, once. */
+static void
+examine_unarmed(struct live *lv)
+{
+	const struct ad_container *c;
+
+	while (lv->res != NULL &&
+	    (c = ad_resolver_take_unexamined(lv->res)) != NULL)
+		examine(lv, c, 0);
 }
 
 /* SIGHUP: a new ruleset and the kernel rules derived from it, or the
@@ -936,6 +958,7 @@ loop(struct live *lv, int sfd)
 		if (lv->nopen > 0)
 			open_expire(lv, now);
 		if (now >= next_tick) {
+			examine_unarmed(lv);
 			ad_pipeline_tick(&lv->pipe, now);
 			next_tick = now + TICK_MS;
 		}

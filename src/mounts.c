@@ -4,10 +4,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mounts.h"
@@ -15,6 +17,9 @@
 
 #define MAX_TABLE	(16 * 1024 * 1024)	/* 100k mounts */
 #define MAX_LOWER	512			/* overlay's own limit is 500 */
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE	0x00004000U	/* Linux 6.8 uapi */
+#endif
 
 void
 ad_mount_clear(struct ad_mount *m)
@@ -56,6 +61,28 @@ ad_mount_copy(struct ad_mount *dst, const struct ad_mount *src)
 		for (i = 0; i < src->nlower; i++)
 			dst->lower[i] = xstrdup(src->lower[i]);
 	}
+}
+
+int
+ad_mount_identify(struct ad_mount *m)
+{
+	struct statx sx;
+
+	m->uid = 0;
+	if (m->point == NULL || statx(AT_FDCWD, m->point, AT_SYMLINK_NOFOLLOW |
+	    AT_STATX_DONT_SYNC, STATX_MNT_ID_UNIQUE, &sx) != 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID_UNIQUE))
+		return -1;
+	m->uid = sx.stx_mnt_id;
+	return 0;
+}
+
+int
+ad_mount_same(const struct ad_mount *a, const struct ad_mount *b)
+{
+	if (a->uid != 0 && b->uid != 0)
+		return a->uid == b->uid;
+	return a->id == b->id && a->major == b->major && a->minor == b->minor;
 }
 
 const struct ad_mount *

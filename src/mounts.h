@@ -12,9 +12,13 @@
 #define AUDRIFT_MOUNTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct ad_mount {
-	int id;			/* mount id, field 1 */
+	int id;			/* mount id, field 1: reused once freed */
+	uint64_t uid;		/* the kernel's unique mount id (statx
+				 * STATX_MNT_ID_UNIQUE, Linux 6.8), never
+				 * reused; 0 unknown (ad_mount_identify) */
 	unsigned major, minor;	/* st_dev of the mount */
 	char *point;		/* mount point, unescaped (owned) */
 	char *upper;		/* upperdir, absolute, or NULL (owned) */
@@ -43,6 +47,18 @@ void ad_mounts_free(struct ad_mounts *m);	/* NULL: no-op */
 void ad_mount_clear(struct ad_mount *m);	/* frees the strings */
 /* A deep copy of src into dst. */
 void ad_mount_copy(struct ad_mount *dst, const struct ad_mount *src);
+
+/*
+ * Fill m->uid from the mount at m->point.  Mount ids (field 1) and
+ * anonymous devices are both reused at once: a container stopped and
+ * another (or the same one, restarted) mounted before the table is read
+ * again would look unchanged.  The unique id tells them apart.  0 ok,
+ * -1 when the kernel has none to give (before 6.8) or the point is gone.
+ */
+int ad_mount_identify(struct ad_mount *m);
+
+/* Same mount: the unique ids when both are known, else id and device. */
+int ad_mount_same(const struct ad_mount *a, const struct ad_mount *b);
 
 /* The mount of device major:minor in ms, or NULL. */
 const struct ad_mount *ad_mounts_by_dev(const struct ad_mounts *ms,

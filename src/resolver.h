@@ -110,6 +110,17 @@ const struct ad_container *ad_resolver_unmount(struct ad_resolver *r,
 #define AD_START_RETRY_MS	100
 const struct ad_container *ad_resolver_next_start(struct ad_resolver *r);
 
+/*
+ * A container whose upper layer is known but has not been examined
+ * (discover.h), and that no mount notice brings: one learned from /proc
+ * or from exec records, not from the mount table (it exited before its
+ * mount was seen, or it is mounted where audrift cannot see).  Marks it
+ * examined; NULL when there is none.  ad_resolver_examined marks one
+ * examined by the caller (at its arming).
+ */
+const struct ad_container *ad_resolver_take_unexamined(struct ad_resolver *r);
+void ad_resolver_examined(struct ad_resolver *r, const struct ad_container *c);
+
 /* Containers known, in the order first seen (for `audrift containers`).
  * i from 0; NULL past the end. */
 const struct ad_container *ad_resolver_container(const struct ad_resolver *r,
@@ -156,6 +167,9 @@ void ad_resolver_set_clock(struct ad_resolver *r, int64_t boot_ms,
  * 0 when there is no such line (kernels before 4.1) or it is malformed.
  */
 int ad_status_vpid(const char *text, size_t len);
+/* The same line's entry at level (1: the host's pid; 0: the last), and
+ * in *depth the number of levels; 0 when absent or malformed. */
+int ad_status_nspid(const char *text, size_t len, int level, int *depth);
 
 #define AD_CG_ID_MAX	256
 struct ad_cgroup_match {

@@ -25,9 +25,8 @@
 
 #define MAX_STATE	(64 * 1024 * 1024)	/* containers.json */
 
-/* Is s a plausible id: 1..n-1 bytes, [0-9A-Za-z_.-]? */
-static int
-id_ok(const char *s, size_t n, size_t cap)
+int
+ad_rt_id_ok(const char *s, size_t n, size_t cap)
 {
 	size_t i;
 
@@ -39,7 +38,7 @@ id_ok(const char *s, size_t n, size_t cap)
 		    (s[i] >= 'A' && s[i] <= 'Z') ||
 		    s[i] == '_' || s[i] == '.' || s[i] == '-'))
 			return 0;
-	return s[0] != '.';
+	return s[0] != '.' && s[0] != '-';
 }
 
 /*
@@ -59,7 +58,7 @@ shape(const char *point, const char *mid, const char *leaf, char *root,
 	e = point + n - ll - 1;
 	for (s = e; s > point && s[-1] != '/'; s--)
 		;
-	if (!id_ok(s, (size_t)(e - s), cap) || s - point < (long)ml + 2)
+	if (!ad_rt_id_ok(s, (size_t)(e - s), cap) || s - point < (long)ml + 2)
 		return 0;
 	if (memcmp(s - 1 - ml, mid, ml) != 0 || s[-1] != '/' ||
 	    s[-2 - (long)ml] != '/')
@@ -117,7 +116,7 @@ copy_str(json_t *v, char *out, size_t cap)
 	const char *s = json_string_value(v);
 	size_t n = s ? json_string_length(v) : 0;
 
-	if (!id_ok(s ? s : "", n, cap))
+	if (!ad_rt_id_ok(s ? s : "", n, cap))
 		return 0;
 	memcpy(out, s, n);
 	out[n] = '\0';
@@ -170,7 +169,8 @@ owner_docker(const char *root, const char *mid, struct ad_rt_owner *o)
 	    (d = opendir(path)) == NULL)
 		return 0;
 	while (!found && (de = readdir(d)) != NULL) {
-		if (!id_ok(de->d_name, strlen(de->d_name), sizeof(o->id)) ||
+		if (!ad_rt_id_ok(de->d_name, strlen(de->d_name),
+		    sizeof(o->id)) ||
 		    (size_t)snprintf(path, sizeof(path), "%s/image/overlay2/"
 		    "layerdb/mounts/%s/mount-id", root, de->d_name) >=
 		    sizeof(path) ||
@@ -212,7 +212,7 @@ ad_rtstate_owner(const char *point, struct ad_rt_owner *o)
 			return 0;
 		p = t + strlen("/io.containerd.runtime.v2.task/");
 		if ((q = strchr(p, '/')) == NULL ||
-		    !id_ok(p, (size_t)(q - p), sizeof(ns)))
+		    !ad_rt_id_ok(p, (size_t)(q - p), sizeof(ns)))
 			return 0;
 		memcpy(ns, p, (size_t)(q - p));
 		ns[q - p] = '\0';
@@ -484,4 +484,99 @@ ad_rt_meta_clear(struct ad_rt_meta *m)
 	free(m->pod_uid);
 	free(m->ns);
 	memset(m, 0, sizeof(*m));
+}
+
+/* --- layers without a mount ------------------------------------------- */
+
+/* <dir>/<name>/diff and the `lower` file beside it ("l/X:l/Y", relative
+ * to dir), below host_root. */
+static int
+layers_of(const char *host_root, const char *dir, const char *name,
+    char **upper, char ***lower)
+{
+	char path[PATH_MAX], buf[16384], *tok, *save = NULL;
+	struct stat st;
+	size_t n = 0;
+	ssize_t len;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s%s/%s/diff", host_root,
+	    dir, name) >= sizeof(path) || lstat(path, &st) != 0 ||
+	    !S_ISDIR(st.st_mode))
+		return 0;
+	*upper = xstrdup(path);
+	*lower = NULL;
+	snprintf(path, sizeof(path), "%s%s/%s/lower", host_root, dir, name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return 1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 1;
+	buf[len] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	for (tok = strtok_r(buf, ":", &save); tok != NULL;
+	    tok = strtok_r(NULL, ":", &save)) {
+		if (tok[0] == '/' || strstr(tok, "..") != NULL ||
+		    (size_t)snprintf(path, sizeof(path), "%s%s/%s", host_root,
+		    dir, tok) >= sizeof(path))
+			continue;
+		*lower = xrealloc(*lower, (n + 2) * sizeof(**lower));
+		(*lower)[n++] = xstrdup(path);
+		(*lower)[n] = NULL;
+	}
+	return 1;
+}
+
+int
+ad_rtstate_layers(const char *rt, const char *host_root, const char *root,
+    const char *id, char **upper, char ***lower)
+{
+	char dir[PATH_MAX], mid[AD_RT_ID_MAX];
+	json_t *all, *c;
+	ssize_t n;
+	size_t i;
+	int fd, found = 0;
+
+	*upper = NULL;
+	*lower = NULL;
+	if (strcmp(rt, "podman") == 0 || strcmp(rt, "cri-o") == 0) {
+		if (root == NULL)
+			root = STORAGE_ROOT;
+		all = load_at(host_root, "%s/overlay-containers/"
+		    "containers.json", root);
+		json_array_foreach(all, i, c) {
+			const char *cid = json_string_value(json_object_get(c,
+			    "id"));
+			const char *l = json_string_value(json_object_get(c,
+			    "layer"));
+
+			if (cid == NULL || strcmp(cid, id) != 0 || l == NULL ||
+			    !ad_rt_id_ok(l, strlen(l), AD_RT_ID_MAX))
+				continue;
+			snprintf(dir, sizeof(dir), "%s/overlay", root);
+			found = layers_of(host_root, dir, l, upper, lower);
+			break;
+		}
+		json_decref(all);
+		return found;
+	}
+	if (strcmp(rt, "docker") != 0)
+		return 0;
+	if (root == NULL)
+		root = DOCKER_ROOT;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s%s/image/overlay2/layerdb/"
+	    "mounts/%s/mount-id", host_root, root, id) >= sizeof(dir) ||
+	    (fd = open(dir, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return 0;
+	n = read(fd, mid, sizeof(mid) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	mid[n] = '\0';
+	mid[strcspn(mid, "\n")] = '\0';
+	if (!ad_rt_id_ok(mid, strlen(mid), sizeof(mid)))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/overlay2", root);
+	return layers_of(host_root, dir, mid, upper, lower);
 }

@@ -27,6 +27,11 @@ struct ad_rt_owner {
 	char root[PATH_MAX];		/* the storage or data root */
 };
 
+/* Is s (n bytes) a plausible container id or namespace: 1..cap-1 bytes
+ * of [0-9A-Za-z_.-], not starting with '.' or '-'?  Ids from runtime
+ * state and from exec records become paths: nothing else passes. */
+int ad_rt_id_ok(const char *s, size_t n, size_t cap);
+
 /* 1 found (out filled), 0 no container of a known runtime. */
 int ad_rtstate_owner(const char *mount_point, struct ad_rt_owner *out);
 
@@ -39,6 +44,17 @@ int ad_rtstate_owner(const char *mount_point, struct ad_rt_owner *out);
  */
 int ad_rtstate_knows(const char *runtime, const char *host_root,
     const char *root, const char *id);
+
+/*
+ * The layers of container id from its runtime's state alone, for a
+ * container whose root overlay audrift never saw mounted (it learned of
+ * it from exec records after it exited): the upper dir and the lower
+ * dirs, below host_root.  containers-storage: its layer's diff and the
+ * layer's `lower` file; Docker: its layerdb mount-id's dir in overlay2.
+ * 1 found (*upper and *lower owned; *lower may be NULL), 0 not.
+ */
+int ad_rtstate_layers(const char *runtime, const char *host_root,
+    const char *root, const char *id, char **upper, char ***lower);
 
 /* What the runtime's state says of a container: owned strings, NULL
  * when it does not say. */

@@ -884,7 +884,7 @@ test_mountinfo_forms(void **state)
 	    "datadir+=/data,upperdir=/var/lib/up\\040dir/diff,workdir=/w\n"
 	    "41 1 0:73 / /var/lib/l/merged rw - overlay overlay rw,lowerdir=/l1:"
 	    "/l\\134:2::/data,upperdir=/u,workdir=/w\n");
-	put(proc, "77/cgroup", "0::/docker/" H64 "\n");
+	put(proc, "77/cgroup", "0::/k8s.io/" H64 "\n");
 	put(proc, "77/stat", "77 (a b) S 1 77 77 0 -1 0 0 0 0 0 0 0 0 0 20 0 "
 	    "1 0 150000 0 0\n");
 	put(proc, "77/mountinfo",
@@ -892,7 +892,7 @@ test_mountinfo_forms(void **state)
 	    "11 9 0:71 / / rw shared:5 - overlay overlay rw,"
 	    "lowerdir=/,upperdir=/etc,workdir=/w\n"
 	    "12 11 0:72 / /proc rw - proc proc rw\n");
-	put(proc, "78/cgroup", "0::/docker/" H64 "\n");
+	put(proc, "78/cgroup", "0::/k8s.io/" H64 "\n");
 	put(proc, "78/stat", "78 (c) S 1 78 78 0 -1 0 0 0 0 0 0 0 0 0 20 0 "
 	    "1 0 150000 0 0\n");
 	r = ad_resolver_new(proc, "/", 0);
@@ -905,7 +905,7 @@ test_mountinfo_forms(void **state)
 	assert_string_equal(c->lowerdirs[0], "/var/lib/a,b");
 	assert_string_equal(c->lowerdirs[1], "/var/lib/c:d");
 	assert_null(c->lowerdirs[2]);
-	assert_null(c->name);	/* no docker state under "/" here */
+	assert_null(c->name);	/* no containerd state under "/" here (its runtime keeps no id to confirm) */
 	ad_resolver_free(r);
 
 	/* legacy lowerdir= with an escaped colon and data-only layers */
@@ -956,7 +956,7 @@ test_private_tmpfs(void **state)
 	    "2 1 0:25 / /run rw - tmpfs tmpfs rw\n"
 	    "3 1 0:26 / /var/lib/containers/storage/overlay-containers/"
 	    H64 "/userdata/shm rw - tmpfs shm rw\n");
-	put(proc, "77/cgroup", "0::/docker/" H64 "\n");
+	put(proc, "77/cgroup", "0::/k8s.io/" H64 "\n");
 	put(proc, "77/stat", "77 (sh) S 1 77 77 0 -1 0 0 0 0 0 0 0 0 0 20 0 "
 	    "1 0 150000 0 0\n");
 	put(proc, "77/mountinfo",

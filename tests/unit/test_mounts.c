@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "container.h"
 #include "lineage.h"
 #include "mounts.h"
 #include "resolver.h"
@@ -116,6 +117,24 @@ test_parse(void **state)
 	assert_null(m->lower);
 	assert_string_equal(m->upper, "/var/lib/docker/overlay2/def/diff");
 	assert_null(ad_mounts_by_dev(&ms, 0, 49));
+	/* a mount id and a device reused at once: told apart by the
+	 * kernel's unique id when both are known */
+	{
+		struct ad_mount a = ms.v[0], b = ms.v[0];
+
+		assert_true(ad_mount_same(&a, &b));
+		a.uid = 7;
+		b.uid = 8;
+		assert_false(ad_mount_same(&a, &b));
+		b.uid = 7;
+		b.minor++;
+		assert_true(ad_mount_same(&a, &b));
+		/* this kernel gives one for /, or says it cannot */
+		a.point = "/";
+		a.uid = 0;
+		if (ad_mount_identify(&a) == 0)
+			assert_int_not_equal(a.uid, 0);
+	}
 	ad_mounts_free(&ms);
 	ad_mounts_free(NULL);
 	assert_int_equal(ad_mounts_parse("", 0, &ms), 0);
@@ -282,6 +301,123 @@ test_resolver_mount(void **state)
 	ad_resolver_free(r);
 }
 
+/* The container's own pid namespace, not the innermost: a process that
+ * made a pid namespace of its own inside the container (unshare -pf sh)
+ * is not the container's pid 1. */
+static void
+test_vpid_level(void **state)
+{
+	struct ad_resolver *r;
+	struct ad_event ev;
+	char proc[PATH_MAX];
+	int depth;
+
+	assert_int_equal(ad_status_nspid("NSpid:\t90\t7\t1\n", 15, 2, &depth),
+	    7);
+	assert_int_equal(depth, 3);
+	assert_int_equal(ad_status_nspid("NSpid:\t90\t7\t1\n", 15, 0, &depth),
+	    1);
+	assert_int_equal(ad_status_nspid("NSpid:\t90\n", 9, 2, &depth), 90);
+	snprintf(proc, sizeof(proc), "%s/proc", tmp);
+	put("proc/1/mountinfo", "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n");
+	put("proc/77/cgroup", "0::/k8s.io/" H64 "\n");
+	put("proc/77/stat", "77 (sh) S 1 77 77 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 "
+	    "150000 0 0\n");
+	put("proc/77/status", "Name:\tsh\nNSpid:\t77\t1\n");
+	put("proc/78/cgroup", "0::/k8s.io/" H64 "\n");
+	put("proc/78/stat", "78 (sh) S 77 78 78 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 "
+	    "150000 0 0\n");
+	put("proc/78/status", "Name:\tsh\nNSpid:\t78\t5\t1\n");
+	r = ad_resolver_new(proc, "/", 0);
+	ad_resolver_set_clock(r, 1700000000000LL, 1700000000000LL + 2100000);
+	memset(&ev, 0, sizeof(ev));
+	ev.op = AD_OP_EXEC;
+	ev.file_idx = ev.file2_idx = -1;
+	ev.sec = 1700000000 + 2000;
+	ev.proc.pid = 77;
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_int_equal(ev.proc.vpid, 1);
+	ev.proc.pid = 78;
+	ev.proc.ppid = 77;
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_int_equal(ev.proc.vpid, 5);
+	ad_resolver_free(r);
+}
+
+/* Layer checks resolve inside the layer: a container's symlink never
+ * makes audrift answer from the host's files. */
+static void
+test_layer_symlink(void **state)
+{
+	struct ad_container c;
+	char up[PATH_MAX], low[PATH_MAX], link[PATH_MAX + 8], buf[PATH_MAX];
+	const char *lowers[2];
+
+	snprintf(up, sizeof(up), "%s/up", tmp);
+	snprintf(low, sizeof(low), "%s/low", tmp);
+	put("up/etc/.keep", "");
+	put("low/bin/sh", "image");
+	snprintf(link, sizeof(link), "%s/up/usr", tmp);
+	assert_int_equal(symlink("/etc", link), 0);
+	lowers[0] = low;
+	lowers[1] = NULL;
+	memset(&c, 0, sizeof(c));
+	c.upperdir = up;
+	c.lowerdirs = lowers;
+	/* the host has /etc/passwd; the layer has no etc/passwd */
+	assert_int_equal(access("/etc/passwd", F_OK), 0);
+	assert_int_not_equal(ad_container_upper_has(&c, "/usr/passwd"),
+	    AD_UPPER_YES);
+	assert_int_equal(ad_container_lower_find(&c, "/usr/passwd", buf,
+	    sizeof(buf)), 0);
+	/* the checks still work inside the layer */
+	assert_int_equal(ad_container_upper_has(&c, "/bin/sh"), AD_UPPER_NO);
+	assert_int_equal(ad_container_upper_has(&c, "/usr"), AD_UPPER_YES);
+	assert_int_equal(ad_container_lower_find(&c, "/bin/sh", buf,
+	    sizeof(buf)), 1);
+}
+
+static void exec_ev(struct ad_event *ev, pid_t pid, pid_t ppid, int64_t ms,
+    const char *exe, const char *argv);
+
+/* A container learned only from exec records, after it exited: its
+ * layers from the runtime's state, examined once. */
+static void
+test_learned_late(void **state)
+{
+	struct ad_resolver *r;
+	struct ad_event ev;
+	const struct ad_container *c;
+	char proc[PATH_MAX], want[PATH_MAX];
+
+	put("var/lib/containers/storage/overlay-containers/containers.json",
+	    "[{\"id\":\"" H64 "\",\"layer\":\"lay9\",\"names\":[\"gone\"]}]");
+	put("var/lib/containers/storage/overlay-containers/" H64 "/.keep", "");
+	put("var/lib/containers/storage/overlay/lay9/diff/usr/bin/x", "x");
+	put("var/lib/containers/storage/overlay/lay9/lower", "l/AAA:l/BBB\n");
+	put("proc/1/mountinfo", "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n");
+	snprintf(proc, sizeof(proc), "%s/proc", tmp);
+	r = ad_resolver_new(proc, tmp, 0);
+	exec_ev(&ev, 100, 1, 1000, "/usr/bin/conmon", "conmon -c " H64);
+	ad_resolve_event(r, &ev);
+	assert_null(ad_resolver_take_unexamined(r));
+	exec_ev(&ev, 102, 100, 1003, "/bin/sh", "sh -c x");
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_int_equal(ev.attribution, AD_ATTR_LINEAGE);
+	c = ev.container;
+	assert_string_equal(c->id, H64);
+	assert_string_equal(c->name, "gone");
+	snprintf(want, sizeof(want), "%s/var/lib/containers/storage/overlay/"
+	    "lay9/diff", tmp);
+	assert_string_equal(c->upperdir, want);
+	snprintf(want, sizeof(want), "%s/var/lib/containers/storage/overlay/"
+	    "l/BBB", tmp);
+	assert_string_equal(c->lowerdirs[1], want);
+	assert_ptr_equal(ad_resolver_take_unexamined(r), c);
+	assert_null(ad_resolver_take_unexamined(r));
+	ad_resolver_free(r);
+}
+
 /* --- lineage.c ----------------------------------------------------------- */
 
 static struct ad_str argv_buf[16];
@@ -404,6 +540,10 @@ test_lineage(void **state)
 	ad_lineage_exec(l, &ev, L64, "docker");
 	assert_string_equal(ad_lineage_lookup(l, 201, 200, 3001, &rt), L64);
 	assert_string_equal(rt, "docker");
+	/* a fake runtime in a container names no other container */
+	exec_ev(&ev, 300, 200, 4000, "/usr/bin/conmon", "conmon -c " H64);
+	ad_lineage_exec(l, &ev, L64, "docker");
+	assert_string_equal(ad_lineage_lookup(l, 301, 300, 4001, &rt), L64);
 	ad_lineage_free(l);
 	ad_lineage_free(NULL);
 }
@@ -418,7 +558,13 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_resolver_mount, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_vpid_level, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_layer_symlink, setup,
+		    teardown),
 		cmocka_unit_test(test_runtime_id),
+		cmocka_unit_test_setup_teardown(test_learned_late, setup,
+		    teardown),
 		cmocka_unit_test(test_lineage),
 	};
 
