@@ -90,9 +90,10 @@ once container_image_not_approved "$COTHER"
 for c in $CPID $CPRIV $CETC $CCAP $CPLAIN $COTHER; do
 	once container_image_not_pinned "$c"
 done
-no_row "container_id = '$CPLAIN' AND rule <> 'container_image_not_pinned'" \
+no_row "container_id = '$CPLAIN' AND kind = 'container_start' AND rule <> 'container_image_not_pinned'" \
 	"a plain container has posture findings"
-no_row "container_id = '$CPIN'" "a pinned plain container has findings"
+no_row "container_id = '$CPIN' AND kind = 'container_start'" \
+	"a pinned plain container has posture findings"
 no_row "rule = 'privileged_container_started' AND container_id <> '$CPRIV'" \
 	"privileged on another container"
 no_row "rule = 'sensitive_host_mount_in_container' AND container_id <> '$CETC'" \
@@ -123,4 +124,9 @@ grep " $P12 " "$T/ctrs" | grep -q "$(echo "$DIGEST" | cut -c1-19) yes" ||
 grep " $(echo "$CETC" | cut -c1-12) " "$T/ctrs" | grep -q 'mount:/etc' ||
 	fail "containers table has no mount flag: $(cat "$T/ctrs")"
 echo "posture findings: $(nrows "kind = 'container_start'") over 7 containers"
+for c in $CPID $CPRIV $CETC $CCAP $CPLAIN $CPIN $COTHER; do
+	ctr_rm "$c"
+done
+check_restored
+[ -z "$(podman ps -aq)" ] || fail "containers left: $(podman ps -a)"
 exit 0
