@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,7 +225,8 @@ ad_posture_default_cap(const char *name)
 	return 0;
 }
 
-/* "CAP_SYS_ADMIN" or "SYS_ADMIN": [A-Z0-9_], at most 32 bytes. */
+/* "CAP_SYS_ADMIN", "SYS_ADMIN" or "sys_admin": [A-Za-z0-9_], at most 32
+ * bytes. */
 static int
 cap_ok(const char *s, size_t n)
 {
@@ -234,6 +236,7 @@ cap_ok(const char *s, size_t n)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
 			return 0;
 	return 1;
@@ -247,6 +250,7 @@ caps_add(struct ad_posture *p, json_t *v, const char *what,
 {
 	struct ad_strv t;
 	const char *s;
+	size_t k;
 	int i, n;
 
 	memset(&t, 0, sizeof(t));
@@ -254,6 +258,9 @@ caps_add(struct ad_posture *p, json_t *v, const char *what,
 	if (!t.known)
 		return v == NULL || json_is_null(v) ? 0 : -1;
 	for (i = 0; i < t.n; i++) {
+		for (k = 0; k < t.v[i].len; k++)	/* Docker keeps "sys_admin" */
+			((char *)t.v[i].s)[k] = (char)toupper(
+			    (unsigned char)t.v[i].s[k]);
 		s = t.v[i].s;
 		if (strncmp(s, "CAP_", 4) == 0)
 			s += 4;
@@ -1136,6 +1143,7 @@ void
 ad_posture_flags(const struct ad_posture *p, char *buf, size_t cap)
 {
 	struct ad_buf b;
+	size_t o;
 	int i;
 
 	ad_buf_init(&b);
@@ -1159,6 +1167,17 @@ ad_posture_flags(const struct ad_posture *p, char *buf, size_t cap)
 	}
 	if (b.len > 0)
 		b.p[--b.len] = '\0';
-	snprintf(buf, cap, "%s", b.len ? b.p : "-");
+	/* paths come from the container's config: no control bytes out */
+	for (i = 0, o = 0; i < (int)b.len && o + 5 < cap; i++) {
+		unsigned char ch = (unsigned char)b.p[i];
+
+		if (ch < 0x20 || ch >= 0x7f || ch == '\\')
+			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", ch);
+		else
+			buf[o++] = (char)ch;
+	}
+	if (b.len == 0 && cap > 1)
+		buf[o++] = '-';
+	buf[o < cap ? o : cap - 1] = '\0';
 	ad_buf_free(&b);
 }
