@@ -575,7 +575,7 @@ cmd_containers(int argc, char **argv)
 		    p == NULL || p->image_pinned < 0 ? "-" :
 		    p->image_pinned ? "yes" : "no", c->pod_uid ? c->pod_uid :
 		    "-", rules, ctr_state(c->id));
-		put_safe(stdout, flags);
+		fputs(flags, stdout);	/* escaped by ad_posture_flags */
 		putchar(' ');
 		put_k8s(p);
 		printf(" %s\n", seen);
