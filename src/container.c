@@ -1454,7 +1454,11 @@ upper_flag(const struct crec *c, const struct ad_str *path)
 {
 	int u;
 
-	if (path->s == NULL || path->s[0] != '/' || strlen(path->s) != path->len)
+	/* "/" is no file: the kernel logs exe="/" for a process whose
+	 * executable is outside its root (a runtime's hook, run while the
+	 * container's root is being set up) */
+	if (path->s == NULL || path->s[0] != '/' || path->len < 2 ||
+	    path->s[path->len - 1] == '/' || strlen(path->s) != path->len)
 		return -1;
 	u = ad_container_upper_has(&c->c, path->s);
 	return u < 0 ? -1 : u != AD_UPPER_NO;

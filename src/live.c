@@ -815,6 +815,17 @@ arm_notices(struct live *lv)
 		if ((c = ad_resolver_mount(lv->res, &v[i].m,
 		    v[i].seen_ms)) == NULL)
 			continue;
+		if (v[i].err == 0 && v[i].armed_ms == 0) {
+			/* the armer joins nothing here (a locked host, no
+			 * rules of audrift's, or the test seam that leaves it
+			 * to `audrift hook`) */
+			log_info("container %.12s (%s, %s) seen, not joined by "
+			    "audrift: root %s", c->id, c->name ? c->name : "?",
+			    c->runtime ? c->runtime : "?", v[i].m.point);
+			ad_resolver_examined(lv->res, c);
+			examine(lv, c, 0);
+			continue;
+		}
 		if (v[i].err != 0) {
 			log_warnx("container %.12s (%s): its root %s could not "
 			    "be joined to the audit tree (%s): its writes go "
@@ -1205,7 +1216,9 @@ cmd_run(int argc, char **argv)
 		 * audrift cannot add rules, still learn the mounts */
 		lv.arm = ad_armer_start("/proc/self/mountinfo",
 		    lv.manage_rules && !lv.locked && lv.ctl >= 0 &&
-		    lv.plan.anchor != NULL ? lv.plan.anchor : NULL);
+		    lv.plan.anchor != NULL &&
+		    getenv("AUDRIFT_TEST_NO_ARM") == NULL ?
+		    lv.plan.anchor : NULL);
 	}
 	if (lv.src == SRC_PLUGIN)
 		lv.preader = ad_reader_new(lv.norm, "<plugin stdin>");

@@ -24,7 +24,6 @@
 #include "store.h"
 #include "util.h"
 
-#define QUERY_LOCAL_DB	"./audrift.db"
 #define QUERY_LIMIT	100
 
 /* Severities, lowest first: --severity S keeps S and above. */
@@ -91,56 +90,6 @@ query_usage(FILE *f)
 	    "  --help            this help\n"
 	    "\nOutput is oldest first.  For anything else: sqlite3 DB "
 	    "(docs/schema.md).\n", QUERY_LIMIT);
-}
-
-/*
- * --since: "90s", "30m", "1h", "2d", "1w" ago, or an ISO-8601 UTC time.
- * Writes the lower bound, comparable with findings.time, into out.
- * 0 ok, -1 bad.
- */
-static int
-parse_since(const char *s, char *out, size_t cap)
-{
-	char *end;
-	long long n, mult;
-	size_t len = strlen(s), i;
-	struct timespec ts;
-	time_t t;
-	struct tm tm;
-	static const char pat[] = "dddd-dd-ddTdd:dd:dd.ddd";
-
-	n = strtoll(s, &end, 10);
-	if (end != s && n >= 0 && end[0] != '\0' && end[1] == '\0' &&
-	    strchr("smhdw", end[0]) != NULL) {
-		mult = end[0] == 's' ? 1 : end[0] == 'm' ? 60 :
-		    end[0] == 'h' ? 3600 : end[0] == 'd' ? 86400 : 604800;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		t = ts.tv_sec - (time_t)(n * mult);
-		gmtime_r(&t, &tm);
-		snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-		return 0;
-	}
-	/* ISO: a prefix of pat, cut at a field boundary; optional Z. */
-	if (len > 0 && s[len - 1] == 'Z')
-		len--;
-	if (len < 10 || len > sizeof(pat) - 1 || len >= cap)
-		return -1;
-	for (i = 0; i < len; i++) {
-		char c = s[i] == ' ' ? 'T' : s[i];
-
-		if (pat[i] == 'd' ? (c < '0' || c > '9') : c != pat[i])
-			return -1;
-		out[i] = c;
-	}
-	if (len != 10 && len != 16 && len != 19 && len != 21 && len != 22 &&
-	    len != 23)
-		return -1;
-	/* Without Z and cut short, a prefix still compares right:
-	 * "2026-11-23T10" <= "2026-11-23T10:00:00.000Z". */
-	out[len] = '\0';
-	return 0;
 }
 
 static int
@@ -304,15 +253,6 @@ print_csv_row(struct ad_buf *b, const struct ad_row *r, int64_t id)
 	ad_buf_add(b, "\r\n", 2);
 }
 
-static const char *
-default_db(void)
-{
-	struct stat st;
-
-	return stat(QUERY_LOCAL_DB, &st) == 0 ? QUERY_LOCAL_DB :
-	    AD_STORE_DEFAULT_DB;
-}
-
 int
 cmd_query(int argc, char **argv)
 {
@@ -332,6 +272,7 @@ cmd_query(int argc, char **argv)
 	int ch, sev = -1, ret = 1, rc, n = 0, cap = 0, i;
 	enum qfmt fmt = FMT_TABLE;
 	long long limit = QUERY_LIMIT;
+	int64_t since_ms;
 	sqlite3 *h = NULL;
 	sqlite3_stmt *st = NULL;
 	struct ad_row *rows = NULL, row;
@@ -345,12 +286,14 @@ cmd_query(int argc, char **argv)
 			db = optarg;
 			break;
 		case 's':
-			if (parse_since(optarg, since, sizeof(since)) != 0) {
+			if (ad_parse_time(optarg, ad_wall_ms(), &since_ms) !=
+			    0) {
 				log_warnx("query: bad --since '%s': give 30m, "
 				    "1h, 2d, 1w or a UTC time like "
 				    "2026-11-23T10:00:00Z", optarg);
 				return 2;
 			}
+			ad_iso_ms(since_ms, since, sizeof(since));
 			break;
 		case 'r':
 			rule = optarg;
@@ -402,7 +345,7 @@ cmd_query(int argc, char **argv)
 		return 2;
 	}
 	if (db == NULL)
-		db = default_db();
+		db = ad_store_default_path();
 	if (stat(db, &sb) == -1) {
 		log_warn("query: no database %s: give --db FILE, or let "
 		    "audrift create it with --db", db);

@@ -168,6 +168,38 @@ CREATE VIEW action_findings AS
 PRAGMA user_version = 4;
 
 -- @@ 5
+-- The auditor's evidence (issue 19): each comparison `audrift diff --all`
+-- performed (PCI DSS 11.5.2 asks for one at least weekly), and each human
+-- review of a finding (`audrift ack`).  Self-contained: only new tables.
+CREATE TABLE comparisons (
+	id		INTEGER PRIMARY KEY,
+	time		TEXT NOT NULL,	-- ISO-8601 UTC, ms: when it finished
+	kind		TEXT NOT NULL,	-- container, host
+	target		TEXT NOT NULL,	-- container id, or the host dir
+	name		TEXT,		-- container name, or the host's name
+	image		TEXT,		-- container image; NULL for host
+	baseline	TEXT,		-- image, dpkg, rpm, dpkg+rpm, none
+	files_checked	INTEGER,
+	changed		INTEGER,	-- differ from the baseline
+	unverified	INTEGER,	-- host: files no package vouches for
+	result		TEXT NOT NULL,	-- pass, changed, error
+	detail		TEXT		-- JSON: changed paths, or the error
+);
+CREATE INDEX comparisons_time ON comparisons(time);
+
+CREATE TABLE reviews (
+	id		INTEGER PRIMARY KEY,
+	finding_id	INTEGER NOT NULL,	-- findings.id (kept when
+						-- retention prunes it)
+	time		TEXT NOT NULL,		-- ISO-8601 UTC, ms
+	reviewer	TEXT NOT NULL,
+	note		TEXT
+);
+CREATE INDEX reviews_finding ON reviews(finding_id);
+
+PRAGMA user_version = 5;
+
+-- @@ 6
 -- Container posture (issue 15, posture.c): the event's kind (syscall,
 -- after_the_fact, container_start), the image's manifest digest and the
 -- Kubernetes names of the container, for filtering findings (which
@@ -179,4 +211,4 @@ ALTER TABLE findings ADD COLUMN k8s_pod_name TEXT;
 ALTER TABLE findings ADD COLUMN k8s_ns_name TEXT;
 ALTER TABLE findings ADD COLUMN k8s_container_name TEXT;
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
