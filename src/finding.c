@@ -19,6 +19,7 @@
 #include "container.h"
 #include "event.h"
 #include "finding.h"
+#include "posture.h"
 #include "sink.h"
 #include "util.h"
 
@@ -254,6 +255,24 @@ CONTAINER_GETTER(get_container_name, name)
 CONTAINER_GETTER(get_image, image)
 CONTAINER_GETTER(get_pod_uid, pod_uid)
 
+/* Posture columns (posture.h): what an analyst filters findings on. */
+#define POSTURE_GETTER(fn, member) \
+	GETTER(fn) \
+	{ \
+		const struct ad_container *c = src->ev->container; \
+		set_cstr(r, v, c && c->posture ? c->posture->member : NULL); \
+	}
+
+POSTURE_GETTER(get_image_digest, image_digest)
+POSTURE_GETTER(get_k8s_pod, k8s_pod)
+POSTURE_GETTER(get_k8s_ns, k8s_ns)
+POSTURE_GETTER(get_k8s_container, k8s_container)
+
+GETTER(get_kind)
+{
+	set_cstr(r, v, ad_kind_name(ad_event_kind(src->ev)));
+}
+
 GETTER(get_event)
 {
 	text_begin(r, v);
@@ -323,6 +342,11 @@ const struct ad_col ad_finding_cols[AD_FINDING_NCOLS] = {
 	{ "package_ok",		"INTEGER",	AD_COL_INT,	get_null },
 	{ "evidence",		"TEXT",		AD_COL_TEXT,	get_null },
 	{ "evidence_ms",	"INTEGER",	AD_COL_INT,	get_null },
+	{ "kind",		"TEXT",		AD_COL_TEXT,	get_kind },
+	{ "image_digest",	"TEXT",		AD_COL_TEXT,	get_image_digest },
+	{ "k8s_pod_name",	"TEXT",		AD_COL_TEXT,	get_k8s_pod },
+	{ "k8s_ns_name",	"TEXT",		AD_COL_TEXT,	get_k8s_ns },
+	{ "k8s_container_name",	"TEXT",		AD_COL_TEXT,	get_k8s_container },
 };
 
 int

@@ -246,3 +246,17 @@ CREATE TABLE reviews (
 CREATE INDEX reviews_finding ON reviews(finding_id);
 
 PRAGMA user_version = 5;
+
+-- @@ 6
+-- Container posture (issue 15, posture.c): the event's kind (syscall,
+-- after_the_fact, container_start), the image's manifest digest and the
+-- Kubernetes names of the container, for filtering findings (which
+-- digest ran, which pod to `kubectl exec` into).  Self-contained: it
+-- only adds columns to findings (no index: inserts stay as fast).
+ALTER TABLE findings ADD COLUMN kind TEXT;
+ALTER TABLE findings ADD COLUMN image_digest TEXT;	-- sha256:..., NULL unknown
+ALTER TABLE findings ADD COLUMN k8s_pod_name TEXT;
+ALTER TABLE findings ADD COLUMN k8s_ns_name TEXT;
+ALTER TABLE findings ADD COLUMN k8s_container_name TEXT;
+
+PRAGMA user_version = 6;
