@@ -34,6 +34,7 @@
 #include "kernel_rules.h"
 #include "log.h"
 #include "pipeline.h"
+#include "posture.h"
 #include "ruleset.h"
 #include "store_pg.h"
 #include "resolver.h"
@@ -101,6 +102,18 @@ put_safe(FILE *f, const char *s)
 		else
 			fputc(ch, f);
 	}
+}
+
+/* --format F of command cmd: 0 table, 1 json, -1 (logged) neither. */
+static int
+parse_format(const char *cmd, const char *f)
+{
+	if (strcmp(f, "table") == 0)
+		return 0;
+	if (strcmp(f, "json") == 0)
+		return 1;
+	log_warnx("%s: bad --format '%s': give table or json", cmd, f);
+	return -1;
 }
 
 /* ---- diff ----------------------------------------------------------------- */
@@ -718,15 +731,8 @@ cmd_diff(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
-			if (strcmp(optarg, "table") == 0)
-				json = 0;
-			else if (strcmp(optarg, "json") == 0)
-				json = 1;
-			else {
-				log_warnx("diff: bad --format '%s': give table "
-				    "or json", optarg);
+			if ((json = parse_format("diff", optarg)) < 0)
 				return 2;
-			}
 			break;
 		case 'a':
 			all = 1;
@@ -862,15 +868,76 @@ ctr_state(const char *id)
 static void
 containers_usage(FILE *f)
 {
-	fprintf(f, "usage: audrift containers [--rules DIR] [--db PATH|URI]\n"
-	    "Lists running containers (runtime, id, name, image, pod) and "
+	fprintf(f, "usage: audrift containers [--rules DIR] [--db PATH|URI] "
+	    "[--format table|json]\n"
+	    "Lists running containers (runtime, id, name, image, its digest "
+	    "and whether\nthe reference was pinned, pod, their posture: "
+	    "privileged, added\ncapabilities, host mounts, host namespaces, "
+	    "read-only root; Kubernetes\nnamespace/pod/container) and "
 	    "audrift's\ncoverage of each (armed: its root overlay is mounted "
 	    "and audrift's\naudrift-ctr rules, derived from the rules in DIR "
 	    "as audrift run derives\nthem, are in the kernel; no-rules: "
 	    "start audrift run; unmounted), its state\n(running, or frozen: "
 	    "audrift thaw resumes it) and, with --db, the ports audrift "
 	    "reported it\nlistening on (findings with net_op listen) and the "
-	    "findings recorded for it.\n");
+	    "findings recorded for it.\n--format json: one object per line, "
+	    "with every posture field.\n");
+}
+
+/* One container as a JSON line (every string escaped). */
+static void
+ctr_json(const struct ad_container *c, const char *coverage,
+    const char *state, int nseen, const char *last, const char *ports)
+{
+	struct ad_buf b;
+
+	ad_buf_init(&b);
+	ad_buf_addc(&b, '{');
+	ad_json_member_str(&b, "id", c->id, strlen(c->id));
+	ad_json_member_str(&b, "runtime", c->runtime, c->runtime ?
+	    strlen(c->runtime) : 0);
+	ad_json_member_str(&b, "name", c->name, c->name ? strlen(c->name) :
+	    0);
+	ad_json_member_str(&b, "image", c->image, c->image ?
+	    strlen(c->image) : 0);
+	ad_json_member_str(&b, "pod_uid", c->pod_uid, c->pod_uid ?
+	    strlen(c->pod_uid) : 0);
+	ad_json_member_str(&b, "coverage", coverage, strlen(coverage));
+	ad_json_member_str(&b, "state", state, strlen(state));
+	ad_posture_json(&b, c->posture);
+	if (nseen >= 0) {
+		ad_json_member_int(&b, "findings", nseen);
+		ad_json_member_str(&b, "last_finding", last[0] ? last : NULL,
+		    strlen(last));
+		ad_json_member_str(&b, "ports", ports, strlen(ports));
+	}
+	ad_buf_adds(&b, "}\n");
+	fwrite(b.p, 1, b.len, stdout);
+	ad_buf_free(&b);
+}
+
+/* The table's digest column: "sha256:" and 12 hex digits, or "-". */
+static void
+short_digest(const struct ad_posture *p, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%.19s", p && p->image_digest ? p->image_digest :
+	    "-");
+}
+
+/* namespace/pod/container, or "-". */
+static void
+put_k8s(const struct ad_posture *p)
+{
+	if (p == NULL || (p->k8s_ns == NULL && p->k8s_pod == NULL &&
+	    p->k8s_container == NULL)) {
+		putchar('-');
+		return;
+	}
+	put_safe(stdout, p->k8s_ns ? p->k8s_ns : "?");
+	putchar('/');
+	put_safe(stdout, p->k8s_pod ? p->k8s_pod : "?");
+	putchar('/');
+	put_safe(stdout, p->k8s_container ? p->k8s_container : "?");
 }
 
 int
@@ -879,11 +946,15 @@ cmd_containers(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "rules", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct ad_container *c;
+	const struct ad_posture *p;
 	struct ad_krule_plan plan;
+	char dig[24], flags[1024];
+	int json = 0;
 	struct ad_ruleset *rs;
 	const char *rdir = NULL;
 	struct ad_resolver *r;
@@ -902,6 +973,10 @@ cmd_containers(int argc, char **argv)
 			break;
 		case 'r':
 			rdir = optarg;
+			break;
+		case 'f':
+			if ((json = parse_format("containers", optarg)) < 0)
+				return 2;
 			break;
 		case 'h':
 			containers_usage(stdout);
@@ -960,9 +1035,11 @@ cmd_containers(int argc, char **argv)
 	} else
 		log_warnx("containers: cannot open the audit control socket "
 		    "(needs root): rule coverage shows as '?'");
-	printf("%-10s %-12s %-20s %-28s %-10s %-9s %-7s %-12s %s\n",
-	    "RUNTIME", "ID", "NAME", "IMAGE", "POD", "COVERAGE", "STATE",
-	    "PORTS", "FINDINGS");
+	if (!json)
+		printf("%-10s %-12s %-20s %-28s %-19s %-3s %-10s %-9s %-7s "
+		    "%-24s %-14s %-12s %s\n", "RUNTIME", "ID", "NAME", "IMAGE",
+		    "DIGEST", "PIN", "POD", "COVERAGE", "STATE", "POSTURE",
+		    "K8S", "PORTS", "FINDINGS");
 	for (i = 0; (c = ad_resolver_container(r, i)) != NULL; i++) {
 		if (anchored < 0)
 			strcpy(rules, "?");
@@ -977,16 +1054,29 @@ cmd_containers(int argc, char **argv)
 		else
 			snprintf(seen, sizeof(seen), "%d%s%s", nseen,
 			    last[0] ? " last " : "", last);
-		printf("%-10s %-12.12s ", c->runtime ? c->runtime : "-", c->id);
-		put_safe(stdout, c->name ? c->name : "-");
-		putchar(' ');
-		put_safe(stdout, c->image ? c->image : "-");
 		if (pg != NULL)
 			ad_pgr_container_ports(pg, c->id, ports, sizeof(ports));
 		else
 			db_ports(db, c->id, ports, sizeof(ports));
-		printf(" %-10.10s %-9s %-7s %-12s %s\n", c->pod_uid ?
-		    c->pod_uid : "-", rules, ctr_state(c->id), ports, seen);
+		if (json) {
+			ctr_json(c, rules, ctr_state(c->id), nseen, last, ports);
+			continue;
+		}
+		p = c->posture;
+		short_digest(p, dig, sizeof(dig));
+		ad_posture_flags(p, flags, sizeof(flags));
+		printf("%-10s %-12.12s ", c->runtime ? c->runtime : "-", c->id);
+		put_safe(stdout, c->name ? c->name : "-");
+		putchar(' ');
+		put_safe(stdout, c->image ? c->image : "-");
+		printf(" %-19s %-3s %-10.10s %-9s %-7s ", dig,
+		    p == NULL || p->image_pinned < 0 ? "-" :
+		    p->image_pinned ? "yes" : "no", c->pod_uid ? c->pod_uid :
+		    "-", rules, ctr_state(c->id));
+		fputs(flags, stdout);	/* escaped by ad_posture_flags */
+		putchar(' ');
+		put_k8s(p);
+		printf(" %-12s %s\n", ports, seen);
 	}
 	if (i == 0)
 		fprintf(stderr, "no running container found (run as root to "

@@ -21,6 +21,7 @@
 #include "event.h"
 #include "fields.h"
 #include "finding.h"
+#include "posture.h"
 #include "sink.h"
 #include "util.h"
 
@@ -256,6 +257,24 @@ CONTAINER_GETTER(get_container_name, name)
 CONTAINER_GETTER(get_image, image)
 CONTAINER_GETTER(get_pod_uid, pod_uid)
 
+/* Posture columns (posture.h): what an analyst filters findings on. */
+#define POSTURE_GETTER(fn, member) \
+	GETTER(fn) \
+	{ \
+		const struct ad_container *c = src->ev->container; \
+		set_cstr(r, v, c && c->posture ? c->posture->member : NULL); \
+	}
+
+POSTURE_GETTER(get_image_digest, image_digest)
+POSTURE_GETTER(get_k8s_pod, k8s_pod)
+POSTURE_GETTER(get_k8s_ns, k8s_ns)
+POSTURE_GETTER(get_k8s_container, k8s_container)
+
+GETTER(get_kind)
+{
+	set_cstr(r, v, ad_kind_name(ad_event_kind(src->ev)));
+}
+
 GETTER(get_event)
 {
 	text_begin(r, v);
@@ -366,6 +385,11 @@ const struct ad_col ad_finding_cols[AD_FINDING_NCOLS] = {
 	{ "package_ok",		"INTEGER",	AD_COL_INT,	get_null },
 	{ "evidence",		"TEXT",		AD_COL_TEXT,	get_null },
 	{ "evidence_ms",	"INTEGER",	AD_COL_INT,	get_null },
+	{ "kind",		"TEXT",		AD_COL_TEXT,	get_kind },
+	{ "image_digest",	"TEXT",		AD_COL_TEXT,	get_image_digest },
+	{ "k8s_pod_name",	"TEXT",		AD_COL_TEXT,	get_k8s_pod },
+	{ "k8s_ns_name",	"TEXT",		AD_COL_TEXT,	get_k8s_ns },
+	{ "k8s_container_name",	"TEXT",		AD_COL_TEXT,	get_k8s_container },
 	{ "net_op",		"TEXT",		AD_COL_TEXT,	get_net_op },
 	{ "net_family",		"TEXT",		AD_COL_TEXT,	get_net_family },
 	{ "net_addr",		"TEXT",		AD_COL_TEXT,	get_net_addr },

@@ -33,7 +33,7 @@ struct ad_val {
 	size_t off, len;	/* text: bytes at row->buf.p + off */
 };
 
-#define AD_FINDING_NCOLS	43
+#define AD_FINDING_NCOLS	48
 
 struct ad_row {
 	struct ad_buf buf;
@@ -60,12 +60,14 @@ extern const struct ad_col ad_finding_cols[AD_FINDING_NCOLS];
 	"auid, container_id, container_runtime, container_name, image, " \
 	"pod_uid, event, attribution, upper_layer, file_mode, file_uid, " \
 	"file_gid, file_size, file_mtime, file_sha256, image_sha256, " \
-	"package, package_ok, evidence, evidence_ms, net_op, net_family, " \
-	"net_addr, net_port"
+	"package, package_ok, evidence, evidence_ms, kind, image_digest, " \
+	"k8s_pod_name, k8s_ns_name, k8s_container_name, net_op, " \
+	"net_family, net_addr, net_port"
 #define AD_FINDING_INSERT_SQL \
 	"INSERT INTO findings(" AD_FINDING_COLUMNS ") VALUES(" \
 	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?," \
-	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?," \
+	"?,?,?,?,?,?,?,?)"
 
 /* Column index by name, or -1. */
 int ad_col_index(const char *name);

@@ -40,6 +40,7 @@
 #include "netstate.h"
 #include "normalize.h"
 #include "pipeline.h"
+#include "posture.h"
 #include "replay.h"
 #include "action.h"
 #include "resolver.h"
@@ -178,6 +179,24 @@ synthetic(struct live *lv, const char *rule, const char *severity,
 
 /* --- events in ------------------------------------------------------------ */
 
+/* Each container first seen (at its start, or at audrift's for one
+ * already running) is judged once: a container_start event through the
+ * rules (issue 15, posture.h). */
+static void
+container_starts(struct live *lv)
+{
+	const struct ad_container *c;
+	char flags[512];
+
+	while (lv->res != NULL &&
+	    (c = ad_resolver_next_start(lv->res)) != NULL) {
+		ad_posture_flags(c->posture, flags, sizeof(flags));
+		log_info("container %.12s (%s): judged at start: %s", c->id,
+		    c->name ? c->name : "?", flags);
+		ad_pipeline_container_start(&lv->pipe, c, ad_now_ms());
+	}
+}
+
 static void
 live_event(void *arg, struct ad_event *ev)
 {
@@ -185,8 +204,10 @@ live_event(void *arg, struct ad_event *ev)
 
 	const struct ad_item *f;
 
-	if (lv->res != NULL)
+	if (lv->res != NULL) {
 		ad_resolve_event(lv->res, ev);
+		container_starts(lv);	/* before its first event */
+	}
 	ad_netstate_event(lv->net, ev);
 	/* the b32 file rules name no dir (kernel_rules.h): keep what the
 	 * per-dir b64 rules would have seen, and all of a container's */
@@ -971,6 +992,7 @@ loop(struct live *lv, int sfd)
 			next_gc = now + GC_MS;
 		}
 		containers_poll(lv, now, &next_scan);
+		container_starts(lv);
 	}
 	/* what the reader queued before the signal is still ours */
 	if (lv->nlr != NULL) {

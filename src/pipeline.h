@@ -32,10 +32,17 @@ struct ad_pipeline {
 	/* run --forward: a PostgreSQL URI the SQLite --db's findings are
 	 * sent to (store_pg.h); borrowed; NULL: none */
 	const char *forward;
+	uint64_t container_starts;	/* container_start events made */
 };
 
 void ad_pipeline_init(struct ad_pipeline *p);
 void ad_pipeline_event(struct ad_pipeline *p, struct ad_event *ev);
+/* A container first seen (resolver.h, ad_resolver_next_start): one
+ * synthetic container_start event (no file, no process; the container's
+ * posture) through the rules, stamped now_ms.  c borrowed for the call. */
+struct ad_container;
+void ad_pipeline_container_start(struct ad_pipeline *p,
+    const struct ad_container *c, int64_t now_ms);
 /* A finding made outside the rules (live.c: audit_events_lost,
  * audit_rules_tampered): counted and sent to every sink; borrowed. */
 void ad_pipeline_finding(struct ad_pipeline *p, const struct ad_finding *f);

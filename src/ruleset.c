@@ -680,6 +680,7 @@ static int
 conv_int(struct loader *L, const struct ad_field *f, const struct ad_word *w,
     int64_t *out, int report)
 {
+	enum ad_kind kind;
 	enum ad_op op;
 	char *end;
 	long long v;
@@ -693,6 +694,17 @@ conv_int(struct loader *L, const struct ad_field *f, const struct ad_word *w,
 		if (report)
 			ERR(L, &w->loc, "unknown network operation '%s' for "
 			    "%s (bind, listen, connect, accept, dup)", w->s,
+			    f->name);
+		return -1;
+	}
+	if (f->flags & AD_FF_KINDNAME) {
+		if (ad_kind_from_name(w->s, &kind) == 0) {
+			*out = kind;
+			return 0;
+		}
+		if (report)
+			ERR(L, &w->loc, "unknown event kind '%s' for %s "
+			    "(syscall, after_the_fact, container_start)", w->s,
 			    f->name);
 		return -1;
 	}
@@ -863,10 +875,17 @@ compile_cmp(struct loader *L, const struct ad_expr *x, int report)
 		bad = 1;
 	}
 	if (op == NULL) {
-		if (report)
-			ERR(L, &x->op.loc, "unknown operator '%s' (==, !=, <, "
-			    "<=, >, >=, in, startswith, endswith, contains, "
-			    "icontains, glob, matches, exists)", x->op.s);
+		if (report) {
+			struct ad_buf names;
+
+			ad_buf_init(&names);
+			for (i = 0; i < ad_noperators; i++)
+				ad_buf_printf(&names, "%s%s", i ? ", " : "",
+				    ad_operators[i].name);
+			ERR(L, &x->op.loc, "unknown operator '%s' (%s)",
+			    x->op.s, names.p);
+			ad_buf_free(&names);
+		}
 		return NULL;
 	}
 	if (bad)
@@ -901,7 +920,8 @@ compile_cmp(struct loader *L, const struct ad_expr *x, int report)
 	c->cmp = op->cmp;
 	c->field = f;
 	c->intcmp = f->type == AD_FT_INTEGER || f->type == AD_FT_BOOLEAN ||
-	    ((f->flags & AD_FF_OPNAME) && (op->cmp == AD_CMP_EQ ||
+	    ((f->flags & (AD_FF_OPNAME | AD_FF_KINDNAME)) &&
+	    (op->cmp == AD_CMP_EQ ||
 	    op->cmp == AD_CMP_NE || op->cmp == AD_CMP_IN));
 	if (f->type == AD_FT_ADDR && op->shape != AD_SHAPE_NONE) {
 		if (compile_addr(L, c, x, report) != 0) {

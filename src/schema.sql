@@ -248,6 +248,20 @@ CREATE INDEX reviews_finding ON reviews(finding_id);
 PRAGMA user_version = 5;
 
 -- @@ 6
+-- Container posture (issue 15, posture.c): the event's kind (syscall,
+-- after_the_fact, container_start), the image's manifest digest and the
+-- Kubernetes names of the container, for filtering findings (which
+-- digest ran, which pod to `kubectl exec` into).  Self-contained: it
+-- only adds columns to findings (no index: inserts stay as fast).
+ALTER TABLE findings ADD COLUMN kind TEXT;
+ALTER TABLE findings ADD COLUMN image_digest TEXT;	-- sha256:..., NULL unknown
+ALTER TABLE findings ADD COLUMN k8s_pod_name TEXT;
+ALTER TABLE findings ADD COLUMN k8s_ns_name TEXT;
+ALTER TABLE findings ADD COLUMN k8s_container_name TEXT;
+
+PRAGMA user_version = 6;
+
+-- @@ 7
 -- Network drift (issue 14): the operation and the socket address of a
 -- finding about a bind, listen, connect, accept or a socket on a shell's
 -- standard fds.  Columns only, no index: the insert rate is unchanged;
@@ -257,4 +271,4 @@ ALTER TABLE findings ADD COLUMN net_family TEXT;	-- inet, inet6, local, ...
 ALTER TABLE findings ADD COLUMN net_addr TEXT;		-- 127.0.0.1, ::1
 ALTER TABLE findings ADD COLUMN net_port INTEGER;
 
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -22,6 +23,7 @@
 #include "fields.h"
 #include "rules_ast.h"
 #include "ruleset.h"
+#include "posture.h"
 #include "parser.h"
 #define YYSTYPE ADRSTYPE
 #define YYLTYPE ADRLTYPE
@@ -980,6 +982,63 @@ test_kinterest_rules_d(void **state)
 	ad_ruleset_free(rs);
 }
 
+/* The shipped listening_port_in_container on a listen in a container:
+ * reported past the start-up grace, not within it, not on a port the
+ * image declares, not for an AF_UNIX socket. */
+static void
+test_listening_port_rules_d(void **state)
+{
+	static struct ad_str ports[] = { { "8080/tcp", 8 }, { "53/udp", 6 } };
+	char dir[4096];
+	struct ad_ruleset *rs;
+	struct ad_posture post;
+	struct tev t;
+	struct got g;
+	const char *src = getenv("srcdir");
+	const char *v4 = "02001F917F000001";	/* 127.0.0.1:8081 */
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/rules.d", src ? src : ".");
+	rs = ad_ruleset_load(dir, NULL, 0, 1, stderr);
+	assert_non_null(rs);
+	tev_init(&t);
+	memset(&post, 0, sizeof(post));
+	post.img_ports.v = ports;
+	post.img_ports.n = 2;
+	post.img_ports.known = 1;
+	t.ct.posture = &post;
+	t.ct.started_ms = (t.ev.sec - 60) * 1000;	/* a minute ago */
+	t.ev.op = AD_OP_LISTEN;
+	t.ev.syscall_name = "listen";
+	t.ev.nitems = 0;
+	t.ev.file_idx = -1;
+	assert_int_equal(ad_sockaddr_decode(v4, strlen(v4), &t.ev.net), 0);
+	assert_int_equal(run(rs, &t.ev, &g), 1);
+	assert_string_equal(g.names, "listening_port_in_container");
+	/* within the first 30 s: the workload's start-up */
+	t.ct.started_ms = (t.ev.sec - 10) * 1000;
+	assert_int_equal(run(rs, &t.ev, &g), 0);
+	/* start unknown: reported */
+	t.ct.started_ms = 0;
+	assert_int_equal(run(rs, &t.ev, &g), 1);
+	/* 8080/tcp is declared; 53 only as udp */
+	t.ct.started_ms = (t.ev.sec - 60) * 1000;
+	t.ev.net.port = 8080;
+	assert_int_equal(run(rs, &t.ev, &g), 0);
+	t.ev.net.port = 53;
+	assert_int_equal(run(rs, &t.ev, &g), 1);
+	/* AF_UNIX */
+	ad_net_clear(&t.ev.net);
+	t.ev.net.present = 1;
+	t.ev.net.family = AF_UNIX;
+	assert_int_equal(run(rs, &t.ev, &g), 0);
+	/* on the host: not this rule */
+	assert_int_equal(ad_sockaddr_decode(v4, strlen(v4), &t.ev.net), 0);
+	t.ev.container = NULL;
+	assert_int_equal(run(rs, &t.ev, &g), 0);
+	ad_ruleset_free(rs);
+}
+
 /* Many rules filed under file.path: exactly the right one fires, and a
  * rule with both an op and a key obeys both. */
 static void
@@ -1187,6 +1246,7 @@ main(void)
 		cmocka_unit_test(test_opmask),
 		cmocka_unit_test(test_kinterest),
 		cmocka_unit_test(test_kinterest_rules_d),
+		cmocka_unit_test(test_listening_port_rules_d),
 		cmocka_unit_test(test_value_index),
 		cmocka_unit_test(test_prefix_index),
 		cmocka_unit_test(test_load_dir),
