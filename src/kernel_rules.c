@@ -947,6 +947,12 @@ cmd_rules(int argc, char **argv)
 		    "file calls\n## in every dir; audrift keeps those in "
 		    "the dirs above, and in containers.\n", AD_KEY_CTR,
 		    AD_ANCHOR_DIR, AD_ANCHOR_DIR, AD_KEY_FILE32);
+	if (plan.net != 0)
+		printf("## The %s rules audit the network operations the rules "
+		    "name (net.op):\n## bind and listen, dup2/dup3 onto fd 0-2, "
+		    "connect and accept; per arch,\n## none per container.  "
+		    "A kernel before 5.3 refuses saddr_fam: drop those\n## "
+		    "-F saddr_fam pairs there.\n", AD_KEY_NET);
 	ad_krules_plan_free(&plan);
 	return 0;
 }
