@@ -84,18 +84,28 @@ scan_containers(const char *cmd)
 	return r;
 }
 
-/* Text for a terminal: bytes outside printable ASCII as \xNN. */
+/* Text from a container for a terminal (ad_esc_text), padded to width
+ * columns and cut at max (0: no limit). */
+static void
+put_safe_w(FILE *f, const char *s, size_t width, size_t max)
+{
+	struct ad_buf b;
+	size_t len = strlen(s), w;
+
+	ad_buf_init(&b);
+	if (max > 0 && len > max)
+		len = max;
+	w = ad_esc_text(&b, s, len);
+	fwrite(b.p, 1, b.len, f);
+	for (; w < width; w++)
+		fputc(' ', f);
+	ad_buf_free(&b);
+}
+
 static void
 put_safe(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch < 0x20 || ch >= 0x7f || ch == '\\')
-			fprintf(f, "\\x%02x", ch);
-		else
-			fputc(ch, f);
-	}
+	put_safe_w(f, s, 0, 0);
 }
 
 /* ---- diff ----------------------------------------------------------------- */
@@ -462,12 +472,19 @@ cmd_containers(int argc, char **argv)
 		else
 			snprintf(seen, sizeof(seen), "%d%s%s", nseen,
 			    last[0] ? " last " : "", last);
-		printf("%-10s %-12.12s ", c->runtime ? c->runtime : "-", c->id);
+		/* every field that came from a container, escaped */
+		put_safe_w(stdout, c->runtime ? c->runtime : "-", 10, 0);
+		putchar(' ');
+		put_safe_w(stdout, c->id ? c->id : "-", 12, 12);
+		putchar(' ');
 		put_safe(stdout, c->name ? c->name : "-");
 		putchar(' ');
 		put_safe(stdout, c->image ? c->image : "-");
-		printf(" %-10.10s %-7s %s\n", c->pod_uid ? c->pod_uid : "-",
-		    rules, seen);
+		putchar(' ');
+		put_safe_w(stdout, c->pod_uid ? c->pod_uid : "-", 10, 10);
+		printf(" %-7s ", rules);
+		put_safe(stdout, seen);
+		putchar('\n');
 	}
 	if (i == 0)
 		fprintf(stderr, "no running container found (run as root to "

@@ -154,25 +154,13 @@ severity_rank(const char *s)
 	return -1;
 }
 
-/* For the terminal: control bytes would let a file name drive it. */
+/* For the terminal: a file name must not drive it (ad_esc_text). */
 static void
 table_cell(struct ad_buf *b, const char *s, size_t len, size_t width,
     int pad)
 {
-	size_t i, w = 0;
-	unsigned char c;
+	size_t w = ad_esc_text(b, s, len);
 
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f) {
-			ad_buf_printf(b, "\\x%02x", c);
-			w += 4;
-		} else {
-			ad_buf_addc(b, (char)c);
-			if ((c & 0xc0) != 0x80)
-				w++;
-		}
-	}
 	for (; pad && w < width; w++)
 		ad_buf_addc(b, ' ');
 }
@@ -180,17 +168,7 @@ table_cell(struct ad_buf *b, const char *s, size_t len, size_t width,
 static size_t
 cell_width(const char *s, size_t len)
 {
-	size_t i, w = 0;
-	unsigned char c;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			w += 4;
-		else if ((c & 0xc0) != 0x80)
-			w++;
-	}
-	return w;
+	return ad_esc_text(NULL, s, len);
 }
 
 /* Value of table column k of row r, "-" when null; the container column
@@ -256,23 +234,37 @@ print_table(struct ad_row *rows, int n, FILE *out)
 	ad_buf_free(&b);
 }
 
-/* RFC 4180: quote a field holding a comma, quote, CR or LF. */
+/*
+ * RFC 4180, for a spreadsheet: the text escaped as for a terminal
+ * (ad_esc_text: ESC, CR, LF and other controls become \xNN), a field
+ * starting like a formula (= + - @, tab, CR) gets a leading ' so that it
+ * stays text, and a field holding a comma, a quote or that ' is quoted.
+ */
 static void
 csv_field(struct ad_buf *b, const char *s, size_t len)
 {
+	struct ad_buf e;
 	size_t i;
+	int formula = len > 0 && s[0] != '\0' &&
+	    strchr("=+-@\t\r", s[0]) != NULL;
 
-	if (strcspn(s, ",\"\r\n") >= len) {
-		ad_buf_add(b, s, len);
+	ad_buf_init(&e);
+	if (formula)
+		ad_buf_addc(&e, '\'');
+	ad_esc_text(&e, s, len);
+	if (e.len == 0 || (!formula && strcspn(e.p, ",\"") >= e.len)) {
+		ad_buf_add(b, e.p, e.len);
+		ad_buf_free(&e);
 		return;
 	}
 	ad_buf_addc(b, '"');
-	for (i = 0; i < len; i++) {
-		if (s[i] == '"')
+	for (i = 0; i < e.len; i++) {
+		if (e.p[i] == '"')
 			ad_buf_addc(b, '"');
-		ad_buf_addc(b, s[i]);
+		ad_buf_addc(b, e.p[i]);
 	}
 	ad_buf_addc(b, '"');
+	ad_buf_free(&e);
 }
 
 static void

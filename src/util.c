@@ -207,6 +207,68 @@ utf8_seq(const unsigned char *s, size_t len)
 	return n;
 }
 
+/* Code points a terminal or a spreadsheet must not get raw: C1 controls
+ * (U+009B is CSI: a whole escape sequence in one character), and the
+ * invisible ones that reorder or hide text (bidi embeddings, overrides
+ * and isolates, marks, zero-width characters, line separators, BOM). */
+static int
+cp_unsafe(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c ||
+	    (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+/* The code point of the valid n-byte UTF-8 sequence at s. */
+static unsigned
+utf8_cp(const unsigned char *s, size_t n)
+{
+	unsigned cp = n == 1 ? s[0] : s[0] & (0x7f >> n);
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return cp;
+}
+
+size_t
+ad_esc_text(struct ad_buf *b, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, start, n, w = 0;
+	unsigned cp;
+
+	while (i < len) {
+		start = i;
+		while (i < len && u[i] >= 0x20 && u[i] < 0x7f && u[i] != '\\')
+			i++;
+		w += i - start;
+		if (b != NULL && i > start)
+			ad_buf_add(b, s + start, i - start);
+		if (i >= len)
+			break;
+		n = u[i] >= 0x80 ? utf8_seq(u + i, len - i) : 0;
+		cp = n ? utf8_cp(u + i, n) : 0;
+		if (n == 0) {		/* a control, DEL, \\, or not UTF-8 */
+			if (b != NULL)
+				ad_buf_printf(b, "\\x%02x", u[i]);
+			w += 4;
+			i++;
+		} else if (cp_unsafe(cp)) {
+			if (b != NULL)
+				ad_buf_printf(b, "\\u%04x", cp);
+			w += 6;
+			i += n;
+		} else {
+			if (b != NULL)
+				ad_buf_add(b, s + i, n);
+			w++;
+			i += n;
+		}
+	}
+	return w;
+}
+
 int
 ad_json_str(struct ad_buf *b, const char *s, size_t len)
 {

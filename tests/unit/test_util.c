@@ -180,6 +180,40 @@ test_record_check(void **state)
 	check_bad("node=x", 6, "node=");
 }
 
+/* Terminal and spreadsheet text: what a file name could use to drive a
+ * terminal or hide itself is escaped; other UTF-8 passes. */
+static void
+test_esc_text(void **state)
+{
+	static const struct {
+		const char *in, *out;
+		size_t width;
+	} t[] = {
+		{ "/usr/bin/ls", "/usr/bin/ls", 11 },
+		{ "a\033[2Jb", "a\\x1b[2Jb", 9 },
+		{ "\xc2\x9b" "1m", "\\u009b1m", 8 },		/* C1 CSI */
+		{ "x\xe2\x80\xaetxt.exe", "x\\u202etxt.exe", 14 },	/* RLO */
+		{ "\xe2\x81\xa6i\xe2\x81\xa9", "\\u2066i\\u2069", 13 },
+		{ "caf\xc3\xa9 \xe6\x97\xa5", "caf\xc3\xa9 \xe6\x97\xa5", 6 },
+		{ "bad\xff\xc3", "bad\\xff\\xc3", 11 },
+		{ "back\\slash\x7f", "back\\x5cslash\\x7f", 17 },
+	};
+	struct ad_buf b;
+	size_t i;
+
+	(void)state;
+	ad_buf_init(&b);
+	for (i = 0; i < AD_ARRAY_SIZE(t); i++) {
+		ad_buf_reset(&b);
+		assert_int_equal(ad_esc_text(&b, t[i].in, strlen(t[i].in)),
+		    t[i].width);
+		assert_string_equal(b.p ? b.p : "", t[i].out);
+		assert_int_equal(ad_esc_text(NULL, t[i].in, strlen(t[i].in)),
+		    t[i].width);
+	}
+	ad_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -191,6 +225,7 @@ main(void)
 		cmocka_unit_test(test_numbers_time),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_record_check),
+		cmocka_unit_test(test_esc_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
