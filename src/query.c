@@ -24,7 +24,6 @@
 #include "store.h"
 #include "util.h"
 
-#define QUERY_LOCAL_DB	"./audrift.db"
 #define QUERY_LIMIT	100
 
 /* Severities, lowest first: --severity S keeps S and above. */
@@ -71,9 +70,9 @@ query_usage(FILE *f)
 	    "                     [--severity info|low|medium|high|critical]\n"
 	    "                     [--format table|json|csv] [--limit N]\n"
 	    "\n"
-	    "  --db FILE         the findings database (default ./audrift.db "
-	    "if it\n"
-	    "                    exists, else " AD_STORE_DEFAULT_DB ")\n"
+	    "  --db FILE         the findings database (default "
+	    AD_STORE_DEFAULT_DB ",\n"
+	    "                    the one audrift run writes by default)\n"
 	    "  --since WHEN      findings at or after WHEN: N followed by s, "
 	    "m, h, d\n"
 	    "                    or w (ago), or a UTC time 2026-11-23[T10:00"
@@ -296,15 +295,6 @@ print_csv_row(struct ad_buf *b, const struct ad_row *r, int64_t id)
 	ad_buf_add(b, "\r\n", 2);
 }
 
-static const char *
-default_db(void)
-{
-	struct stat st;
-
-	return stat(QUERY_LOCAL_DB, &st) == 0 ? QUERY_LOCAL_DB :
-	    AD_STORE_DEFAULT_DB;
-}
-
 int
 cmd_query(int argc, char **argv)
 {
@@ -393,13 +383,18 @@ cmd_query(int argc, char **argv)
 		    "--help", argv[optind]);
 		return 2;
 	}
+	/* never a database in the cwd by default: whoever can write there
+	 * could hand root a crafted one */
 	if (db == NULL)
-		db = default_db();
+		db = AD_STORE_DEFAULT_DB;
 	if (stat(db, &sb) == -1) {
 		log_warn("query: no database %s: give --db FILE, or let "
 		    "audrift create it with --db", db);
 		return 1;
 	}
+	if (ad_store_check_path(db, getenv("AUDRIFT_INSECURE_DB") != NULL,
+	    0) != 0)
+		return 1;
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(h, 5000) != SQLITE_OK ||
 	    sqlite3_prepare_v2(h, sql_query, -1, &st, NULL) != SQLITE_OK) {
