@@ -172,6 +172,17 @@ test_record_check(void **state)
 	check_ok("node=web-1 type=PATH msg=audit(1.002:7): item=0", 7);
 	check_ok("type=UNKNOWN[1334] msg=audit(1.002:8): x=1", 8);
 	check_ok("type=PATH msg=audit(1.0:9): a=1\x1dUID=\"root\"", 9);
+	/* old daemon records: no colon after the stamp */
+	check_ok("type=DAEMON_START msg=audit(1.5:10) auditd start, ver=1.7", 10);
+	check_ok("type=DAEMON_END msg=audit(1.5:11)", 11);
+	check_bad("type=X msg=audit(1.5:11)x", 25, "bad serial");
+	{
+		const char *why = NULL;
+		uint64_t serial = 0;
+
+		assert_int_equal(ad_record_check("type=UNKNOWN[1329] msg=?",
+		    24, &serial, &why), 1);
+	}
 	check_bad("hello world", 11, "no type=");
 	check_bad("type=SYSCALL arch=c000003e", 26, "timestamp");
 	check_bad("type=SYSCALL msg=audit(1.2:x): a", 32, "serial");
