@@ -458,7 +458,8 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
 
 	if (pk == 1 && !e->have_stat)
 		e->package_ok = 0;
-	else if (pk == 1 && hashed && pkg.digest[0] != '\0')
+	else if (pk == 1 && hashed && pkg.digest[0] != '\0' &&
+	    (!want_md5 || md5[0] != '\0'))	/* "": no MD5 in libcrypto */
 		e->package_ok = strcmp(pkg.digest,
 		    want_md5 ? md5 : e->sha256) == 0;
 	/* "ok", then what the reader should know: where the package
@@ -764,10 +765,16 @@ rpmdb_open(int fd, const int64_t *dl, char *why, size_t wcap)
 	}
 	sqlite3_progress_handler(db, 1000, rpm_progress, (void *)dl);
 	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, AD_RPM_BLOB_MAX);
+#ifdef SQLITE_DBCONFIG_DEFENSIVE	/* 3.26 */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+#endif
+#ifdef SQLITE_DBCONFIG_ENABLE_VIEW	/* 3.30 */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+#endif
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA	/* 3.31 */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+#endif
 	if (sqlite3_exec(db, "PRAGMA trusted_schema=OFF", NULL, NULL,
 	    NULL) == SQLITE_OK &&
 	    sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE "

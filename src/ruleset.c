@@ -256,7 +256,7 @@ struct loader {
 	struct defs lists, macros, rules;
 	const char **stack;		/* names being expanded, for cycles */
 	int depth;
-	struct ad_sha256 sha;
+	struct ad_digest *sha;	/* of every file's text, in order */
 };
 
 #define ERR(L, loc, ...)	ad_diag_error((L)->d, (loc), __VA_ARGS__)
@@ -403,7 +403,8 @@ add_src(struct loader *L, const char *name, char *text, size_t len)
 
 	L->srcs = xrealloc(L->srcs, (size_t)(L->nsrcs + 1) * sizeof(*L->srcs));
 	L->srcs[L->nsrcs++] = src;
-	ad_sha256_update(&L->sha, text, len);
+	if (L->sha != NULL)
+		ad_digest_update(L->sha, text, len);
 	ad_parse_src(src, L->d, &L->stmts);
 }
 
@@ -1247,7 +1248,8 @@ build(struct loader *L)
 	rs->nfiles = L->nsrcs;
 	rs->nlists = L->lists.n;
 	rs->nmacros = L->macros.n;
-	ad_sha256_hex(&L->sha, rs->digest);
+	if (L->sha == NULL || ad_digest_hex(L->sha, rs->digest) != 0)
+		snprintf(rs->digest, sizeof(rs->digest), "unavailable");
 	return rs;
 }
 
@@ -1256,7 +1258,7 @@ loader_init(struct loader *L)
 {
 	memset(L, 0, sizeof(*L));
 	L->d = ad_diags_new();
-	ad_sha256_init(&L->sha);
+	L->sha = ad_digest_new(AD_DIGEST_SHA256);
 }
 
 /* Build the ruleset, print the errors if any, free the loader. */
@@ -1285,6 +1287,7 @@ loader_finish(struct loader *L, FILE *errout)
 		ad_src_free(L->srcs[i]);
 	free(L->srcs);
 	ad_diags_free(L->d);
+	ad_digest_free(L->sha);
 	return rs;
 }
 
