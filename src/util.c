@@ -11,33 +11,75 @@
 #include "log.h"
 #include "util.h"
 
+/*
+ * The allocation-failure seam (--enable-alloc-fail): AUDRIFT_ALLOC_FAIL=N
+ * makes the Nth allocation through here fail, AUDRIFT_ALLOC_COUNT=1
+ * prints the count at exit.  Without the switch it compiles to nothing.
+ */
+#ifdef AD_ALLOC_FAIL
+static unsigned long alloc_count, alloc_fail_at;
+static int alloc_ready;
+
+static void
+alloc_report(void)
+{
+	fprintf(stderr, "audrift: allocations: %lu\n", alloc_count);
+}
+
+static int
+alloc_fails(void)
+{
+	const char *e;
+
+	if (!alloc_ready) {
+		alloc_ready = 1;
+		if ((e = getenv("AUDRIFT_ALLOC_FAIL")) != NULL)
+			alloc_fail_at = strtoul(e, NULL, 10);
+		if (getenv("AUDRIFT_ALLOC_COUNT") != NULL)
+			atexit(alloc_report);
+	}
+	if (__atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED) !=
+	    alloc_fail_at)
+		return 0;
+	errno = ENOMEM;		/* as malloc would */
+	return 1;
+}
+#define ALLOC_FAILS()	alloc_fails()
+#else
+#define ALLOC_FAILS()	0
+#endif
+
 void *
 xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = ALLOC_FAILS() ? NULL : malloc(n ? n : 1);
 
 	if (p == NULL)
-		fatal("out of memory allocating %zu bytes", n);
+		fatal("out of memory allocating %zu bytes; free memory or raise "
+		    "audrift's limit (ulimit -v, systemd MemoryMax=)", n);
 	return p;
 }
 
 void *
 xcalloc(size_t n, size_t size)
 {
-	void *p = calloc(n ? n : 1, size ? size : 1);
+	void *p = ALLOC_FAILS() ? NULL : calloc(n ? n : 1, size ? size : 1);
 
 	if (p == NULL)
-		fatal("out of memory allocating %zu x %zu bytes", n, size);
+		fatal("out of memory allocating %zu x %zu bytes; free memory or "
+		    "raise audrift's limit (ulimit -v, systemd MemoryMax=)", n,
+		    size);
 	return p;
 }
 
 void *
 xrealloc(void *p, size_t n)
 {
-	void *q = realloc(p, n ? n : 1);
+	void *q = ALLOC_FAILS() ? NULL : realloc(p, n ? n : 1);
 
 	if (q == NULL)
-		fatal("out of memory growing to %zu bytes", n);
+		fatal("out of memory growing to %zu bytes; free memory or raise "
+		    "audrift's limit (ulimit -v, systemd MemoryMax=)", n);
 	return q;
 }
 
