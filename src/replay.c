@@ -129,12 +129,25 @@ lit(const char **pp, const char *end, const char *s)
 	return 1;
 }
 
+/* How many times field (" name=") occurs in [p, end). */
+static int
+count_field(const char *p, const char *end, const char *field)
+{
+	size_t n = strlen(field);
+	int count = 0;
+
+	for (; (size_t)(end - p) >= n; p++)
+		if (*p == field[0] && memcmp(p, field, n) == 0)
+			count++;
+	return count;
+}
+
 int
 ad_record_check(const char *line, size_t len, uint64_t *serial,
     const char **why)
 {
-	const char *p = line, *end = line + len, *s;
-	size_t i;
+	const char *p = line, *end = line + len, *s, *type;
+	size_t i, type_len;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
@@ -157,13 +170,14 @@ ad_record_check(const char *line, size_t len, uint64_t *serial,
 		*why = "not an audit record (no type=)";
 		return -1;
 	}
-	s = p;
+	type = s = p;
 	while (p < end && *p != ' ')
 		p++;
 	if (p == s) {
 		*why = "empty record type";
 		return -1;
 	}
+	type_len = (size_t)(p - type);
 	if ((size_t)(end - p) == 6 && memcmp(p, " msg=?", 6) == 0) {
 		*why = "no timestamp (msg=?)";
 		return 1;
@@ -182,6 +196,13 @@ ad_record_check(const char *line, size_t len, uint64_t *serial,
 		return -1;
 	}
 	*serial = strtoull(s, NULL, 10);
+	if (type_len == 3 && memcmp(type, "CWD", 3) == 0 &&
+	    count_field(p, end, " cwd=") > 1) {
+		/* libauparse 3.0.9 keeps the first and loses the others'
+		 * memory (fuzz_normalize found it): never a kernel record */
+		*why = "CWD record with more than one cwd= field";
+		return -1;
+	}
 	return 0;
 }
 

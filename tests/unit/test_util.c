@@ -176,6 +176,9 @@ test_record_check(void **state)
 	check_ok("type=DAEMON_START msg=audit(1.5:10) auditd start, ver=1.7", 10);
 	check_ok("type=DAEMON_END msg=audit(1.5:11)", 11);
 	check_bad("type=X msg=audit(1.5:11)x", 25, "bad serial");
+	/* fuzz_normalize: libauparse leaks a second cwd= (crash-e0cb42f5) */
+	check_bad("type=CWD msg=audit(1.012:5): cwd=v cwd=D", 40, "cwd=");
+	check_ok("type=CWD msg=audit(1.012:5): cwd=2F61206377643D62", 5);
 	{
 		const char *why = NULL;
 		uint64_t serial = 0;
