@@ -371,6 +371,82 @@ pkgdb_in_upper(const char *upper, int64_t dl)
 	return i < AD_ARRAY_SIZE(dbs) ? dbs[i] : NULL;
 }
 
+/*
+ * Images whose package database stopped a lookup (a limit or the
+ * deadline), for AD_PKG_CUT_MS: their next findings skip the lookup.
+ * Otherwise every finding in a container with a hostile database would
+ * spend its whole deadline there, and the one worker would starve the
+ * other containers' evidence.  Keyed by a hash of the lower dirs.
+ */
+#define PKG_CUT_SLOTS	64
+static struct {
+	uint64_t key;
+	int64_t until;
+	char why[96];
+} pkg_cut[PKG_CUT_SLOTS];
+static pthread_mutex_t pkg_cut_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t
+lowers_key(const char *const *lowers)
+{
+	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+	const char *p;
+	size_t i;
+
+	for (i = 0; lowers[i] != NULL; i++)
+		for (p = lowers[i]; ; p++) {
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+			if (*p == '\0')
+				break;
+		}
+	return h;
+}
+
+static int
+pkg_cut_recently(const char *const *lowers, struct ad_pkg *out)
+{
+	uint64_t key = lowers_key(lowers);
+	int64_t now = mono_ms();
+	size_t i;
+	int hit = 0;
+
+	pthread_mutex_lock(&pkg_cut_mu);
+	for (i = 0; i < PKG_CUT_SLOTS && !hit; i++)
+		if (pkg_cut[i].key == key && pkg_cut[i].until > now) {
+			memset(out, 0, sizeof(*out));
+			out->algo = "md5";
+			snprintf(out->why, sizeof(out->why), "skipped (%s, "
+			    "less than %d s ago)", pkg_cut[i].why,
+			    AD_PKG_CUT_MS / 1000);
+			hit = 1;
+		}
+	pthread_mutex_unlock(&pkg_cut_mu);
+	return hit;
+}
+
+static void
+pkg_cut_remember(const char *const *lowers, const struct ad_pkg *pkg)
+{
+	uint64_t key = lowers_key(lowers);
+	int64_t now = mono_ms();
+	size_t i, slot = 0;
+
+	pthread_mutex_lock(&pkg_cut_mu);
+	for (i = 0; i < PKG_CUT_SLOTS; i++) {
+		if (pkg_cut[i].key == key || pkg_cut[i].until <= now) {
+			slot = i;
+			break;
+		}
+		if (pkg_cut[i].until < pkg_cut[slot].until)
+			slot = i;	/* else the oldest goes */
+	}
+	pkg_cut[slot].key = key;
+	pkg_cut[slot].until = now + AD_PKG_CUT_MS;
+	snprintf(pkg_cut[slot].why, sizeof(pkg_cut[slot].why), "%.95s",
+	    pkg->why);
+	pthread_mutex_unlock(&pkg_cut_mu);
+}
+
 void
 ad_evidence_gather(const char *upper, const char *const *lowers,
     const char *path, const struct ad_evidence_opts *o,
@@ -387,7 +463,7 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
 	uint64_t budget;
 	size_t n = 0, at, iat;
 	enum ad_layer_hit h;
-	int hashed = 0, pk, want_md5;
+	int hashed = 0, pk, want_md5, sn;
 
 	if (o == NULL)
 		o = &defaults;
@@ -424,7 +500,11 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
 
 	/* first: an md5 is only worth computing for dpkg's digests.  The
 	 * image's databases only: the container can write its own */
-	pk = ad_pkg_lookup(layers + 1, path, o->deadline_ms, &pkg);
+	if (pkg_cut_recently(layers + 1, &pkg)) {
+		pk = -2;
+	} else if ((pk = ad_pkg_lookup(layers + 1, path, o->deadline_ms,
+	    &pkg)) == -2)
+		pkg_cut_remember(layers + 1, &pkg);
 	if (pk == 1)
 		snprintf(e->package, sizeof(e->package), "%s", pkg.name);
 	moddb = pkgdb_in_upper(upper, o->deadline_ms);
@@ -464,10 +544,12 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
 		    want_md5 ? md5 : e->sha256) == 0;
 	/* "ok", then what the reader should know: where the package
 	 * verdict came from, or why there is none */
-	snprintf(e->status, sizeof(e->status), "ok%s%s%s%.80s",
+	sn = snprintf(e->status, sizeof(e->status), "ok%s%s",
 	    pk == -1 ? "; no package database in the image" : "",
-	    moddb != NULL ? "; package_db: modified in container" : "",
-	    pk == -2 ? "; package lookup " : "", pk == -2 ? pkg.why : "");
+	    moddb != NULL ? "; package_db: modified in container" : "");
+	if (pk == -2 && sn > 0 && (size_t)sn < sizeof(e->status))
+		snprintf(e->status + sn, sizeof(e->status) - (size_t)sn,
+		    "; package lookup %.150s", pkg.why);
 }
 
 /* ---- package databases ------------------------------------------------ */

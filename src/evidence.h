@@ -41,6 +41,8 @@
 #define AD_RPMDB_MAX_BYTES	(512ull << 20)	/* rpmdb.sqlite's size */
 #define AD_RPMDB_MAX_ROWS	200000		/* Packages rows read */
 #define AD_RPM_BLOB_MAX		(16 << 20)	/* one header, SQLite limit */
+#define AD_PKG_CUT_MS		60000	/* an image whose package database
+					   stopped a lookup is skipped */
 
 /* Where a path is in a stack of layers (ad_layers_find). */
 enum ad_layer_hit {

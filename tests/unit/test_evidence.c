@@ -327,6 +327,30 @@ test_rpmdb_deadline(void **state)
 	    0);
 }
 
+/* An image whose package database stopped a lookup is skipped for a
+ * while: one hostile image does not spend every finding's deadline. */
+static void
+test_evidence_pkg_cut(void **state)
+{
+	const char *lowers[] = { hostile, NULL };
+	struct ad_evidence e;
+	char up[96];
+	int64_t t0;
+
+	(void)state;
+	snprintf(up, sizeof(up), "%s/upper", hostile);
+	(void)mkdir(up, 0755);
+	hostile_rpmdb("CREATE VIEW Packages AS SELECT x'00' AS blob;");
+	ad_evidence_gather(up, lowers, "/usr/bin/x", NULL, &e);
+	assert_non_null(strstr(e.status, "Packages is not a table"));
+	t0 = mono_now();
+	ad_evidence_gather(up, lowers, "/usr/bin/y", NULL, &e);
+	assert_non_null(strstr(e.status, "package lookup skipped (rpmdb.sqlite "
+	    "refused: Packages is not a table, less than 60 s ago)"));
+	assert_true(mono_now() - t0 < 50);
+	rmdir(up);
+}
+
 /* 10,000 md5sums files: the lookup stops at the deadline. */
 static void
 test_dpkg_many_md5sums(void **state)
@@ -736,6 +760,7 @@ main(void)
 		cmocka_unit_test(test_rpm_header_linear),
 		cmocka_unit_test(test_rpmdb_recursive_view),
 		cmocka_unit_test(test_rpmdb_deadline),
+		cmocka_unit_test(test_evidence_pkg_cut),
 		cmocka_unit_test(test_dpkg_many_md5sums),
 	};
 
