@@ -4,7 +4,8 @@
  *	list NAME = [a, b, c]		list NAME += [d]
  *	macro NAME = <expr>
  *	rule NAME { desc "..." severity S tags [..] when <expr>
- *	            except <expr> output "..." enabled false }
+ *	            except <expr> output "..." enabled false
+ *	            action freeze }
  *	rule NAME += { except <expr> }	disable rule NAME
  *
  * Expressions: field OPERATOR [value | (a, b) | listname], a macro name,
@@ -115,7 +116,7 @@ stmt_rule(struct ad_parse *p, enum ad_stmt_kind k, const struct ad_loc *loc,
 %token <word> WORD "word" STRING "string" OP "operator"
 %token RULE "rule" LIST "list" MACRO "macro" DISABLE "disable"
 %token DESC "desc" SEVERITY "severity" TAGS "tags" WHEN "when"
-%token EXCEPT "except" OUTPUT "output" ENABLED "enabled"
+%token EXCEPT "except" OUTPUT "output" ENABLED "enabled" ACTION "action"
 %token AND "and" OR "or" NOT "not" PLUSEQ "+=" LEXERR "invalid token"
 
 %type <word> item value opname
@@ -178,6 +179,8 @@ ritem:	  DESC STRING
 		{ $$ = ad_ritem_new(AD_RI_OUTPUT, &@1); $$->w = $2; }
 	| ENABLED WORD
 		{ $$ = ad_ritem_new(AD_RI_ENABLED, &@1); $$->w = $2; }
+	| ACTION WORD
+		{ $$ = ad_ritem_new(AD_RI_ACTION, &@1); $$->w = $2; }
 	;
 
 items:	  %empty		{ memset(&$$, 0, sizeof($$)); }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "action.h"
 #include "commands.h"
 #include "fields.h"
 #include "ruleset.h"
@@ -55,6 +56,26 @@ plural(int n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+/* The rules that carry an action: what `audrift run --enforce` would do
+ * to a container, so a reviewer sees it before it is armed. */
+static void
+print_actions(const struct ad_ruleset *rs)
+{
+	struct ad_rule_info ri;
+	int i, n = 0;
+
+	for (i = 0; ad_ruleset_rule(rs, i, &ri) == 0; i++) {
+		if (ri.action == AD_ACT_NONE)
+			continue;
+		if (n++ == 0)
+			printf("rules with actions (carried out only by "
+			    "audrift run --enforce):\n");
+		printf("  %-40s action %-6s %s%s\n", ri.name,
+		    ad_action_name((enum ad_action)ri.action), ri.action_at,
+		    ri.enabled ? "" : " (disabled)");
+	}
+}
+
 int
 cmd_check(int argc, char **argv)
 {
@@ -98,6 +119,7 @@ cmd_check(int argc, char **argv)
 	    rules, plural(rules, "rule", "rules"),
 	    lists, plural(lists, "list", "lists"),
 	    macros, plural(macros, "macro", "macros"));
+	print_actions(rs);
 	ad_ruleset_free(rs);
 	return 0;
 }

@@ -14,5 +14,8 @@ int cmd_run(int argc, char **argv);	/* live.c */
 int cmd_rules(int argc, char **argv);	/* kernel_rules.c */
 int cmd_diff(int argc, char **argv);	/* diff.c */
 int cmd_containers(int argc, char **argv);	/* diff.c */
+int cmd_freeze(int argc, char **argv);	/* cmd_action.c */
+int cmd_thaw(int argc, char **argv);	/* cmd_action.c */
+int cmd_evict(int argc, char **argv);	/* cmd_action.c */
 
 #endif

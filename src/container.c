@@ -25,8 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "evidence.h"
+#include "lineage.h"
 #include "log.h"
+#include "mounts.h"
 #include "resolver.h"
+#include "rtstate.h"
 #include "util.h"
 
 #define CACHE_DEFAULT	8192
@@ -35,9 +39,9 @@
 #define MAX_STATUS	(64 * 1024)	/* /proc/PID/status */
 #define MAX_CGROUP	(64 * 1024)	/* /proc/PID/cgroup */
 #define MAX_MOUNTINFO	(4 * 1024 * 1024)
-#define MAX_STATE_JSON	(64 * 1024 * 1024)	/* containers.json can be big */
 #define MOUNT_TRIES	3	/* mountinfo reads per record before giving up */
 #define MAX_PRIV_DEVS	8	/* private tmpfs devices kept per container */
+#define MAX_ROOTS	8	/* runtimes' data roots learned from mounts */
 
 /* --- the cgroup pattern table ------------------------------------------ */
 
@@ -314,6 +318,7 @@ cg_match_path(const char *path, size_t len, struct ad_cgroup_match *out)
 {
 	struct cg_comp comps[CG_MAX_COMPS + 1];
 	const char *p = path, *end = path + len, *slash;
+	char tmpid[AD_CG_ID_MAX];
 	int n = 0, i, j;
 	size_t k, marker;
 
@@ -328,7 +333,10 @@ cg_match_path(const char *path, size_t len, struct ad_cgroup_match *out)
 		}
 		p = slash + 1;
 	}
-	for (i = n - 1; i >= 0; i--) {
+	/* the outermost component wins: a process that can write its own
+	 * cgroupfs can make any child it likes (docker-<other id>.scope,
+	 * lxc.monitor.x), never a parent */
+	for (i = 0; i < n; i++) {
 		for (k = 0; k < AD_ARRAY_SIZE(cg_table); k++) {
 			const struct cg_pattern *pt = &cg_table[k];
 
@@ -338,6 +346,15 @@ cg_match_path(const char *path, size_t len, struct ad_cgroup_match *out)
 			    sizeof(out->id), &marker))
 				continue;
 			out->helper = pt->role == CG_HELPER;
+			/* a helper named as the container's direct child
+			 * (nspawn's machine-X.scope/supervisor) */
+			for (j = 0; !out->helper && i + 1 < n &&
+			    j < (int)AD_ARRAY_SIZE(cg_table); j++)
+				if (cg_table[j].role == CG_HELPER &&
+				    (cg_table[j].flags & CG_PARENT_PFX) &&
+				    cg_match_row(&cg_table[j], comps, i + 1,
+				    tmpid, sizeof(tmpid), &marker))
+					out->helper = 1;
 			out->runtime = out->helper ? NULL : pt->runtime;
 			out->pod_uid[0] = out->ns[0] = '\0';
 			if (out->helper)
@@ -419,6 +436,15 @@ struct crec {
 	 * an exec from there is the container's even once the pid is gone */
 	unsigned priv_dev[MAX_PRIV_DEVS][2];
 	int npriv;
+	/* learned from the host's mount table (ad_resolver_mount): the root
+	 * overlay's device names the container while it is mounted, and
+	 * for events up to its unmount */
+	int mounted;
+	int64_t unmount_ms;
+	int examined;		/* its upper layer read (discover.h) */
+	int pidns_depth;	/* NSpid levels of the container's own pid
+				 * namespace (its fewest seen), 0 unknown */
+	char *state_root;	/* the runtime's data root, NULL: default */
 };
 
 struct pent {
@@ -451,6 +477,14 @@ struct ad_resolver {
 
 	int host_dev_known;
 	unsigned host_dev_major, host_dev_minor;
+
+	struct ad_lineage *lin;		/* ancestry from exec records */
+	/* storage and data roots learned from mounts (rtstate.h), for
+	 * confirming a cgroup's id: runtime (static), root (owned) */
+	struct { const char *runtime; char *root; } roots[MAX_ROOTS];
+	int nroots;
+	struct ad_mounts hmounts;	/* the host's overlays (mounts.h) */
+	int hmounts_fed;		/* kept by ad_resolver_mount */
 
 	struct ad_buf file;	/* the file being read, reused */
 	struct ad_buf tmp;	/* JSON strings, reused */
@@ -536,26 +570,6 @@ proc_path(struct ad_resolver *r, pid_t pid, const char *what)
 	return r->path;
 }
 
-/* Host path below the host root; NULL if it does not fit. */
-static const char *
-host_path(struct ad_resolver *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static const char *
-host_path(struct ad_resolver *r, const char *fmt, ...)
-{
-	va_list ap;
-	size_t n = strlen(r->root);
-	int m;
-
-	memcpy(r->path, r->root, n);
-	va_start(ap, fmt);
-	m = vsnprintf(r->path + n, sizeof(r->path) - n, fmt, ap);
-	va_end(ap);
-	if (m < 0 || (size_t)m >= sizeof(r->path) - n)
-		return NULL;
-	return r->path;
-}
-
 /*
  * /proc/PID/stat: ppid (field 4) and start time (field 22, ticks since
  * boot).  comm (field 2) may hold spaces and ')': fields are counted
@@ -594,18 +608,19 @@ proc_stat(struct ad_resolver *r, pid_t pid, pid_t *ppid, uint64_t *ticks)
 }
 
 int
-ad_status_vpid(const char *text, size_t len)
+ad_status_nspid(const char *text, size_t len, int level, int *depth)
 {
 	const char *p = text, *end = text + len, *eol, *v;
-	long n = 0;
+	long n = 0, want = 0;
+	int d;
 
+	*depth = 0;
 	for (; p < end; p = eol + 1) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			eol = end;
 		if ((size_t)(eol - p) < 6 || memcmp(p, "NSpid:", 6) != 0)
 			continue;
-		/* the last number of the line: the innermost namespace */
-		for (v = p + 6; v < eol;) {
+		for (v = p + 6, d = 0; v < eol;) {
 			while (v < eol && (*v == ' ' || *v == '\t'))
 				v++;
 			if (v == eol)
@@ -617,20 +632,43 @@ ad_status_vpid(const char *text, size_t len)
 					return 0;
 			if (v < eol && *v != ' ' && *v != '\t')
 				return 0;
+			if (++d == level)
+				want = n;
 		}
-		return (int)n;
+		*depth = d;
+		return (int)(level > 0 && level <= d ? want : n);
 	}
 	return 0;
 }
 
-/* The pid of live process pid in its own pid namespace; 0 when gone or
- * not told (kernels before 4.1 have no NSpid line). */
-static pid_t
-proc_vpid(struct ad_resolver *r, pid_t pid)
+int
+ad_status_vpid(const char *text, size_t len)
 {
+	int depth;
+
+	return ad_status_nspid(text, len, 0, &depth);
+}
+
+/*
+ * The pid of live process pid in its container's pid namespace: the
+ * NSpid entry at the container's level, the fewest levels seen in any
+ * of its processes (c->pidns_depth).  Not the innermost: `unshare -pf
+ * sh` inside a container is pid 1 of a namespace of its own, not the
+ * container's entrypoint.  0 when gone or not told (kernels before 4.1
+ * have no NSpid line).
+ */
+static pid_t
+proc_vpid(struct ad_resolver *r, struct crec *c, pid_t pid)
+{
+	int depth;
+
 	if (read_into(r, proc_path(r, pid, "status"), MAX_STATUS, 0) != 0)
 		return 0;
-	return ad_status_vpid(r->file.p, r->file.len);
+	ad_status_nspid(r->file.p, r->file.len, 0, &depth);
+	if (depth > 0 && (c->pidns_depth == 0 || depth < c->pidns_depth))
+		c->pidns_depth = depth;
+	return ad_status_nspid(r->file.p, r->file.len, c->pidns_depth,
+	    &depth);
 }
 
 /* --- mountinfo: the root overlay ---------------------------------------- */
@@ -649,48 +687,6 @@ root_join(const struct ad_resolver *r, const char *p, size_t n)
 }
 
 static void
-lower_add(char ***v, size_t *n, char *s)
-{
-	*v = xrealloc(*v, (*n + 2) * sizeof(**v));
-	(*v)[(*n)++] = s;
-	(*v)[*n] = NULL;
-}
-
-/* Split a legacy lowerdir= value (octal-escaped; "\:" is a literal
- * colon, "::" starts data-only layers, which are not in the tree). */
-static void
-lower_split(const struct ad_resolver *r, const char *v, size_t len,
-    char ***out, size_t *n)
-{
-	char *s = root_join(r, v, len);	/* unescaped, rooted */
-	size_t rl = strlen(r->root);
-	char *p = s + rl, *o, *start;
-	int stop = 0;
-
-	while (*p && !stop) {
-		start = o = p;
-		while (*p && *p != ':') {
-			if (p[0] == '\\' && p[1] == ':')
-				p++;
-			*o++ = *p++;
-		}
-		if (p[0] == ':' && p[1] == ':')
-			stop = 1;
-		if (*p)
-			p++;
-		*o = '\0';
-		if (o > start) {
-			char *l = xmalloc(rl + (size_t)(o - start) + 1);
-
-			memcpy(l, r->root, rl);
-			memcpy(l + rl, start, (size_t)(o - start) + 1);
-			lower_add(out, n, l);
-		}
-	}
-	free(s);
-}
-
-static void
 strv_free(char **v)
 {
 	size_t i;
@@ -703,9 +699,6 @@ strv_free(char **v)
 struct rootmnt {
 	int found, overlay;
 	unsigned major, minor;
-	char *upper;
-	char **lower;
-	size_t nlower;
 };
 
 /*
@@ -742,7 +735,7 @@ parse_root_mount(struct ad_resolver *r, struct rootmnt *m)
 		return;
 	{
 		char dev[32];
-		const char *p = best, *sep, *fstype, *src, *opts, *end;
+		const char *p = best, *sep, *fstype, *src, *end;
 		unsigned a, b;
 		int i;
 
@@ -770,26 +763,7 @@ parse_root_mount(struct ad_resolver *r, struct rootmnt *m)
 		else if (has_prefix(fstype, (size_t)(src - fstype),
 		    "fuse.fuse-overlayfs"))
 			m->overlay = 2;	/* a key, but no dirs to look at */
-		opts = memchr(src + 1, ' ', (size_t)(end - src - 1));
-		if (opts == NULL || m->overlay != 1)
-			return;
-		for (p = opts + 1; p < end;) {
-			const char *comma = memchr(p, ',', (size_t)(end - p));
-			size_t n;
-
-			if (comma == NULL)
-				comma = end;
-			n = (size_t)(comma - p);
-			if (has_prefix(p, n, "upperdir=") && m->upper == NULL)
-				m->upper = root_join(r, p + 9, n - 9);
-			else if (has_prefix(p, n, "lowerdir="))
-				lower_split(r, p + 9, n - 9, &m->lower,
-				    &m->nlower);
-			else if (has_prefix(p, n, "lowerdir+="))
-				lower_add(&m->lower, &m->nlower,
-				    root_join(r, p + 10, n - 10));
-			p = comma + 1;
-		}
+		/* the layers are the host table's to say (host_layers) */
 	}
 }
 
@@ -810,8 +784,6 @@ host_dev(struct ad_resolver *r)
 		r->host_dev_minor = m.minor;
 	} else
 		r->host_dev_known = 2;	/* unknown: compare nothing */
-	free(m.upper);
-	strv_free(m.lower);
 }
 
 /* One mountinfo line, split: its device, root, mount point and type. */
@@ -940,6 +912,52 @@ priv_drop(struct crec *o, const struct crec *c)
 			i++;
 }
 
+/* Give c the layers of mount m (the host's view; c's device is m's),
+ * below the host root. */
+static void
+set_layers(const struct ad_resolver *r, struct crec *c,
+    const struct ad_mount *m)
+{
+	size_t i;
+
+	free(c->upperdir);
+	strv_free(c->lowerdirs);
+	c->upperdir = m->upper ? root_join(r, m->upper, strlen(m->upper)) :
+	    NULL;
+	c->lowerdirs = NULL;
+	if (m->lower != NULL) {
+		c->lowerdirs = xcalloc(m->nlower + 1, sizeof(*c->lowerdirs));
+		for (i = 0; i < m->nlower; i++)
+			c->lowerdirs[i] = root_join(r, m->lower[i],
+			    strlen(m->lower[i]));
+	}
+	c->c.upperdir = c->upperdir;
+	c->c.lowerdirs = (const char *const *)c->lowerdirs;
+}
+
+/* c's layers from the host's mount table: the one the armer feeds, else
+ * pid 1's (read here: `audrift containers`, tests, no armer). */
+static void
+host_layers(struct ad_resolver *r, struct crec *c)
+{
+	const struct ad_mount *m = ad_mounts_by_dev(&r->hmounts,
+	    c->c.root_dev_major, c->c.root_dev_minor);
+	struct ad_mounts t;
+
+	if (m != NULL) {
+		set_layers(r, c, m);
+		return;
+	}
+	if (r->hmounts_fed || read_into(r, proc_path(r, 1, "mountinfo"),
+	    MAX_MOUNTINFO, 0) != 0)
+		return;
+	ad_mounts_parse(r->file.p, r->file.len, &t);
+	if ((m = ad_mounts_by_dev(&t, c->c.root_dev_major,
+	    c->c.root_dev_minor)) != NULL)
+		set_layers(r, c, m);
+	ad_mounts_free(&t);
+}
+
 static void
 rec_load_mounts(struct ad_resolver *r, struct crec *c, pid_t pid)
 {
@@ -970,229 +988,17 @@ rec_load_mounts(struct ad_resolver *r, struct crec *c, pid_t pid)
 				o->c.has_root_dev = 0;
 		}
 	}
-	if (m.upper != NULL && c->upperdir == NULL) {
-		c->upperdir = m.upper;
-		c->c.upperdir = c->upperdir;
-		m.upper = NULL;
-	}
-	if (m.lower != NULL && c->lowerdirs == NULL) {
-		c->lowerdirs = m.lower;
-		c->c.lowerdirs = (const char *const *)c->lowerdirs;
-		m.lower = NULL;
-	}
-	free(m.upper);
-	strv_free(m.lower);
+	/* the layers come from the host's table, matched by device: the
+	 * container's own view may hide mounts (a chroot) or show an
+	 * overlay it stacked itself, whose upperdir= names any path */
+	if (c->c.has_root_dev && c->upperdir == NULL)
+		host_layers(r, c);
 	if (c->c.has_root_dev) {
 		rec_load_private(r, c);	/* reads the host's table */
 		for (i = 0; i < r->nrecs; i++)
 			if (r->recs[i] != c)
 				priv_drop(r->recs[i], c);
 	}
-}
-
-/* --- a small JSON reader for runtime state ------------------------------ */
-
-/*
- * Just enough JSON to pull a few members out of a runtime's state files:
- * navigate in place (no tree), decode only the strings asked for.
- * Every function takes [p, e) and returns NULL on malformed input.
- */
-#define JS_DEPTH	64
-
-static const char *
-js_ws(const char *p, const char *e)
-{
-	while (p && p < e && (*p == ' ' || *p == '\t' || *p == '\n' ||
-	    *p == '\r'))
-		p++;
-	return p;
-}
-
-static const char *
-js_str_end(const char *p, const char *e)
-{
-	if (p >= e || *p != '"')
-		return NULL;
-	for (p++; p < e; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
-	}
-	return NULL;
-}
-
-static const char *
-js_skip(const char *p, const char *e, int depth)
-{
-	p = js_ws(p, e);
-	if (p == NULL || p >= e || depth > JS_DEPTH)
-		return NULL;
-	if (*p == '"')
-		return js_str_end(p, e);
-	if (*p == '{' || *p == '[') {
-		char close = *p == '{' ? '}' : ']';
-
-		p = js_ws(p + 1, e);
-		if (p < e && *p == close)
-			return p + 1;
-		for (;;) {
-			if (close == '}') {
-				p = js_str_end(js_ws(p, e), e);
-				p = js_ws(p, e);
-				if (p == NULL || p >= e || *p != ':')
-					return NULL;
-				p++;
-			}
-			p = js_ws(js_skip(p, e, depth + 1), e);
-			if (p == NULL || p >= e)
-				return NULL;
-			if (*p == close)
-				return p + 1;
-			if (*p != ',')
-				return NULL;
-			p++;
-		}
-	}
-	while (p < e && (isalnum((unsigned char)*p) || *p == '-' ||
-	    *p == '+' || *p == '.'))
-		p++;
-	return p;
-}
-
-static void
-utf8_put(struct ad_buf *b, unsigned cp)
-{
-	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff))
-		cp = 0xfffd;
-	if (cp < 0x80)
-		ad_buf_addc(b, (char)cp);
-	else if (cp < 0x800) {
-		ad_buf_addc(b, (char)(0xc0 | (cp >> 6)));
-		ad_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		ad_buf_addc(b, (char)(0xe0 | (cp >> 12)));
-		ad_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		ad_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		ad_buf_addc(b, (char)(0xf0 | (cp >> 18)));
-		ad_buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		ad_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		ad_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
-static int
-js_u4(const char *p, const char *e, unsigned *out)
-{
-	int i, v;
-
-	*out = 0;
-	if (e - p < 4)
-		return -1;
-	for (i = 0; i < 4; i++) {
-		if ((v = ad_hexval(p[i])) < 0)
-			return -1;
-		*out = *out * 16 + (unsigned)v;
-	}
-	return 0;
-}
-
-/* Decode the JSON string at p into b (reset first).  0 ok, -1 not one. */
-static int
-js_decode(const char *p, const char *e, struct ad_buf *b)
-{
-	const char *end = js_str_end(p, e);
-	unsigned cp, lo;
-
-	ad_buf_reset(b);
-	ad_buf_reserve(b, 1);
-	b->p[0] = '\0';
-	if (end == NULL)
-		return -1;
-	for (p++; p < end - 1; p++) {
-		if (*p != '\\') {
-			ad_buf_addc(b, *p == '\0' ? '?' : *p);
-			continue;
-		}
-		switch (*++p) {
-		case 'b': ad_buf_addc(b, '\b'); break;
-		case 'f': ad_buf_addc(b, '\f'); break;
-		case 'n': ad_buf_addc(b, '\n'); break;
-		case 'r': ad_buf_addc(b, '\r'); break;
-		case 't': ad_buf_addc(b, '\t'); break;
-		case 'u':
-			if (js_u4(p + 1, end, &cp) != 0)
-				return -1;
-			p += 4;
-			if (cp >= 0xd800 && cp < 0xdc00 && p + 6 < end &&
-			    p[1] == '\\' && p[2] == 'u' &&
-			    js_u4(p + 3, end, &lo) == 0 &&
-			    lo >= 0xdc00 && lo <= 0xdfff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (lo - 0xdc00);
-				p += 6;
-			}
-			utf8_put(b, cp);
-			break;
-		default: ad_buf_addc(b, *p); break;
-		}
-	}
-	return 0;
-}
-
-/* The value of member key of the object at p, or NULL. */
-static const char *
-js_get(struct ad_resolver *r, const char *p, const char *e, const char *key)
-{
-	p = js_ws(p, e);
-	if (p == NULL || p >= e || *p != '{')
-		return NULL;
-	p = js_ws(p + 1, e);
-	while (p && p < e && *p == '"') {
-		int hit = js_decode(p, e, &r->tmp) == 0 &&
-		    strcmp(r->tmp.p, key) == 0;
-
-		p = js_ws(js_str_end(p, e), e);
-		if (p == NULL || p >= e || *p != ':')
-			return NULL;
-		p = js_ws(p + 1, e);
-		if (hit)
-			return p;
-		p = js_ws(js_skip(p, e, 1), e);
-		if (p == NULL || p >= e || *p != ',')
-			return NULL;
-		p = js_ws(p + 1, e);
-	}
-	return NULL;
-}
-
-/* An owned copy of the string at p, NULL if absent, not a string, or "". */
-static char *
-js_strdup(struct ad_resolver *r, const char *p, const char *e)
-{
-	if (p == NULL || js_decode(p, e, &r->tmp) != 0 || r->tmp.len == 0)
-		return NULL;
-	return xstrdup(r->tmp.p);
-}
-
-/* Element i of the array at p, or NULL. */
-static const char *
-js_index(const char *p, const char *e, int i)
-{
-	p = js_ws(p, e);
-	if (p == NULL || p >= e || *p != '[')
-		return NULL;
-	p = js_ws(p + 1, e);
-	while (p && p < e && *p != ']') {
-		if (i-- == 0)
-			return p;
-		p = js_ws(js_skip(p, e, 1), e);
-		if (p == NULL || p >= e || *p != ',')
-			return NULL;
-		p = js_ws(p + 1, e);
-	}
-	return NULL;
 }
 
 static void
@@ -1208,151 +1014,23 @@ set_str(char **field, const char **pub, char *v)
 	*pub = v;
 }
 
-/* --- runtime state on disk: name and image ------------------------------ */
-
-/* Docker: /var/lib/docker/containers/<id>/config.v2.json */
-static int
-meta_docker(struct ad_resolver *r, struct crec *c)
-{
-	const char *path, *s, *e, *v;
-
-	path = host_path(r, "/var/lib/docker/containers/%s/config.v2.json",
-	    c->id);
-	if (path == NULL || read_into(r, path, MAX_STATE_JSON, 1) != 0)
-		return 0;
-	s = r->file.p;
-	e = s + r->file.len;
-	v = js_get(r, s, e, "Name");
-	if (v && js_decode(v, e, &r->tmp) == 0 && r->tmp.len > 0)
-		set_str(&c->name, &c->c.name, xstrdup(r->tmp.p +
-		    (r->tmp.p[0] == '/' && r->tmp.len > 1)));
-	if ((v = js_get(r, s, e, "Config")) != NULL)
-		set_str(&c->image, &c->c.image,
-		    js_strdup(r, js_get(r, v, e, "Image"), e));
-	set_str(&c->image, &c->c.image, js_strdup(r, js_get(r, s, e, "Image"),
-	    e));
-	return 1;
-}
-
-/* Annotations of an OCI config.json (CRI-O, podman, containerd CRI). */
-static int
-meta_oci(struct ad_resolver *r, struct crec *c, const char *path)
-{
-	static const char *const name_keys[] = {
-		"io.kubernetes.container.name",
-		"io.kubernetes.cri.container-name",
-	};
-	static const char *const image_keys[] = {
-		"io.kubernetes.cri-o.ImageName",
-		"io.kubernetes.cri.image-name",
-		"org.opencontainers.image.ref.name",
-	};
-	static const char *const pod_keys[] = {
-		"io.kubernetes.pod.uid",
-		"io.kubernetes.cri.sandbox-uid",
-	};
-	const char *s, *e, *a;
-	size_t i;
-
-	if (path == NULL || read_into(r, path, MAX_STATE_JSON, 1) != 0)
-		return 0;
-	s = r->file.p;
-	e = s + r->file.len;
-	if ((a = js_get(r, s, e, "annotations")) == NULL)
-		return 1;
-	for (i = 0; i < AD_ARRAY_SIZE(name_keys); i++)
-		set_str(&c->name, &c->c.name,
-		    js_strdup(r, js_get(r, a, e, name_keys[i]), e));
-	for (i = 0; i < AD_ARRAY_SIZE(image_keys); i++)
-		set_str(&c->image, &c->c.image,
-		    js_strdup(r, js_get(r, a, e, image_keys[i]), e));
-	for (i = 0; i < AD_ARRAY_SIZE(pod_keys); i++)
-		set_str(&c->pod_uid, &c->c.pod_uid,
-		    js_strdup(r, js_get(r, a, e, pod_keys[i]), e));
-	return 1;
-}
-
-/*
- * containers-storage (podman, CRI-O): containers.json has the names and
- * the image id; its "metadata" member is itself JSON, with the image's
- * name.  Then the OCI config.json's annotations.
- */
-static int
-meta_storage(struct ad_resolver *r, struct crec *c)
-{
-	const char *path, *s, *e, *o, *v;
-	char *meta = NULL, *image_id = NULL;
-	int i, found = 0;
-
-	path = host_path(r,
-	    "/var/lib/containers/storage/overlay-containers/containers.json");
-	if (path != NULL && read_into(r, path, MAX_STATE_JSON, 1) == 0) {
-		s = r->file.p;
-		e = s + r->file.len;
-		for (i = 0; (o = js_index(s, e, i)) != NULL; i++) {
-			v = js_get(r, o, e, "id");
-			if (v == NULL || js_decode(v, e, &r->tmp) != 0 ||
-			    strcmp(r->tmp.p, c->id) != 0)
-				continue;
-			found = 1;
-			set_str(&c->name, &c->c.name, js_strdup(r,
-			    js_index(js_get(r, o, e, "names"), e, 0), e));
-			image_id = js_strdup(r, js_get(r, o, e, "image"), e);
-			meta = js_strdup(r, js_get(r, o, e, "metadata"), e);
-			break;
-		}
-	}
-	if (meta != NULL) {
-		e = meta + strlen(meta);
-		set_str(&c->image, &c->c.image,
-		    js_strdup(r, js_get(r, meta, e, "image-name"), e));
-		set_str(&c->name, &c->c.name,
-		    js_strdup(r, js_get(r, meta, e, "name"), e));
-		free(meta);
-	}
-	if (found && !meta_oci(r, c, host_path(r, "/var/lib/containers/"
-	    "storage/overlay-containers/%s/userdata/config.json", c->id)))
-		meta_oci(r, c, host_path(r, "/run/containers/storage/"
-		    "overlay-containers/%s/userdata/config.json", c->id));
-	set_str(&c->image, &c->c.image, image_id);	/* fallback: the id */
-	return found;
-}
-
-/* containerd: the task's bundle under /run holds the OCI config.json. */
-static int
-meta_containerd(struct ad_resolver *r, struct crec *c, const char *ns)
-{
-	if (!meta_oci(r, c, host_path(r,
-	    "/run/containerd/io.containerd.runtime.v2.task/%s/%s/config.json",
-	    ns, c->id)))
-		return 0;
-	set_str(&c->ns, &c->c.ns, xstrdup(ns));
-	return 1;
-}
-
-/* Once per record, when it is made.  Unreadable state is not an error:
- * name and image stay NULL. */
+/* Once per record, when it is made (rtstate.h).  Unreadable state is not
+ * an error: name and image stay NULL. */
 static void
 rec_load_meta(struct ad_resolver *r, struct crec *c)
 {
-	const char *rt = c->key_runtime;
+	struct ad_rt_meta m;
 
-	if (strcmp(rt, "docker") == 0)
-		meta_docker(r, c);
-	else if (strcmp(rt, "podman") == 0 || strcmp(rt, "cri-o") == 0)
-		meta_storage(r, c);
-	else if (strcmp(rt, "containerd") == 0)
-		meta_containerd(r, c, c->ns ? c->ns : "k8s.io");
-	else if (strcmp(rt, "cri") == 0) {
-		/* the kubelet's cgroupfs layout names no runtime */
-		if (meta_docker(r, c))
-			c->c.runtime = "docker";
-		else if (meta_storage(r, c))
-			c->c.runtime = "cri-o";
-		else if (meta_containerd(r, c, "k8s.io"))
-			c->c.runtime = "containerd";
-	} else if (strcmp(rt, "lxc") == 0 || strcmp(rt, "nspawn") == 0)
-		set_str(&c->name, &c->c.name, xstrdup(c->id));
+	ad_rtstate_meta(c->key_runtime, r->root, c->state_root, c->id, c->ns,
+	    &m);
+	if (m.runtime != NULL)
+		c->c.runtime = m.runtime;
+	set_str(&c->name, &c->c.name, m.name);
+	set_str(&c->image, &c->c.image, m.image);
+	set_str(&c->pod_uid, &c->c.pod_uid, m.pod_uid);
+	set_str(&c->ns, &c->c.ns, m.ns);
+	m.name = m.image = m.pod_uid = m.ns = NULL;
+	ad_rt_meta_clear(&m);
 }
 
 static struct crec *
@@ -1361,10 +1039,29 @@ rec_find(struct ad_resolver *r, const char *runtime, const char *id)
 	size_t i;
 
 	for (i = 0; i < r->nrecs; i++)
-		if (r->recs[i]->key_runtime == runtime &&
+		if (strcmp(r->recs[i]->key_runtime, runtime) == 0 &&
 		    strcmp(r->recs[i]->id, id) == 0)
 			return r->recs[i];
 	return NULL;
+}
+
+/* A new record, registered (meta is the caller's to load). */
+static struct crec *
+rec_new(struct ad_resolver *r, const char *runtime, const char *id)
+{
+	struct crec *c = xcalloc(1, sizeof(*c));
+
+	c->key_runtime = runtime;
+	c->c.runtime = runtime;
+	c->id = xstrdup(id);
+	c->c.id = c->id;
+	if (r->nrecs == r->caprecs) {
+		r->caprecs = r->caprecs ? r->caprecs * 2 : 16;
+		r->recs = xrealloc(r->recs, r->caprecs * sizeof(*r->recs));
+	}
+	r->recs[r->nrecs++] = c;
+	r->st.containers++;
+	return c;
 }
 
 /* The record for a matched container seen in live process pid. */
@@ -1375,11 +1072,7 @@ rec_get(struct ad_resolver *r, const struct ad_cgroup_match *m, pid_t pid,
 	struct crec *c = rec_find(r, m->runtime, m->id);
 
 	if (c == NULL) {
-		c = xcalloc(1, sizeof(*c));
-		c->key_runtime = m->runtime;
-		c->c.runtime = m->runtime;
-		c->id = xstrdup(m->id);
-		c->c.id = c->id;
+		c = rec_new(r, m->runtime, m->id);
 		if (m->pod_uid[0])
 			set_str(&c->pod_uid, &c->c.pod_uid,
 			    xstrdup(m->pod_uid));
@@ -1387,13 +1080,6 @@ rec_get(struct ad_resolver *r, const struct ad_cgroup_match *m, pid_t pid,
 			set_str(&c->ns, &c->c.ns, xstrdup(m->ns));
 		c->witness = pid;
 		c->witness_ticks = ticks;
-		if (r->nrecs == r->caprecs) {
-			r->caprecs = r->caprecs ? r->caprecs * 2 : 16;
-			r->recs = xrealloc(r->recs,
-			    r->caprecs * sizeof(*r->recs));
-		}
-		r->recs[r->nrecs++] = c;
-		r->st.containers++;
 		rec_load_meta(r, c);
 	} else if (ticks < c->witness_ticks || c->witness == 0) {
 		c->witness = pid;
@@ -1416,6 +1102,7 @@ rec_free(struct crec *c)
 	free(c->ns);
 	free(c->upperdir);
 	strv_free(c->lowerdirs);
+	free(c->state_root);
 	free(c);
 }
 
@@ -1538,6 +1225,33 @@ cache_find(struct ad_resolver *r, pid_t pid, pid_t ppid, int64_t t)
 /* --- attribution --------------------------------------------------------- */
 
 /*
+ * A cgroup path is the process's word: one that can write its cgroupfs
+ * can name any id.  Believe a new container's id only where its runtime
+ * keeps no state audrift can read, or the state knows it (rtstate.h).
+ */
+static int
+cg_confirmed(struct ad_resolver *r, const struct ad_cgroup_match *m)
+{
+	int i, k, any = -1;
+
+	if (rec_find(r, m->runtime, m->id) != NULL)
+		return 1;
+	for (i = -1; i < r->nroots; i++) {
+		if (i >= 0 && strcmp(r->roots[i].runtime, m->runtime) != 0)
+			continue;
+		k = ad_rtstate_knows(m->runtime, r->root, i < 0 ? NULL :
+		    r->roots[i].root, m->id);
+		if (k == 1)
+			return 1;
+		if (k == 0)
+			any = 0;
+	}
+	if (any == 0)
+		r->st.unconfirmed++;
+	return any != 0;
+}
+
+/*
  * Ask /proc about pid as of time t.  1: live, started by t, and *rec set
  * (NULL for the host), the cache refilled; 0: gone, unreadable, or
  * started after t (a reused pid).
@@ -1560,11 +1274,12 @@ live_pid(struct ad_resolver *r, pid_t pid, int64_t t, struct crec **rec,
 	}
 	if (read_into(r, proc_path(r, pid, "cgroup"), MAX_CGROUP, 0) != 0)
 		return 0;
-	if (ad_cgroup_match(r->file.p, r->file.len, &m) && !m.helper)
+	if (ad_cgroup_match(r->file.p, r->file.len, &m) && !m.helper &&
+	    cg_confirmed(r, &m))
 		*rec = rec_get(r, &m, pid, ticks);
 	*ent = cache_put(r, pid, ppid, ticks, *rec);
 	/* one more /proc read, only where a rule can use it: in containers */
-	(*ent)->vpid = *rec != NULL ? proc_vpid(r, pid) : 0;
+	(*ent)->vpid = *rec != NULL ? proc_vpid(r, *rec, pid) : 0;
 	return 1;
 }
 
@@ -1622,7 +1337,8 @@ by_device(struct ad_resolver *r, const struct ad_event *ev, int64_t t)
 			    c->c.root_dev_minor == it->dev_minor) &&
 			    !priv_has(c, it->dev_major, it->dev_minor))
 				continue;
-			if (t <= c->alive_ms)
+			if (t <= c->alive_ms || c->mounted ||
+			    (c->unmount_ms && t <= c->unmount_ms + r->slack_ms))
 				return c;
 			if (rec_alive(r, c)) {
 				c->alive_ms = now_ms(r);
@@ -1650,6 +1366,44 @@ by_ppid(struct ad_resolver *r, pid_t ppid, int64_t t)
 	if (live_pid(r, ppid, t, &rec, &e))
 		return rec;
 	return NULL;
+}
+
+/* The container the exec records' ancestry names (lineage.h): its
+ * record, made from the runtime's state on disk if need be. */
+/* c's layers from its runtime's state, when no mount gave them. */
+static void
+state_layers(struct ad_resolver *r, struct crec *c)
+{
+	char *upper, **lower;
+
+	if (c->upperdir != NULL || !ad_rtstate_layers(c->key_runtime, r->root,
+	    c->state_root, c->id, &upper, &lower))
+		return;
+	c->upperdir = upper;
+	c->lowerdirs = lower;
+	c->c.upperdir = c->upperdir;
+	c->c.lowerdirs = (const char *const *)c->lowerdirs;
+}
+
+static struct crec *
+by_lineage(struct ad_resolver *r, const struct ad_event *ev, int64_t t)
+{
+	const char *rt = NULL, *id;
+	size_t i;
+	struct crec *c;
+
+	id = ad_lineage_lookup(r->lin, ev->proc.pid, ev->proc.ppid, t, &rt);
+	if (id == NULL)
+		return NULL;
+	for (i = 0; i < r->nrecs; i++)
+		if (strcmp(r->recs[i]->id, id) == 0)
+			return r->recs[i];
+	if (rt == NULL || strlen(id) != 64)
+		return NULL;
+	c = rec_new(r, rt, id);
+	rec_load_meta(r, c);
+	state_layers(r, c);	/* gone: no mount to read them from */
+	return c;
 }
 
 static enum ad_attr
@@ -1704,7 +1458,12 @@ ad_resolve_event(struct ad_resolver *r, struct ad_event *ev)
 			a = AD_ATTR_DEVICE;
 		else if ((rec = by_ppid(r, ev->proc.ppid, t)) != NULL)
 			a = AD_ATTR_PPID;
+		else if ((rec = by_lineage(r, ev, t)) != NULL)
+			a = AD_ATTR_LINEAGE;
 	}
+	if (ev->op == AD_OP_EXEC)
+		ad_lineage_exec(r->lin, ev, rec ? rec->id : NULL,
+		    rec ? rec->key_runtime : NULL);
 	ev->attribution = a;
 	ev->proc.vpid = ent != NULL ? ent->vpid : 0;
 	r->st.by_attr[a]++;
@@ -1747,71 +1506,97 @@ is_whiteout(const struct stat *st)
 	return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
 }
 
-/* An ancestor of buf's path (below its first `keep` bytes) is a whiteout. */
+/*
+ * lstat of path (absolute, as the container sees it) inside layer dir,
+ * resolved in the layer (openat2 RESOLVE_IN_ROOT, evidence.h): a symlink
+ * in the container (upper/usr -> /etc) never makes audrift answer from
+ * the host.  The last component is not followed.  0, or -1 with errno.
+ */
 static int
-ancestor_whiteout(char *buf, size_t keep)
+layer_lstat(const char *dir, const char *path, struct stat *st)
 {
-	struct stat st;
-	char *slash;
-	int hit = 0;
-	size_t len = strlen(buf);
-	char save[PATH_MAX];
+	int dfd, fd, rc, e;
 
-	memcpy(save, buf, len + 1);
-	while ((slash = strrchr(buf, '/')) != NULL &&
-	    (size_t)(slash - buf) > keep) {
-		*slash = '\0';
-		if (lstat(buf, &st) == 0) {
-			hit = is_whiteout(&st);
-			break;
-		}
-	}
-	memcpy(buf, save, len + 1);
-	return hit;
+	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	while (*path == '/')
+		path++;
+	fd = *path ? ad_layer_openat(dfd, path, O_PATH) : dfd;
+	e = errno;
+	rc = fd >= 0 ? fstat(fd, st) : -1;
+	if (fd >= 0)
+		e = errno;
+	if (fd >= 0 && fd != dfd)
+		close(fd);
+	close(dfd);
+	errno = e;
+	return rc;
 }
 
-/* An existing ancestor dir of the path in this layer is opaque: layers
- * below it are hidden there. */
+/* An ancestor of path (below the layer's root) is a whiteout in dir. */
 static int
-ancestor_opaque(char *buf, size_t keep)
+ancestor_whiteout(const char *dir, const char *path)
+{
+	char buf[PATH_MAX], *slash;
+	struct stat st;
+
+	if (strlen(path) >= sizeof(buf))
+		return 0;
+	strcpy(buf, path);
+	while ((slash = strrchr(buf, '/')) != NULL && slash > buf) {
+		*slash = '\0';
+		if (layer_lstat(dir, buf, &st) == 0)
+			return is_whiteout(&st);
+	}
+	return 0;
+}
+
+/* An existing ancestor dir of path in layer dir is opaque: layers below
+ * it are hidden there. */
+static int
+ancestor_opaque(const char *dir, const char *path)
 {
 	static const char *const names[] = {
 		"trusted.overlay.opaque", "user.overlay.opaque",
 	};
-	char *slash, v[2];
-	size_t i, len = strlen(buf);
-	char save[PATH_MAX];
-	int hit = 0;
+	char buf[PATH_MAX], proc[64], v[2], *slash;
+	size_t i;
+	int dfd, fd, hit = 0;
 
-	memcpy(save, buf, len + 1);
-	while (!hit && (slash = strrchr(buf, '/')) != NULL &&
-	    (size_t)(slash - buf) >= keep) {
+	if (strlen(path) >= sizeof(buf) ||
+	    (dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	strcpy(buf, path);
+	while (!hit && (slash = strrchr(buf, '/')) != NULL) {
 		*slash = '\0';
+		fd = buf[0] ? ad_layer_openat(dfd, buf + 1, O_PATH) : dfd;
+		if (fd < 0)
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		for (i = 0; i < AD_ARRAY_SIZE(names) && !hit; i++)
-			hit = lgetxattr(*buf ? buf : "/", names[i], v,
-			    sizeof(v)) == 1 && v[0] == 'y';
+			hit = getxattr(proc, names[i], v, sizeof(v)) == 1 &&
+			    v[0] == 'y';
+		if (fd != dfd)
+			close(fd);
 	}
-	memcpy(buf, save, len + 1);
+	close(dfd);
 	return hit;
 }
 
 /* 1 present (*wh set for a whiteout), 0 absent, -1 cannot tell. */
 static int
-layer_has(const char *dir, const char *path, char *buf, size_t cap, int *wh)
+layer_has(const char *dir, const char *path, int *wh)
 {
 	struct stat st;
 	int n;
 
 	*wh = 0;
-	n = snprintf(buf, cap, "%s%s", dir, path);
-	if (n < 0 || (size_t)n >= cap)
-		return -1;
-	if (lstat(buf, &st) == 0) {
+	if (layer_lstat(dir, path, &st) == 0) {
 		*wh = is_whiteout(&st);
 		return 1;
 	}
 	n = errno;
-	if (n == ENOTDIR && ancestor_whiteout(buf, strlen(dir))) {
+	if (n == ENOTDIR && ancestor_whiteout(dir, path)) {
 		*wh = 1;
 		return 1;
 	}
@@ -1822,23 +1607,21 @@ int
 ad_container_upper_has(const struct ad_container *c,
     const char *path_in_container)
 {
-	char buf[PATH_MAX];
 	size_t i;
 	int wh, rc;
 
 	if (c == NULL || c->upperdir == NULL || path_in_container == NULL ||
 	    path_in_container[0] != '/')
 		return -1;
-	rc = layer_has(c->upperdir, path_in_container, buf, sizeof(buf), &wh);
+	rc = layer_has(c->upperdir, path_in_container, &wh);
 	if (rc != 0)
 		return rc < 0 ? -1 : wh ? AD_UPPER_WHITEOUT : AD_UPPER_YES;
 	/* not in the upper dir: the image's file if a lower dir has it,
 	 * unless an opaque dir in the upper one hides the lower dirs */
-	if (ancestor_opaque(buf, strlen(c->upperdir)))
+	if (ancestor_opaque(c->upperdir, path_in_container))
 		return -1;
 	for (i = 0; c->lowerdirs != NULL && c->lowerdirs[i] != NULL; i++) {
-		rc = layer_has(c->lowerdirs[i], path_in_container, buf,
-		    sizeof(buf), &wh);
+		rc = layer_has(c->lowerdirs[i], path_in_container, &wh);
 		if (rc < 0 || (rc == 1 && wh))
 			return -1;
 		if (rc == 1)
@@ -1859,19 +1642,20 @@ ad_container_lower_find(const struct ad_container *c,
 	    path_in_container[0] != '/' || cap == 0)
 		return -1;
 	for (i = 0; c->lowerdirs[i] != NULL; i++) {
-		rc = layer_has(c->lowerdirs[i], path_in_container, tmp,
-		    sizeof(tmp), &wh);
+		rc = layer_has(c->lowerdirs[i], path_in_container, &wh);
 		if (rc < 0)
 			return -1;
 		if (rc == 1) {
 			if (wh)
 				return 0;	/* deleted by this layer */
-			if (strlen(tmp) >= cap)
+			if ((size_t)snprintf(tmp, sizeof(tmp), "%s%s",
+			    c->lowerdirs[i], path_in_container) >= sizeof(tmp) ||
+			    strlen(tmp) >= cap)
 				return -1;
 			memcpy(buf, tmp, strlen(tmp) + 1);
 			return 1;
 		}
-		if (ancestor_opaque(tmp, strlen(c->lowerdirs[i])))
+		if (ancestor_opaque(c->lowerdirs[i], path_in_container))
 			return 0;	/* the layers below are hidden */
 	}
 	return 0;
@@ -1915,6 +1699,7 @@ ad_resolver_new(const char *procfs_root, const char *host_root,
 	}
 	r->free_list = 0;
 	r->head = r->tail = -1;
+	r->lin = ad_lineage_new(0);
 	ad_buf_init(&r->file);
 	ad_buf_init(&r->tmp);
 	return r;
@@ -1932,6 +1717,10 @@ ad_resolver_free(struct ad_resolver *r)
 	free(r->recs);
 	free(r->ents);
 	free(r->buckets);
+	ad_mounts_free(&r->hmounts);
+	ad_lineage_free(r->lin);
+	for (i = 0; i < (size_t)r->nroots; i++)
+		free(r->roots[i].root);
 	ad_buf_free(&r->file);
 	ad_buf_free(&r->tmp);
 	free(r->procfs);
@@ -1966,6 +1755,117 @@ ad_resolver_scan(struct ad_resolver *r)
 	return n;
 }
 
+/* Drop hmounts entries of device major:minor. */
+static void
+hmounts_drop(struct ad_resolver *r, unsigned major, unsigned minor)
+{
+	size_t i = 0;
+
+	while (i < r->hmounts.n)
+		if (r->hmounts.v[i].major == major &&
+		    r->hmounts.v[i].minor == minor) {
+			ad_mount_clear(&r->hmounts.v[i]);
+			r->hmounts.v[i] = r->hmounts.v[--r->hmounts.n];
+		} else
+			i++;
+}
+
+const struct ad_container *
+ad_resolver_mount(struct ad_resolver *r, const struct ad_mount *m,
+    int64_t ms)
+{
+	struct ad_rt_owner o;
+	struct crec *c;
+	size_t i;
+
+	r->hmounts_fed = 1;
+	hmounts_drop(r, m->major, m->minor);
+	r->hmounts.v = xrealloc(r->hmounts.v, (r->hmounts.n + 1) *
+	    sizeof(*r->hmounts.v));
+	ad_mount_copy(&r->hmounts.v[r->hmounts.n++], m);
+	if (m->point == NULL || !ad_rtstate_owner(m->point, &o))
+		return NULL;
+	for (i = 0; i < (size_t)r->nroots; i++)
+		if (strcmp(r->roots[i].root, o.root) == 0)
+			break;
+	if (i == (size_t)r->nroots && r->nroots < MAX_ROOTS && o.root[0]) {
+		r->roots[r->nroots].runtime = o.runtime;
+		r->roots[r->nroots++].root = xstrdup(o.root);
+	}
+	if ((c = rec_find(r, o.runtime, o.id)) == NULL) {
+		c = rec_new(r, o.runtime, o.id);
+		if (o.ns[0])
+			set_str(&c->ns, &c->c.ns, xstrdup(o.ns));
+		if (o.root[0] && strcmp(o.runtime, "docker") == 0)
+			c->state_root = xstrdup(o.root);
+		rec_load_meta(r, c);
+	}
+	/* a device mounted now is this container's: not an older one's */
+	for (i = 0; i < r->nrecs; i++)
+		if (r->recs[i] != c && r->recs[i]->c.has_root_dev &&
+		    r->recs[i]->c.root_dev_major == m->major &&
+		    r->recs[i]->c.root_dev_minor == m->minor) {
+			r->recs[i]->c.has_root_dev = 0;
+			r->recs[i]->mounted = 0;
+		}
+	c->c.root_dev_major = m->major;
+	c->c.root_dev_minor = m->minor;
+	c->c.has_root_dev = 1;
+	c->mounted = 1;
+	c->unmount_ms = 0;
+	if (ms > c->alive_ms)
+		c->alive_ms = ms;
+	set_layers(r, c, m);
+	return &c->c;
+}
+
+const struct ad_container *
+ad_resolver_take_unexamined(struct ad_resolver *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrecs; i++) {
+		struct crec *c = r->recs[i];
+
+		if (c->examined || c->mounted || c->upperdir == NULL)
+			continue;
+		c->examined = 1;
+		return &c->c;
+	}
+	return NULL;
+}
+
+void
+ad_resolver_examined(struct ad_resolver *r, const struct ad_container *c)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrecs; i++)
+		if (&r->recs[i]->c == c)
+			r->recs[i]->examined = 1;
+}
+
+const struct ad_container *
+ad_resolver_unmount(struct ad_resolver *r, unsigned major, unsigned minor,
+    int64_t ms)
+{
+	size_t i;
+
+	hmounts_drop(r, major, minor);
+	for (i = 0; i < r->nrecs; i++) {
+		struct crec *c = r->recs[i];
+
+		if (c->mounted && c->c.has_root_dev &&
+		    c->c.root_dev_major == major &&
+		    c->c.root_dev_minor == minor) {
+			c->mounted = 0;
+			c->unmount_ms = ms;
+			return &c->c;
+		}
+	}
+	return NULL;
+}
+
 int
 ad_resolver_gc(struct ad_resolver *r, int64_t older_than_ms)
 {
@@ -1975,7 +1875,8 @@ ad_resolver_gc(struct ad_resolver *r, int64_t older_than_ms)
 	for (i = j = 0; i < r->nrecs; i++) {
 		struct crec *c = r->recs[i];
 
-		if (c->alive_ms >= older_than_ms || rec_alive(r, c)) {
+		if (c->alive_ms >= older_than_ms || c->mounted ||
+		    c->unmount_ms >= older_than_ms || rec_alive(r, c)) {
 			r->recs[j++] = c;
 			continue;
 		}

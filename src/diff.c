@@ -23,8 +23,9 @@
 #include <libaudit.h>
 #include <sqlite3.h>
 
+#include "action.h"
 #include "commands.h"
-#include "ctr_rules.h"
+#include "diff.h"
 #include "evidence.h"
 #include "kernel_rules.h"
 #include "log.h"
@@ -37,12 +38,8 @@
 
 /* ---- finding the container -------------------------------------------- */
 
-/*
- * The running container named by arg: its full id, a unique id prefix, or
- * its name.  Returns a record of r, or NULL (logged, with what to do).
- */
-static const struct ad_container *
-find_container(struct ad_resolver *r, const char *arg)
+const struct ad_container *
+ad_diff_find_container(struct ad_resolver *r, const char *arg)
 {
 	const struct ad_container *c, *hit = NULL;
 	size_t i, alen = strlen(arg);
@@ -69,9 +66,8 @@ find_container(struct ad_resolver *r, const char *arg)
 	return NULL;
 }
 
-/* A resolver that has scanned /proc, or NULL (logged). */
-static struct ad_resolver *
-scan_containers(const char *cmd)
+struct ad_resolver *
+ad_diff_scan(const char *cmd)
 {
 	struct ad_resolver *r = ad_resolver_new("/proc", "/", 0);
 
@@ -309,9 +305,9 @@ cmd_diff(int argc, char **argv)
 		    "audrift containers lists them");
 		return 2;
 	}
-	if ((r = scan_containers("diff")) == NULL)
+	if ((r = ad_diff_scan("diff")) == NULL)
 		return 1;
-	if ((c = find_container(r, argv[optind])) == NULL) {
+	if ((c = ad_diff_find_container(r, argv[optind])) == NULL) {
 		ad_resolver_free(r);
 		return 1;
 	}
@@ -366,14 +362,38 @@ db_seen(sqlite3 *db, const char *id, char *last, size_t cap)
 	return n;
 }
 
+/* "frozen" (audrift freeze, a rule's action, podman pause), "running",
+ * or "?" when its cgroup cannot be read. */
+static const char *
+ctr_state(const char *id)
+{
+	struct ad_cgtarget t;
+	char why[256];
+	pid_t pid;
+
+	if (ad_cgroup_locate("/proc", "/sys/fs/cgroup", 0, id, &t, &pid, why,
+	    sizeof(why)) != 0)
+		return "?";
+	switch (ad_cgroup_frozen(&t)) {
+	case 1:
+		return "frozen";
+	case 0:
+		return "running";
+	default:
+		return "?";
+	}
+}
+
 static void
 containers_usage(FILE *f)
 {
 	fprintf(f, "usage: audrift containers [--rules DIR] [--db PATH]\n"
 	    "Lists running containers (runtime, id, name, image, pod) and "
-	    "audrift's\ncoverage of each: its audrift-ctr kernel rules (held "
-	    "now / wanted, the\nwanted set derived from the rules in DIR as "
-	    "audrift run derives it) and,\nwith --db, the findings recorded "
+	    "audrift's\ncoverage of each (armed: its root overlay is mounted "
+	    "and audrift's\naudrift-ctr rules, derived from the rules in DIR "
+	    "as audrift run derives\nthem, are in the kernel; no-rules: "
+	    "start audrift run; unmounted), its state\n(running, or frozen: "
+	    "audrift thaw resumes it) and, with --db, the findings\nrecorded "
 	    "for it.\n");
 }
 
@@ -387,15 +407,14 @@ cmd_containers(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct ad_container *c;
-	struct ad_ctr_rules *cr = NULL;
 	struct ad_krule_plan plan;
 	struct ad_ruleset *rs;
 	const char *rdir = NULL;
 	struct ad_resolver *r;
 	const char *dbpath = NULL;
 	sqlite3 *db = NULL;
-	char rules[32], seen[64], last[64], *merged;
-	int ch, fd, want, have, nseen;
+	char rules[32], seen[64], last[64];
+	int ch, fd, nseen, anchored = -1, *present, k;
 	size_t i;
 
 	optind = 0;
@@ -441,31 +460,33 @@ cmd_containers(int argc, char **argv)
 		ad_krules_plan_free(&plan);
 		return 1;
 	}
-	if ((r = scan_containers("containers")) == NULL) {
+	if ((r = ad_diff_scan("containers")) == NULL) {
 		ad_krules_plan_free(&plan);
 		sqlite3_close(db);
 		return 1;
 	}
-	if ((fd = audit_open()) >= 0)
-	{
-		cr = ad_ctr_rules_new(fd, "/proc/self/mountinfo", "/");
-		ad_ctr_rules_scope(cr, &plan);
+	/* coverage: the anchor's rules in the kernel (a running audrift
+	 * joins every root overlay to their tree) and the container's
+	 * root overlay mounted in this mount namespace */
+	if ((fd = audit_open()) >= 0) {
+		present = xcalloc((size_t)plan.n + 1, sizeof(*present));
+		if (ad_krules_check(fd, &plan, present) >= 0)
+			for (k = 0, anchored = 0; k < plan.n; k++)
+				if (strcmp(plan.rules[k].key, AD_KEY_CTR) == 0)
+					anchored += present[k] ? 1 : 0;
+		free(present);
 	} else
 		log_warnx("containers: cannot open the audit control socket "
 		    "(needs root): rule coverage shows as '?'");
-	printf("%-10s %-12s %-20s %-28s %-10s %-7s %s\n", "RUNTIME", "ID",
-	    "NAME", "IMAGE", "POD", "RULES", "FINDINGS");
+	printf("%-10s %-12s %-20s %-28s %-10s %-9s %-7s %s\n", "RUNTIME",
+	    "ID", "NAME", "IMAGE", "POD", "COVERAGE", "STATE", "FINDINGS");
 	for (i = 0; (c = ad_resolver_container(r, i)) != NULL; i++) {
-		strcpy(rules, "?");
-		if (cr != NULL) {
-			want = ad_ctr_rules_coverage(cr, c, &merged, &have);
-			if (want > 0)
-				snprintf(rules, sizeof(rules), "%d/%d", have,
-				    want);
-			else if (want == 0)
-				strcpy(rules, merged ? "no-bin" : "unmounted");
-			free(merged);
-		}
+		if (anchored < 0)
+			strcpy(rules, "?");
+		else if (!c->has_root_dev || c->upperdir == NULL)
+			strcpy(rules, "unmounted");
+		else
+			strcpy(rules, anchored > 0 ? "armed" : "no-rules");
 		nseen = db_seen(db, c->id, last, sizeof(last));
 		if (nseen < 0)
 			strcpy(seen, "-");
@@ -482,14 +503,13 @@ cmd_containers(int argc, char **argv)
 		put_safe(stdout, c->image ? c->image : "-");
 		putchar(' ');
 		put_safe_w(stdout, c->pod_uid ? c->pod_uid : "-", 10, 10);
-		printf(" %-7s ", rules);
+		printf(" %-9s %-7s ", rules, ctr_state(c->id));
 		put_safe(stdout, seen);
 		putchar('\n');
 	}
 	if (i == 0)
 		fprintf(stderr, "no running container found (run as root to "
 		    "see every container's processes)\n");
-	ad_ctr_rules_free(cr);
 	ad_krules_plan_free(&plan);
 	if (fd >= 0)
 		audit_close(fd);

@@ -303,6 +303,7 @@ rule_eval(const struct ectx *c, const struct ad_crule *r, ad_finding_fn fn,
 	f.message = c->st->out.p;
 	f.message_len = c->st->out.len;
 	f.ev = c->ev;
+	f.action = r->action;
 	f.row = NULL;
 	if (fn)
 		fn(arg, &f);

@@ -133,6 +133,8 @@ static const char *const attr_names[AD_ATTR__COUNT] = {
 	[AD_ATTR_PID] = "pid",
 	[AD_ATTR_CACHE] = "cache",
 	[AD_ATTR_DEVICE] = "device",
+	[AD_ATTR_LINEAGE] = "lineage",
+	[AD_ATTR_LATE] = "after_the_fact",
 	[AD_ATTR_PPID] = "ppid",
 	[AD_ATTR_UNKNOWN] = "unknown",
 };

@@ -59,6 +59,10 @@ enum ad_attr {
 	AD_ATTR_DEVICE,		/* overlay device of the event's files */
 	AD_ATTR_PPID,		/* parent pid */
 	AD_ATTR_UNKNOWN,	/* looked up, could not tell */
+	AD_ATTR_LINEAGE,	/* the pid's ancestry in exec records, up to
+				   the OCI runtime that named the container */
+	AD_ATTR_LATE,		/* no syscall seen: found in the container's
+				   upper layer when audrift learned of it */
 	AD_ATTR__COUNT
 };
 

@@ -251,7 +251,8 @@ const struct ad_field ad_fields[] = {
 	{ "event.arch", S, 0, "system call architecture (x86_64, i386, ...)",
 	    event_arch },
 	{ "event.attribution", S, 0, "how the event was placed: host, pid, "
-	    "cache, device, ppid (in a container), unknown, replay",
+	    "cache, device, ppid, lineage (in a container), after_the_fact "
+	    "(found in its upper layer, no syscall seen), unknown, replay",
 	    event_attribution },
 	{ "container.id", S, 0, "container id; absent on the host",
 	    container_id },

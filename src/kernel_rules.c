@@ -130,31 +130,48 @@ ad_krule_dir_ok(const char *d)
 	return strpbrk(d, "=<>&!") == NULL && strlen(d) < PATH_MAX;
 }
 
+/* The `-F dir=` file rules of one arch for dir (NULL: no dir field). */
+static int
+plan_add_file(struct ad_krule_plan *plan, const char *arch, const char *dir,
+    uint32_t ops, const char *key)
+{
+	int m = arch_machine(arch), n = 0, file;
+	char *list;
+
+	if (m < 0)
+		return 0;
+	for (file = 1; file <= 2; file++) {
+		if ((list = syscall_list(m, file, ops)) == NULL)
+			continue;
+		plan_add(plan, arch, list, dir, file == 1 ? FILE_PERM : NULL,
+		    key);
+		n++;
+	}
+	return n;
+}
+
 int
 ad_krules_plan_add_dir(struct ad_krule_plan *plan, const char *dir,
     uint32_t ops, const char *key)
 {
-	static const char *const arches[] = { "b64", "b32" };
-	size_t a;
-	int n = 0, file;
-	char *list;
-
 	if (!ad_krule_dir_ok(dir))
 		return 0;
-	for (a = 0; a < AD_ARRAY_SIZE(arches); a++) {
-		int m = arch_machine(arches[a]);
+	return plan_add_file(plan, "b64", dir, ops, key);
+}
 
-		if (m < 0)
-			continue;
-		for (file = 1; file <= 2; file++) {
-			if ((list = syscall_list(m, file, ops)) == NULL)
-				continue;
-			plan_add(plan, arches[a], list, dir,
-			    file == 1 ? FILE_PERM : NULL, key);
-			n++;
-		}
+int
+ad_krules_covers(const struct ad_krule_plan *plan, const char *p, size_t len)
+{
+	int i;
+	size_t n;
+
+	for (i = 0; i < plan->ndirs; i++) {
+		n = strlen(plan->dirs[i]);
+		if (len >= n && memcmp(p, plan->dirs[i], n) == 0 &&
+		    (len == n || p[n] == '/' || n == 1))
+			return 1;
 	}
-	return n;
+	return 0;
 }
 
 /* Add d to the plan's logical watch list unless it is there. */
@@ -281,9 +298,22 @@ ad_krules_plan(struct ad_krule_plan *plan, const struct ad_kinterest *ki,
 		plan_add(plan, arches[a], syscall_list(m, 0, 0), NULL, NULL,
 		    AD_KEY_EXEC);
 	}
-	for (k = 0; k < nd && plan->ops != 0; k++)
+	for (k = 0; k < nd && plan->ops != 0; k++) {
 		ad_krules_plan_add_dir(plan, real[k], plan->ops, AD_KEY_FILE);
+		plan->dirs = xrealloc(plan->dirs, sizeof(*plan->dirs) *
+		    (size_t)(plan->ndirs + 1));
+		plan->dirs[plan->ndirs++] = xstrdup(real[k]);
+	}
 	free(real);
+	if ((plan->ops | plan->ctr_root_ops) != 0) {
+		/* every container's root, on one tree (armer.h) */
+		plan->anchor = AD_ANCHOR_DIR;
+		ad_krules_plan_add_dir(plan, AD_ANCHOR_DIR,
+		    plan->ops | plan->ctr_root_ops, AD_KEY_CTR);
+		/* 32-bit file calls anywhere: filtered in audrift */
+		plan_add_file(plan, "b32", NULL,
+		    plan->ops | plan->ctr_root_ops, AD_KEY_FILE32);
+	}
 	return rc;
 }
 
@@ -314,6 +344,9 @@ ad_krules_plan_free(struct ad_krule_plan *plan)
 		free(plan->watch[i]);
 	free(plan->watch);
 	free(plan->watch_user);
+	for (i = 0; i < plan->ndirs; i++)
+		free(plan->dirs[i]);
+	free(plan->dirs);
 	memset(plan, 0, sizeof(*plan));
 }
 
@@ -561,7 +594,8 @@ ad_krules_remove_ours(int fd)
 			errno = -rc;
 			log_warn("could not remove an audrift kernel rule; "
 			    "remove it with auditctl -D -k audrift-exec / "
-			    "-k audrift-file / -k audrift-ctr");
+			    "-k audrift-file / -k audrift-file32 / "
+			    "-k audrift-ctr");
 		} else
 			n++;
 	}
@@ -727,7 +761,7 @@ cmd_rules(int argc, char **argv)
 	struct ad_watch_opts w = { NULL, 0 };
 	struct ad_krule_plan plan;
 	struct ad_ruleset *rs;
-	const char *dir = NULL, *sep;
+	const char *dir = NULL;
 	int c, i, rc, insecure = getenv("AUDRIFT_INSECURE_RULES") != NULL;
 
 	optind = 1;
@@ -768,16 +802,15 @@ cmd_rules(int argc, char **argv)
 		ad_krule_print(&plan.rules[i], stdout);
 		putchar('\n');
 	}
-	printf("## Each running container gets the same file rules on its "
-	    "overlay's merged dir\n## (<merged>/usr/bin, ...), key "
-	    AD_KEY_CTR);
-	for (i = 0, sep = ""; i < AD_OP__COUNT; i++)
-		if (plan.ctr_root_ops & (1u << i)) {
-			printf("%s%s", *sep ? sep : ";\n## and on <merged> "
-			    "itself for ", ad_op_name((enum ad_op)i));
-			sep = ", ";
-		}
-	printf(".\n");
+	if (plan.anchor != NULL)
+		printf("## The %s rules watch every container's root "
+		    "filesystem: audrift\n## joins each container's root "
+		    "overlay to the tree of %s as it\n## is mounted "
+		    "(auditctl -q %s,<merged>); the rule count does\n## not "
+		    "grow with the containers.  The %s rules see 32-bit "
+		    "file calls\n## in every dir; audrift keeps those in "
+		    "the dirs above, and in containers.\n", AD_KEY_CTR,
+		    AD_ANCHOR_DIR, AD_ANCHOR_DIR, AD_KEY_FILE32);
 	ad_krules_plan_free(&plan);
 	return 0;
 }

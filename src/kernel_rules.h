@@ -23,7 +23,17 @@
 #define AD_KEY_PREFIX	"audrift-"
 #define AD_KEY_EXEC	"audrift-exec"
 #define AD_KEY_FILE	"audrift-file"
-#define AD_KEY_CTR	"audrift-ctr"	/* per-container rules (ctr_rules.h) */
+#define AD_KEY_CTR	"audrift-ctr"	/* every container's root (armer.h) */
+#define AD_KEY_FILE32	"audrift-file32"	/* b32 file calls, any dir */
+
+/*
+ * The directory the container rules are anchored on: an empty directory
+ * audrift owns, on a filesystem that is never unmounted.  Its `-F dir=`
+ * rules are tree rules; each container's root overlay is joined to that
+ * tree as it is mounted (AUDIT_MAKE_EQUIV, armer.h), so that one pair of
+ * rules covers every container, however many run.
+ */
+#define AD_ANCHOR_DIR	"/run/audrift/containers"
 
 /* The essential binary directories, watched unless --watch-dir is given. */
 extern const char *const ad_default_watch_dirs[];
@@ -48,6 +58,9 @@ struct ad_krule_plan {
 	int nwatch;
 	uint32_t ops;
 	uint32_t ctr_root_ops;	/* each container's whole root too */
+	const char *anchor;	/* AD_ANCHOR_DIR, or NULL: no container rules */
+	char **dirs;		/* the watched dirs as resolved (owned) */
+	int ndirs;
 };
 
 /* Every file operation (bit per enum ad_op), exec excluded. */
@@ -55,11 +68,18 @@ struct ad_krule_plan {
 
 /*
  * Build the plan from a ruleset's kernel interest (ruleset.h; NULL: every
- * op, exec, the default dirs) and extra dirs (--watch-dir):
+ * op, exec, the default dirs) and extra dirs (--watch-dir).  Its size
+ * does not depend on how many containers run (docs/bench.md, "Host
+ * cost"):
  *   - execve/execveat for every arch, if ki->exec;
  *   - for each dir of ki and extra (the default essential dirs when both
- *     name none, with a notice) the `-F dir=` rules whose syscalls can
- *     make one of ki->ops; none when ki->ops is 0.
+ *     name none, with a notice) the b64 `-F dir=` rules whose syscalls can
+ *     make one of ki->ops; none when ki->ops is 0;
+ *   - the same b64 rules on AD_ANCHOR_DIR, key AD_KEY_CTR: every
+ *     container's root filesystem, once armed;
+ *   - b32 file rules with no dir at all (key AD_KEY_FILE32; arch first):
+ *     32-bit processes are rare, so their file calls are filtered here
+ *     (ad_krules_covers), not by one b32 rule per dir.
  * Directories that do not exist, or are symlinks to a directory already
  * in the plan (usrmerge: /bin -> /usr/bin), are skipped and logged with
  * log_info.  Returns 0, or -1 when an extra dir is unusable (logged). */
@@ -79,6 +99,11 @@ int ad_krules_plan_rules(struct ad_krule_plan *plan,
 int ad_krules_plan_add_dir(struct ad_krule_plan *plan, const char *dir,
     uint32_t ops, const char *key);
 int ad_krule_dir_ok(const char *dir);	/* 1: no = < > & ! and fits */
+
+/* Is host path p (absolute, lexically clean) in one of the plan's watched
+ * dirs, or below one?  For the events of the dir-less b32 rules. */
+int ad_krules_covers(const struct ad_krule_plan *plan, const char *p,
+    size_t len);
 
 /* One rule in auditctl syntax, without newline. */
 void ad_krule_print(const struct ad_krule *r, FILE *f);

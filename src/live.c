@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -31,13 +32,15 @@
 #include <libaudit.h>
 
 #include "commands.h"
-#include "ctr_rules.h"
+#include "armer.h"
+#include "discover.h"
 #include "kernel_rules.h"
 #include "live.h"
 #include "log.h"
 #include "normalize.h"
 #include "pipeline.h"
 #include "replay.h"
+#include "action.h"
 #include "resolver.h"
 #include "ruleset.h"
 #include "store.h"
@@ -64,7 +67,8 @@ static const char *const src_names[] = {
 #define ERRORS_SHOWN	20
 #define OPEN_MAX	64	/* events without EOE tracked */
 #define GC_MS		60000	/* forget containers gone this long */
-#define SCAN_MS		2000	/* /proc scan: new containers get rules */
+#define SCAN_MS		2000	/* /proc scan: the pid cache */
+#define LATE_MAX	256	/* after-the-fact changes per container */
 #define QUIET_MS	100	/* no record for this long: complete */
 
 /* An event the kernel has sent records of, but no EOE yet. */
@@ -100,10 +104,11 @@ struct live {
 	struct ad_pipeline pipe;
 	struct ad_norm *norm;
 	struct ad_resolver *res;	/* pid -> container */
-	struct ad_ctr_rules *ctr;	/* per-container kernel rules */
-	int ctr_dirty;			/* an event from a container new
-					   to ctr: sync after this batch */
-	int ctr_check;			/* an audrift-ctr rule was removed */
+	struct ad_armer *arm;		/* containers' roots joined to the
+					   anchor's tree as they mount */
+	uint64_t filtered32;		/* b32 file events outside every
+					   watched dir, dropped here */
+	uint64_t late;			/* changes found after the fact */
 	struct ad_reader *preader;	/* plugin: line-checked stdin */
 	struct ad_nl_reader *nlr;	/* netlink: reader thread */
 	enum src src;
@@ -175,11 +180,21 @@ live_event(void *arg, struct ad_event *ev)
 {
 	struct live *lv = arg;
 
+	const struct ad_item *f;
+
 	if (lv->res != NULL)
 		ad_resolve_event(lv->res, ev);
-	if (lv->ctr != NULL && ev->container != NULL &&
-	    !ad_ctr_rules_known(lv->ctr, ev->container->id))
-		lv->ctr_dirty = 1;
+	/* the b32 file rules name no dir (kernel_rules.h): keep what the
+	 * per-dir b64 rules would have seen, and all of a container's */
+	if (ev->container == NULL && ev->key.s != NULL &&
+	    strcmp(ev->key.s, AD_KEY_FILE32) == 0 &&
+	    !((f = ad_event_file(ev)) != NULL && f->path.s != NULL &&
+	    ad_krules_covers(&lv->plan, f->path.s, f->path.len)) &&
+	    !((f = ad_event_file2(ev)) != NULL && f->path.s != NULL &&
+	    ad_krules_covers(&lv->plan, f->path.s, f->path.len))) {
+		lv->filtered32++;
+		return;
+	}
 	ad_pipeline_event(&lv->pipe, ev);
 }
 
@@ -227,14 +242,6 @@ check_config_change(struct live *lv, const char *line)
 {
 	const char *why = NULL;
 
-	/* A container's rules go when it does: by audrift, or by the kernel
-	 * with the unmounted overlay.  Whether one was taken from a
-	 * container still mounted is for ad_ctr_rules_verify to say. */
-	if (strstr(line, " op=remove_rule") != NULL &&
-	    strstr(line, " key=\"" AD_KEY_CTR "\"") != NULL) {
-		lv->ctr_check = 1;
-		return;
-	}
 	if (strstr(line, " op=remove_rule") != NULL &&
 	    strstr(line, " key=\"" AD_KEY_PREFIX) != NULL)
 		why = "an audrift kernel rule was removed";
@@ -369,8 +376,8 @@ reinstall(struct live *lv)
 
 	if (lv->manage_rules && !lv->locked) {
 		n = ad_krules_install(lv->ctl, &lv->plan);
-		if (lv->ctr != NULL)
-			ad_ctr_rules_verify(lv->ctr);
+		/* a re-added anchor rule is a new tree: join every root */
+		ad_armer_rejoin(lv->arm);
 		snprintf(msg, sizeof(msg), "audit configuration tampered "
 		    "with: %s; audrift reinstalled its kernel rules "
 		    "(%d of %d in place)", lv->tamper_why, n, lv->plan.n);
@@ -596,6 +603,38 @@ report_locked(struct live *lv)
 	free(present);
 }
 
+/*
+ * The anchor of the container rules (kernel_rules.h): an empty directory
+ * of audrift's own, on a filesystem that stays mounted.  0 ok, -1 logged.
+ */
+static int
+anchor_make(const char *dir)
+{
+	char parent[PATH_MAX], *slash;
+	struct stat st;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
+		*slash = '\0';
+		if (mkdir(parent, 0755) != 0 && errno != EEXIST) {
+			log_warn("cannot make %s for the container rules' "
+			    "anchor; containers are not covered", parent);
+			return -1;
+		}
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		log_warn("cannot make %s, the container rules' anchor; "
+		    "containers are not covered", dir);
+		return -1;
+	}
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0) {
+		log_warnx("%s, the container rules' anchor, is not a directory "
+		    "owned by root; remove it and restart audrift", dir);
+		return -1;
+	}
+	return 0;
+}
+
 /* Set up the kernel side for the chosen source.  0 ok, -1 logged. */
 static int
 kernel_setup(struct live *lv, uint32_t backlog)
@@ -642,6 +681,8 @@ kernel_setup(struct live *lv, uint32_t backlog)
 		lv->set_enabled = 1;
 	}
 	if (lv->manage_rules && !lv->locked && lv->ctl >= 0) {
+		if (lv->plan.anchor != NULL && anchor_make(lv->plan.anchor) != 0)
+			lv->plan.anchor = NULL;
 		n = ad_krules_install(lv->ctl, &lv->plan);
 		log_info("%d of %d kernel rules installed", n, lv->plan.n);
 	}
@@ -650,38 +691,136 @@ kernel_setup(struct live *lv, uint32_t backlog)
 }
 
 /*
- * Containers: new ones get their kernel rules (a /proc scan every
- * SCAN_MS, or at once when an event came from a container ctr does not
- * know), gone ones lose them; a removed audrift-ctr rule of a container
- * still running is tampering.  Between events only.
+ * Containers: a /proc scan every SCAN_MS fills the pid cache (a process
+ * that exits before its event is read is still attributed).  Coverage
+ * needs no scan: the armer joins each root overlay as it is mounted.
  */
 static void
 containers_poll(struct live *lv, int64_t now, int64_t *next_scan)
 {
-	char msg[256];
-	int missing;
-
-	if (lv->ctr == NULL)
+	if (lv->res == NULL || now < *next_scan)
 		return;
-	if (now >= *next_scan) {
-		ad_resolver_scan(lv->res);
-		*next_scan = now + SCAN_MS;
-		lv->ctr_dirty = 1;
-	}
-	if (lv->ctr_dirty) {
-		ad_ctr_rules_sync(lv->ctr, lv->res);
-		lv->ctr_dirty = 0;
-	}
-	if (lv->ctr_check) {
-		lv->ctr_check = 0;
-		if ((missing = ad_ctr_rules_verify(lv->ctr)) > 0) {
-			snprintf(msg, sizeof(msg), "audit configuration "
-			    "tampered with: %d audrift container rule(s) of "
-			    "running containers were removed; audrift "
-			    "reinstalled them", missing);
-			synthetic(lv, "audit_rules_tampered", "critical", msg);
+	ad_resolver_scan(lv->res);
+	*next_scan = now + SCAN_MS;
+}
+
+/* One change found after the fact (discover.h): an event with no
+ * syscall, through the rules like any other. */
+struct late_ctx {
+	struct live *lv;
+	const struct ad_container *c;
+};
+
+static void
+late_change(void *arg, const char *path, const struct stat *st,
+    enum ad_op op)
+{
+	struct late_ctx *lc = arg;
+	struct ad_event ev;
+	int64_t now = ad_now_ms();
+	const char *slash = strrchr(path, '/');
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sec = now / 1000;
+	ev.ms = (unsigned)(now % 1000);
+	ev.syscall = -1;
+	ev.success = -1;
+	ev.proc.auid = (uint32_t)-1;
+	ev.op = op;
+	ev.nitems = 2;
+	ev.items[0].index = 0;
+	ev.items[0].name.s = ev.items[0].path.s = xstrndup(path,
+	    (size_t)(slash - path + 1));
+	ev.items[0].name.len = ev.items[0].path.len = (size_t)(slash -
+	    path + 1);
+	ev.items[0].nametype = AD_NT_PARENT;
+	ev.items[1].index = 1;
+	ev.items[1].name.s = ev.items[1].path.s = path;
+	ev.items[1].name.len = ev.items[1].path.len = strlen(path);
+	ev.items[1].nametype = op == AD_OP_UNLINK ? AD_NT_DELETE :
+	    op == AD_OP_CREATE ? AD_NT_CREATE : AD_NT_NORMAL;
+	ev.items[1].inode = st->st_ino;
+	ev.items[1].has_inode = op != AD_OP_UNLINK;
+	ev.items[1].mode = st->st_mode;
+	ev.items[1].ouid = st->st_uid;
+	ev.items[1].ogid = st->st_gid;
+	ev.file_idx = 1;
+	ev.file2_idx = -1;
+	ev.container = lc->c;
+	ev.attribution = AD_ATTR_LATE;
+	ev.exe_upper_layer = -1;
+	ev.file_upper_layer = op == AD_OP_UNLINK ? -1 : 1;
+	lc->lv->late++;
+	ad_pipeline_event(&lc->lv->pipe, &ev);
+	free((char *)ev.items[0].name.s);
+}
+
+/* Report what c's upper layer changed in the watched dirs before
+ * since_ms (0: all of it) as after_the_fact events. */
+static void
+examine(struct live *lv, const struct ad_container *c, int64_t since_ms)
+{
+	struct late_ctx lc;
+	int found;
+
+	lc.lv = lv;
+	lc.c = c;
+	found = ad_discover_upper(c, lv->plan.watch, lv->plan.nwatch,
+	    since_ms, LATE_MAX, late_change, &lc);
+	if (found > 0)
+		log_info("container %.12s: %d change(s) in its upper layer made "
+		    "before audrift covered it (reported as after_the_fact)",
+		    c->id, found);
+}
+
+/* What the armer saw: the resolver learns each root overlay from the
+ * host's table, and a container's upper layer is examined for what it
+ * changed before it was covered. */
+static void
+arm_notices(struct live *lv)
+{
+	struct ad_arm_notice *v;
+	const struct ad_container *c;
+	size_t i, n = ad_armer_take(lv->arm, &v);
+
+	for (i = 0; i < n && lv->res != NULL; i++) {
+		if (v[i].kind == AD_ARM_UNMOUNTED) {
+			if ((c = ad_resolver_unmount(lv->res, v[i].m.major,
+			    v[i].m.minor, v[i].seen_ms)) != NULL)
+				log_debug("container %.12s: root overlay "
+				    "unmounted", c->id);
+			continue;
 		}
+		if ((c = ad_resolver_mount(lv->res, &v[i].m,
+		    v[i].seen_ms)) == NULL)
+			continue;
+		if (v[i].err != 0) {
+			log_warnx("container %.12s (%s): its root %s could not "
+			    "be joined to the audit tree (%s): its writes go "
+			    "unseen; see audrift(8), CONTAINERS", c->id,
+			    c->name ? c->name : "?", v[i].m.point,
+			    strerror(v[i].err));
+			continue;
+		}
+		log_info("container %.12s (%s, %s) armed: root %s", c->id,
+		    c->name ? c->name : "?", c->runtime ? c->runtime : "?",
+		    v[i].m.point);
+		ad_resolver_examined(lv->res, c);
+		examine(lv, c, v[i].armed_ms);
 	}
+	ad_armer_notices_free(v, n);
+}
+
+/* Containers learned without their mount (exec records, /proc): their
+ * upper layer, whole, once. */
+static void
+examine_unarmed(struct live *lv)
+{
+	const struct ad_container *c;
+
+	while (lv->res != NULL &&
+	    (c = ad_resolver_take_unexamined(lv->res)) != NULL)
+		examine(lv, c, 0);
 }
 
 /* SIGHUP: a new ruleset and the kernel rules derived from it, or the
@@ -717,12 +856,9 @@ reload(struct live *lv)
 		    "place", removed, n, plan.n);
 	}
 	ad_krules_plan_free(&lv->plan);
-	lv->plan = plan;	/* ctr keeps pointing at lv->plan */
-	/* ctr exists only where audrift manages rules; its removals are
-	 * judged by ad_ctr_rules_verify, not by armed_ms */
-	if ((n = ad_ctr_rules_rescope(lv->ctr)) > 0)
-		log_info("SIGHUP: the kernel rules of %d container(s) moved",
-		    n);
+	lv->plan = plan;
+	/* the anchor's rules may be new ones: a new tree to join */
+	ad_armer_rejoin(lv->arm);
 	ad_ruleset_free(lv->pipe.rs);
 	lv->pipe.rs = rs;
 	lv->pipe.stats.rules_digest = ad_ruleset_digest(rs);
@@ -737,7 +873,7 @@ static int
 loop(struct live *lv, int sfd)
 {
 	static char buf[256 * 1024];
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	struct signalfd_siginfo si;
 	struct ad_buf line;
 	int64_t now, next_tick, next_age, next_status, next_gc, next_scan;
@@ -751,6 +887,8 @@ loop(struct live *lv, int sfd)
 	pfd[1].fd = lv->src == SRC_PLUGIN ? STDIN_FILENO :
 	    ad_nl_reader_fd(lv->nlr);
 	pfd[1].events = POLLIN;
+	pfd[2].fd = lv->arm != NULL ? ad_armer_fd(lv->arm) : -1;
+	pfd[2].events = POLLIN;
 	now = ad_store_now_ms();
 	next_tick = now + TICK_MS;
 	next_age = now + AGE_MS;
@@ -758,7 +896,7 @@ loop(struct live *lv, int sfd)
 	next_gc = now + GC_MS;
 	next_scan = now + SCAN_MS;
 	while (!stop) {
-		n = poll(pfd, 2, TICK_MS);
+		n = poll(pfd, 3, TICK_MS);
 		if (n < 0 && errno != EINTR) {
 			log_warn("poll");
 			break;
@@ -791,12 +929,15 @@ loop(struct live *lv, int sfd)
 			if (i > 0)
 				ad_norm_release(lv->norm);
 		}
+		if (n > 0 && (pfd[2].revents & POLLIN))
+			arm_notices(lv);
 		if (lv->tamper)
 			reinstall(lv);
 		now = ad_store_now_ms();
 		if (lv->nopen > 0)
 			open_expire(lv, now);
 		if (now >= next_tick) {
+			examine_unarmed(lv);
 			ad_pipeline_tick(&lv->pipe, now);
 			next_tick = now + TICK_MS;
 		}
@@ -812,7 +953,6 @@ loop(struct live *lv, int sfd)
 			/* between events: no event holds a container now */
 			ad_resolver_gc(lv->res, ad_now_ms() - GC_MS);
 			next_gc = now + GC_MS;
-			lv->ctr_dirty = 1;	/* gone from res: rules out */
 		}
 		containers_poll(lv, now, &next_scan);
 	}
@@ -856,6 +996,9 @@ run_usage(FILE *f)
 "                         when full, daemon waits, multicast drops\n"
 "      --insecure-rules   accept rule files not owned by root (tests)\n"
 "      --insecure-db      accept a database in a world-writable place (tests)\n"
+"      --enforce          carry out the rules' actions (default: record what\n"
+"                         would be done); --disarm N: a rule stops acting\n"
+"                         past N containers a minute (5)\n"
 "  -h, --help             this help\n"
 "\n"
 "Sources: plugin reads auditd's plugin stream on stdin (plugin/audrift.conf);\n"
@@ -878,10 +1021,13 @@ cmd_run(int argc, char **argv)
 		{ "queue", required_argument, NULL, 'q' },
 		{ "insecure-rules", no_argument, NULL, 'I' },
 		{ "insecure-db", no_argument, NULL, 'D' },
+		{ "enforce", no_argument, NULL, 'E' },
+		{ "disarm", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ad_watch_opts w = { NULL, 0 };
+	struct ad_action_opts ao = { 0 };
 	const char *db = NULL, *json = NULL;
 	unsigned long backlog = 8192, qmax = AD_LIVE_QUEUE_DEFAULT;
 	int insecure_db = 0, have_status = 0, c, sfd = -1, rc = 1;
@@ -936,6 +1082,14 @@ cmd_run(int argc, char **argv)
 		case 'w': ad_watch_opts_add(&w, optarg); break;
 		case 'I': lv.insecure_rules = 1; break;
 		case 'D': insecure_db = 1; break;
+		case 'E': ao.enforce = 1; break;
+		case 'A':
+			if ((ao.disarm_n = atoi(optarg)) > 0)
+				break;
+			log_warnx("run: --disarm %s: give a positive number "
+			    "of containers", optarg);
+			ad_watch_opts_free(&w);
+			return 2;
 		case 'h':
 			run_usage(stdout);
 			ad_watch_opts_free(&w);
@@ -986,6 +1140,9 @@ cmd_run(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	ad_pipeline_evidence(&lv.pipe);	/* after the mask: no signals there */
+	ao.db = db;
+	if (ad_pipeline_actions(&lv.pipe, &ao) != 0)
+		goto out;
 
 	if ((lv.ctl = audit_open()) < 0)
 		log_warn("cannot open the audit control socket");
@@ -1022,12 +1179,11 @@ cmd_run(int argc, char **argv)
 			    "mounted and readable");
 		else
 			log_info("%d processes found in containers", nc);
-		if (lv.manage_rules && !lv.locked && lv.ctl >= 0) {
-			lv.ctr = ad_ctr_rules_new(lv.ctl,
-			    "/proc/self/mountinfo", "/");
-			ad_ctr_rules_scope(lv.ctr, &lv.plan);
-			ad_ctr_rules_sync(lv.ctr, lv.res);
-		}
+		/* join every root overlay now and as they mount; where
+		 * audrift cannot add rules, still learn the mounts */
+		lv.arm = ad_armer_start("/proc/self/mountinfo",
+		    lv.manage_rules && !lv.locked && lv.ctl >= 0 &&
+		    lv.plan.anchor != NULL ? lv.plan.anchor : NULL);
 	}
 	if (lv.src == SRC_PLUGIN)
 		lv.preader = ad_reader_new(lv.norm, "<plugin stdin>");
@@ -1046,6 +1202,20 @@ cmd_run(int argc, char **argv)
 		lv.pipe.stats.malformed += ad_reader_malformed(lv.preader);
 	}
 	ad_pipeline_end(&lv.pipe);
+	if (lv.arm != NULL) {
+		struct ad_armer_stats as;
+
+		ad_armer_stats(lv.arm, &as);
+		log_info("containers: %llu root overlays joined, %llu joins "
+		    "refused, %llu unmounted, %llu changes found after the "
+		    "fact; %llu 32-bit file events outside the watched dirs "
+		    "dropped",
+		    (unsigned long long)as.armed,
+		    (unsigned long long)as.failed,
+		    (unsigned long long)as.unmounted,
+		    (unsigned long long)lv.late,
+		    (unsigned long long)lv.filtered32);
+	}
 	log_info("stopped: %llu records, %llu events, %llu findings, %llu "
 	    "events lost, %llu malformed",
 	    (unsigned long long)lv.pipe.stats.records_read,
@@ -1054,6 +1224,7 @@ cmd_run(int argc, char **argv)
 	    (unsigned long long)lv.pipe.stats.events_lost,
 	    (unsigned long long)lv.pipe.stats.malformed);
 out:
+	ad_armer_stop(lv.arm);
 	kpoll_stop(&lv.kp);
 	ad_nl_reader_stop(lv.nlr);
 	kernel_restore(&lv);
@@ -1067,7 +1238,6 @@ out:
 	ad_reader_free(lv.preader);
 	ad_norm_free(lv.norm);
 	ad_pipeline_free(&lv.pipe);
-	ad_ctr_rules_free(lv.ctr);
 	ad_resolver_free(lv.res);
 	ad_krules_plan_free(&lv.plan);
 	ad_watch_opts_free(&w);

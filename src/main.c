@@ -26,6 +26,9 @@ static const struct command {
 	{ "containers", cmd_containers,
 	    "list running containers and audrift's coverage" },
 	{ "diff", cmd_diff, "what changed in a container since its image" },
+	{ "freeze", cmd_freeze, "stop every process of a container (isolate)" },
+	{ "thaw", cmd_thaw, "resume a frozen container" },
+	{ "evict", cmd_evict, "kill every process of a container" },
 };
 
 static void

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "container.h"
 #include "evidence.h"
 #include "finding.h"
@@ -63,6 +64,63 @@ evidence_path(const struct ad_event *ev, char *buf, size_t cap)
 	return buf;
 }
 
+static void on_finding(void *arg, const struct ad_finding *f);
+
+/*
+ * A finding of a rule with an action: the actor decides now, while the
+ * event is handled (its pidfd is opened here, before the process can
+ * exit and its pid be reused), and acts on its own thread.  This is the
+ * hook and not a sink: sinks see rows that may have waited for
+ * evidence, long after the event.  A decision that trips the rule's
+ * disarmer raises an action_disarmed finding about the same event.
+ */
+static void
+act(struct ad_pipeline *p, const struct ad_finding *f)
+{
+	static const char *const tags[] = { "audrift", "action" };
+	struct ad_finding d;
+	char msg[512];
+
+	if (ad_actor_finding(p->actor, f, (enum ad_action)f->action,
+	    ad_store_now_ms(), msg, sizeof(msg)) != 1)
+		return;
+	memset(&d, 0, sizeof(d));
+	d.rule = "action_disarmed";
+	d.severity = "high";
+	d.tags = tags;
+	d.ntags = 2;
+	d.message = msg;
+	d.message_len = strlen(msg);
+	d.ev = f->ev;
+	log_warnx("action_disarmed: %s", msg);
+	on_finding(p, &d);
+}
+
+/* Finished action records to the sinks that take them (JSON lines; the
+ * actor wrote the database row itself). */
+static void
+actions_drain(struct ad_pipeline *p)
+{
+	struct ad_action_rec rec;
+	struct ad_sink *s;
+
+	if (p->actor == NULL)
+		return;
+	while (ad_actor_pop(p->actor, &rec))
+		for (s = p->sinks; s != NULL; s = s->next)
+			if (s->ops->action != NULL &&
+			    s->ops->action(s->ctx, &rec) != 0)
+				p->sink_failed = 1;
+}
+
+int
+ad_pipeline_actions(struct ad_pipeline *p, const struct ad_action_opts *o)
+{
+	if (p->actor != NULL)
+		return 0;
+	return (p->actor = ad_actor_new(o)) != NULL ? 0 : -1;
+}
+
 /*
  * A finding in a container waits for its evidence on the worker; the
  * others go to the sinks now.  When the worker's queue is full the
@@ -78,6 +136,8 @@ on_finding(void *arg, const struct ad_finding *f)
 	struct ad_finding rf;
 
 	p->stats.findings++;
+	if (p->actor != NULL && f->action != AD_ACT_NONE && f->row == NULL)
+		act(p, f);
 	if (p->evq == NULL || c == NULL || f->row != NULL) {
 		to_sinks(p, f);
 		return;
@@ -138,6 +198,7 @@ void
 ad_pipeline_tick(struct ad_pipeline *p, int64_t now)
 {
 	evidence_drain(p, 0);
+	actions_drain(p);
 	ad_sink_tick_all(p->sinks, now);
 }
 
@@ -186,6 +247,7 @@ ad_pipeline_event(struct ad_pipeline *p, struct ad_event *ev)
 	if (p->rs != NULL)
 		ad_ruleset_eval(p->rs, ev, on_finding, p);
 	evidence_drain(p, 0);
+	actions_drain(p);
 	/* sinks commit by age too: a cheap clock read every 1024 events
 	 * (live sources also tick from their poll loop) */
 	if ((p->stats.events_read & 1023) == 0)
@@ -215,6 +277,10 @@ ad_pipeline_end(struct ad_pipeline *p)
 	struct ad_sink *s;
 
 	evidence_drain(p, 1);
+	if (p->actor != NULL) {
+		ad_actor_wait(p->actor);
+		actions_drain(p);
+	}
 	p->stats.stop_ms = ad_now_ms();
 	for (s = p->sinks; s != NULL; s = s->next) {
 		if (s->ops->flush != NULL)
@@ -230,6 +296,8 @@ void
 ad_pipeline_free(struct ad_pipeline *p)
 {
 	evidence_drain(p, 1);
+	ad_actor_free(p->actor);
+	p->actor = NULL;
 	ad_evq_free(p->evq);
 	p->evq = NULL;
 	ad_row_free(p->row);

@@ -26,6 +26,9 @@ struct ad_pipeline {
 	struct ad_evq *evq;
 	size_t ev_pending;	/* pushed to evq, not yet popped */
 	struct ad_row *row;
+	/* Actions (action.h): findings of rules with an action go to the
+	 * actor first; NULL: none (ad_pipeline_actions turns it on). */
+	struct ad_actor *actor;
 };
 
 void ad_pipeline_init(struct ad_pipeline *p);
@@ -40,6 +43,11 @@ int ad_pipeline_add_sinks(struct ad_pipeline *p, const char *db,
 /* Gather evidence for findings in containers (a worker thread; start
  * it with signals blocked).  0 ok, -1 logged (no evidence then). */
 int ad_pipeline_evidence(struct ad_pipeline *p);
+/* Carry out the actions rules carry (or record what would be done):
+ * a worker thread; start it with signals blocked.  0 ok, -1 logged. */
+struct ad_action_opts;
+int ad_pipeline_actions(struct ad_pipeline *p,
+    const struct ad_action_opts *o);
 /* Hand finished evidence rows to the sinks, then tick them (live's
  * 100 ms timer; now: ad_store_now_ms()). */
 void ad_pipeline_tick(struct ad_pipeline *p, int64_t now);

@@ -80,6 +80,35 @@ int ad_resolver_scan(struct ad_resolver *r);
  */
 int ad_resolver_gc(struct ad_resolver *r, int64_t older_than_ms);
 
+/*
+ * The host's mount table changed (armer.h): root overlay m was mounted
+ * at wall time ms.  If the runtimes' state on disk names its container
+ * (rtstate.h), that container's record (made now if need be) takes m's
+ * device, upper and lower dirs: the host's table, not a container's own
+ * mountinfo, is the authority on its layers, and the device names the
+ * container for every event while it is mounted, even once its
+ * processes are gone.  Returns that container (borrowed), or NULL.
+ */
+struct ad_mount;
+const struct ad_container *ad_resolver_mount(struct ad_resolver *r,
+    const struct ad_mount *m, int64_t ms);
+/* ... and the overlay of device major:minor was unmounted at ms: its
+ * device still names the container for events up to then.  Returns the
+ * container it was the root of, or NULL. */
+const struct ad_container *ad_resolver_unmount(struct ad_resolver *r,
+    unsigned major, unsigned minor, int64_t ms);
+
+/*
+ * A container whose upper layer is known but has not been examined
+ * (discover.h), and that no mount notice brings: one learned from /proc
+ * or from exec records, not from the mount table (it exited before its
+ * mount was seen, or it is mounted where audrift cannot see).  Marks it
+ * examined; NULL when there is none.  ad_resolver_examined marks one
+ * examined by the caller (at its arming).
+ */
+const struct ad_container *ad_resolver_take_unexamined(struct ad_resolver *r);
+void ad_resolver_examined(struct ad_resolver *r, const struct ad_container *c);
+
 /* Containers known, in the order first seen (for `audrift containers`).
  * i from 0; NULL past the end. */
 const struct ad_container *ad_resolver_container(const struct ad_resolver *r,
@@ -94,6 +123,8 @@ struct ad_resolver_stats {
 	uint64_t device_stale;		/* device matched a container not seen
 					   alive at the event's time */
 	uint64_t containers;		/* records created */
+	uint64_t unconfirmed;		/* cgroup ids the runtime's state
+					   does not know: not believed */
 };
 void ad_resolver_stats(const struct ad_resolver *r,
     struct ad_resolver_stats *out);
@@ -109,8 +140,9 @@ void ad_resolver_set_clock(struct ad_resolver *r, int64_t boot_ms,
 /*
  * The pure cgroup matcher, for tests and `audrift containers`: text is a
  * /proc/PID/cgroup file (len bytes).  The unified ("0::") line is looked
- * at first, then name=systemd, then the others; in each path the deepest
- * component that matches a pattern wins.  Returns 1 on a match (helper
+ * at first, then name=systemd, then the others; in each path the
+ * outermost component that matches a pattern wins (a process that can
+ * write its cgroupfs makes children, never parents).  Returns 1 on a match (helper
  * says whether it is a runtime's helper such as conmon, not the
  * container), 0 for none.
  */
@@ -121,6 +153,9 @@ void ad_resolver_set_clock(struct ad_resolver *r, int64_t boot_ms,
  * 0 when there is no such line (kernels before 4.1) or it is malformed.
  */
 int ad_status_vpid(const char *text, size_t len);
+/* The same line's entry at level (1: the host's pid; 0: the last), and
+ * in *depth the number of levels; 0 when absent or malformed. */
+int ad_status_nspid(const char *text, size_t len, int level, int *depth);
 
 #define AD_CG_ID_MAX	256
 struct ad_cgroup_match {

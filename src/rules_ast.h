@@ -87,13 +87,15 @@ enum ad_ritem_kind {
 	AD_RI_EXCEPT,
 	AD_RI_OUTPUT,
 	AD_RI_ENABLED,
+	AD_RI_ACTION,
 	AD_RI__COUNT
 };
 
 struct ad_ritem {
 	enum ad_ritem_kind kind;
 	struct ad_loc loc;		/* the keyword */
-	struct ad_word w;		/* desc, severity, output, enabled */
+	struct ad_word w;		/* desc, severity, output, enabled,
+					   action */
 	struct ad_words words;		/* tags */
 	struct ad_expr *expr;		/* when, except */
 	struct ad_ritem *next;
@@ -110,7 +112,8 @@ enum ad_stmt_kind {
 	AD_S_LIST_APPEND,	/* list NAME += [...] */
 	AD_S_MACRO,		/* macro NAME = expr */
 	AD_S_RULE,		/* rule NAME { ... } */
-	AD_S_RULE_APPEND,	/* rule NAME += { except / tags / enabled } */
+	AD_S_RULE_APPEND,	/* rule NAME += { except / tags / enabled /
+				   action } */
 	AD_S_DISABLE,		/* disable rule NAME */
 };
 
@@ -190,6 +193,10 @@ struct ad_crule {
 	struct ad_tseg *tmpl;
 	int ntmpl;
 	int enabled;
+	int action;			/* enum ad_action (action.h) */
+	struct ad_loc action_loc;	/* where it was given: its src only
+					   while loading */
+	char *action_at;		/* "file:line:col" of it, owned */
 	uint32_t opmask;		/* ops that can make `when` true */
 };
 

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "diag.h"
 #include "digest.h"
 #include "log.h"
@@ -129,6 +130,7 @@ ad_ritem_name(enum ad_ritem_kind kind)
 		[AD_RI_EXCEPT] = "except",
 		[AD_RI_OUTPUT] = "output",
 		[AD_RI_ENABLED] = "enabled",
+		[AD_RI_ACTION] = "action",
 	};
 
 	return (unsigned)kind < AD_RI__COUNT ? names[kind] : "?";
@@ -1056,13 +1058,55 @@ tmpl_parse(struct loader *L, struct ad_crule *r, const struct ad_word *w)
 	return bad ? -1 : 0;
 }
 
+/*
+ * One `action` item of rule r, in statement s: a name of the action
+ * table (action.c).  One per rule: the rule's own, which one append may
+ * replace (a site's override of a shipped rule); a second one in the
+ * rule, or in a second append, is an error.  *app: the append's item
+ * seen so far.  0 ok, -1 reported.
+ */
+static int
+rule_action(struct loader *L, struct ad_crule *r, const struct ad_stmt *s,
+    const struct ad_ritem *it, const struct ad_ritem **app)
+{
+	enum ad_action a;
+	char at[256];
+
+	if (s->kind == AD_S_RULE && r->action_loc.src != NULL) {
+		ad_loc_format(&r->action_loc, at, sizeof(at));
+		ERR(L, &it->loc, "'action' given twice in rule '%s' (first at "
+		    "%s): a rule carries one action", r->name, at);
+		return -1;
+	}
+	if (s->kind == AD_S_RULE_APPEND && *app != NULL) {
+		ad_loc_format(&(*app)->loc, at, sizeof(at));
+		ERR(L, &it->loc, "rule '%s' already had its action replaced "
+		    "at %s: a rule carries one action; keep one of the two",
+		    r->name, at);
+		return -1;
+	}
+	if (ad_action_rule_from_name(it->w.s, &a) != 0) {
+		ERR(L, &it->w.loc, "unknown action '%s' (%s)", it->w.s,
+		    ad_action_rule_names());
+		return -1;
+	}
+	if (s->kind == AD_S_RULE_APPEND)
+		*app = it;
+	r->action = (int)a;
+	r->action_loc = it->loc;
+	ad_loc_format(&it->loc, at, sizeof(at));
+	free(r->action_at);
+	r->action_at = xstrdup(at);
+	return 0;
+}
+
 /* Collect a rule's items (and those its appends add), check them, and
  * compile it into r. */
 static int
 rule_build(struct loader *L, struct def *d, struct ad_crule *r)
 {
 	const struct ad_ritem *it, *seen[AD_RI__COUNT] = { 0 };
-	const struct ad_ritem **ex = NULL;
+	const struct ad_ritem **ex = NULL, *app_action = NULL;
 	struct ad_cexpr *c;
 	char at[256];
 	int i, k, nex = 0, bad = 0, ntags = 0;
@@ -1079,11 +1123,17 @@ rule_build(struct loader *L, struct def *d, struct ad_crule *r)
 		for (it = s->items; it; it = it->next) {
 			if (s->kind == AD_S_RULE_APPEND &&
 			    it->kind != AD_RI_EXCEPT && it->kind != AD_RI_TAGS &&
-			    it->kind != AD_RI_ENABLED) {
+			    it->kind != AD_RI_ENABLED &&
+			    it->kind != AD_RI_ACTION) {
 				ERR(L, &it->loc, "'%s' cannot be added to rule "
-				    "'%s' (only except, tags and enabled)",
-				    ad_ritem_name(it->kind), r->name);
+				    "'%s' (only except, tags, enabled and "
+				    "action)", ad_ritem_name(it->kind), r->name);
 				bad = 1;
+				continue;
+			}
+			if (it->kind == AD_RI_ACTION) {
+				if (rule_action(L, r, s, it, &app_action) != 0)
+					bad = 1;
 				continue;
 			}
 			if (it->kind == AD_RI_EXCEPT) {
@@ -1179,6 +1229,7 @@ crule_free(struct ad_crule *r)
 	int i;
 
 	free(r->name);
+	free(r->action_at);
 	for (i = 0; i < r->ntags; i++)
 		free(r->tags[i]);
 	free(r->tags);
@@ -1354,4 +1405,19 @@ const char *
 ad_ruleset_digest(const struct ad_ruleset *rs)
 {
 	return rs->digest;
+}
+
+int
+ad_ruleset_rule(const struct ad_ruleset *rs, int i, struct ad_rule_info *out)
+{
+	const struct ad_crule *r;
+
+	if (i < 0 || i >= rs->nrules)
+		return -1;
+	r = &rs->rules[i];
+	out->name = r->name;
+	out->enabled = r->enabled;
+	out->action = r->action;
+	out->action_at = r->action_at;
+	return 0;
 }

@@ -31,6 +31,18 @@ void ad_ruleset_counts(const struct ad_ruleset *rs, int *files, int *rules,
 /* sha256 (hex) over the files loaded, in order: borrowed. */
 const char *ad_ruleset_digest(const struct ad_ruleset *rs);
 
+/* Rule i (from 0) of rs, in load order: 0, or -1 past the end.  Names
+ * borrowed from rs.  action: enum ad_action (action.h), 0 none, and
+ * where it was given (the override's place when a site replaced it). */
+struct ad_rule_info {
+	const char *name;
+	int enabled;
+	int action;
+	const char *action_at;		/* "file:line:col", NULL none */
+};
+int ad_ruleset_rule(const struct ad_ruleset *rs, int i,
+    struct ad_rule_info *out);
+
 /* Evaluate every candidate rule on ev; call fn once per matching rule.
  * The finding is borrowed for the call.  Returns the number of matches. */
 typedef void (*ad_finding_fn)(void *arg, const struct ad_finding *f);

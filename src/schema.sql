@@ -131,3 +131,38 @@ ALTER TABLE findings ADD COLUMN evidence TEXT;
 ALTER TABLE findings ADD COLUMN evidence_ms INTEGER;
 
 PRAGMA user_version = 3;
+
+-- @@ 4
+-- Actions (issue 16, action.c): one row per decision on a rule's action
+-- or an analyst's command, whether it was carried out or not.  Self-
+-- contained: it touches no other table.  A finding's row is joined by
+-- (serial, rule, event_time = findings.time); the view does it.
+CREATE TABLE actions (
+	id		INTEGER PRIMARY KEY,
+	time		TEXT NOT NULL,	-- ISO-8601 UTC, ms, when decided
+	action		TEXT NOT NULL,	-- freeze, evict, kill, thaw
+	result		TEXT NOT NULL,	-- done, would, refused, failed
+	origin		TEXT NOT NULL,	-- rule, analyst
+	rule		TEXT,		-- the rule that carried it
+	serial		INTEGER,	-- its finding's audit event serial
+	event_time	TEXT,		-- its finding's time
+	container_id	TEXT,		-- full id; NULL on the host
+	container_name	TEXT,
+	pid		INTEGER,	-- the process of the event
+	cgroup		TEXT,		-- the cgroup directory acted on
+	errno		INTEGER,	-- failed: the error number
+	why		TEXT		-- refused / failed: why; done: how
+);
+CREATE INDEX actions_time ON actions(time);
+CREATE INDEX actions_container ON actions(container_id, time)
+	WHERE container_id IS NOT NULL;
+
+CREATE VIEW action_findings AS
+	SELECT a.id AS action_id, f.id AS finding_id, a.time, a.action,
+	    a.result, a.rule, a.container_id, a.container_name, a.pid,
+	    a.why, f.path, f.exe, f.message
+	FROM actions a LEFT JOIN findings f
+	    ON f.serial = a.serial AND f.rule = a.rule AND
+	    f.time = a.event_time;
+
+PRAGMA user_version = 4;

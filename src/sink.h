@@ -16,6 +16,7 @@
 #include "event.h"
 
 struct ad_row;
+struct ad_action_rec;		/* action.h */
 
 struct ad_finding {
 	const char *rule;		/* borrowed from the ruleset */
@@ -25,6 +26,7 @@ struct ad_finding {
 	const char *message;		/* rendered output template */
 	size_t message_len;
 	const struct ad_event *ev;	/* borrowed */
+	int action;			/* the rule's enum ad_action, 0 none */
 	/* Set instead of the above: the finding's row, already filled
 	 * (findings that waited for evidence, pipeline.c); borrowed. */
 	const struct ad_row *row;
@@ -57,6 +59,9 @@ struct ad_sink_ops {
 	 * time of their own: commits a batch older than its time limit,
 	 * retries after errors.  0 ok, -1 failing. */
 	int (*tick)(void *ctx, int64_t now_ms);
+	/* Optional: an action record (action.h), borrowed for the call;
+	 * the JSON lines sink writes it as a line of its own.  0 ok. */
+	int (*action)(void *ctx, const struct ad_action_rec *a);
 };
 
 struct ad_sink {

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "finding.h"
 #include "log.h"
 #include "sink.h"
@@ -89,34 +90,63 @@ jsonl_drain(struct jsonl *j, int64_t now, int force)
 	return 0;
 }
 
+/* Room for one more line: 0, or -1 when the buffer is at its bound and
+ * will not drain (the line is dropped and counted). */
+static int
+jsonl_room(struct jsonl *j, int64_t now)
+{
+	if (j->out.len < JSONL_BUF_MAX)
+		return 0;
+	jsonl_drain(j, now, 0);
+	if (j->out.len < JSONL_BUF_MAX)
+		return 0;
+	j->dropped++;
+	if (!j->overflow_logged) {
+		log_warnx("JSON lines %s: %u bytes wait in memory, the most "
+		    "allowed: new findings are dropped and counted until it "
+		    "takes writes again", j->path, JSONL_BUF_MAX);
+		j->overflow_logged = 1;
+	}
+	return -1;
+}
+
+/* A line was appended to out: end it, write the batch when due. */
+static void
+jsonl_line_done(struct jsonl *j, int64_t now)
+{
+	ad_buf_addc(&j->out, '\n');
+	if (j->nlines++ == 0)
+		j->first_ms = now;
+	if (j->nlines >= JSONL_BATCH || now - j->first_ms >= JSONL_BATCH_MS)
+		jsonl_drain(j, now, 0);
+}
+
 static int
 jsonl_write(void *ctx, const struct ad_finding *f)
 {
 	struct jsonl *j = ctx;
 	int64_t now = ad_store_now_ms();
 
-	if (j->out.len >= JSONL_BUF_MAX) {
-		jsonl_drain(j, now, 0);
-		if (j->out.len >= JSONL_BUF_MAX) {
-			j->dropped++;
-			if (!j->overflow_logged) {
-				log_warnx("JSON lines %s: %u bytes wait in "
-				    "memory, the most allowed: new findings "
-				    "are dropped and counted until it takes "
-				    "writes again", j->path, JSONL_BUF_MAX);
-				j->overflow_logged = 1;
-			}
-			return -1;
-		}
-	}
+	if (jsonl_room(j, now) != 0)
+		return -1;
 	if (f->row == NULL)
 		ad_row_fill(&j->row, f, j->host);
 	ad_row_json(&j->out, f->row ? f->row : &j->row, -1);
-	ad_buf_addc(&j->out, '\n');
-	if (j->nlines++ == 0)
-		j->first_ms = now;
-	if (j->nlines >= JSONL_BATCH || now - j->first_ms >= JSONL_BATCH_MS)
-		jsonl_drain(j, now, 0);
+	jsonl_line_done(j, now);
+	return 0;
+}
+
+/* An action record: a line of its own, "type":"action" first. */
+static int
+jsonl_action(void *ctx, const struct ad_action_rec *a)
+{
+	struct jsonl *j = ctx;
+	int64_t now = ad_store_now_ms();
+
+	if (jsonl_room(j, now) != 0)
+		return -1;
+	ad_action_rec_json(&j->out, a);
+	jsonl_line_done(j, now);
 	return 0;
 }
 
@@ -181,6 +211,7 @@ static const struct ad_sink_ops jsonl_ops = {
 	.run_end = jsonl_run_end,
 	.close = jsonl_close,
 	.tick = jsonl_tick,
+	.action = jsonl_action,
 };
 
 struct ad_sink *

@@ -73,19 +73,28 @@ ctr_rm() {
 # and $DB; waits until it says it runs
 audrift_start() { audrift_bg --source daemon --rules "$1"; }
 
-# ctr_wait_rules ID: audrift's audrift-ctr rules on the container's merged
-# /usr/bin within 10 s; sets MERGED and LAT
-ctr_wait_rules() {
-	MERGED=$(podman inspect -f '{{.GraphDriver.Data.MergedDir}}' "$1")
+# wait_armed ID [WHAT]: audrift's log says "container <id> (WHAT) armed"
+# (WHAT a grep pattern for "name, runtime"; any by default) within 10 s;
+# sets LAT
+wait_armed() {
+	_s=$(echo "$1" | cut -c1-12)
 	t0=$(now_ms)
-	until auditctl -l | grep 'key=audrift-ctr' | grep -q "dir=$MERGED/usr/bin "; do
+	until grep -q "container $_s (${2:-.*}) armed" "$T/err"; do
 		[ $(( $(now_ms) - t0 )) -le 10000 ] || { cat "$T/err" >&2;
-		    auditctl -l >&2;
-		    fail "no audrift-ctr rules for $MERGED within 10 s"; }
-		sleep 0.1
+		    fail "container $_s (${2:-any}) not armed within 10 s"; }
+		sleep 0.02
 	done
 	LAT=$(( $(now_ms) - t0 ))
 }
+
+# ctr_wait_armed ID: wait_armed for a podman container; sets MERGED too
+ctr_wait_armed() {
+	MERGED=$(podman inspect -f '{{.GraphDriver.Data.MergedDir}}' "$1")
+	wait_armed "$1"
+}
+
+# ctr_rule_count: how many audrift-ctr kernel rules there are
+ctr_rule_count() { auditctl -l | grep -c 'key=audrift-ctr'; }
 
 # nrows WHERE: how many findings rows match
 nrows() { sqlite3 "$DB" "SELECT count(*) FROM findings WHERE $1;"; }

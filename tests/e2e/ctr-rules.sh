@@ -101,7 +101,7 @@ t0=$(now_ms)
 ctr_run C1 --tmpfs /dev/shm:rw,exec,size=16m -v "$T/tools:/opt/tools:ro" \
     "$IMG" sh -c 'while [ ! -e /tmp/go ]; do sleep 0.2; done; sh -c "echo workload; true"; exec sleep 600'
 P1=$(podman inspect -f '{{.State.Pid}}' "$C1")
-ctr_wait_rules "$C1"
+ctr_wait_armed "$C1"
 echo "C1 started, its rules in place: $(( $(now_ms) - t0 )) ms"
 C="container_id='$C1'"
 # the entrypoint's exec was seen, as pid 1 of the container ...
@@ -202,11 +202,7 @@ DB=$T/enabled.db
 audrift_start "$T/enabled"
 # audrift's own rule on the container's whole root, then no test rule:
 # removing a kernel rule that is not audrift's is no tampering (below)
-t0=$(now_ms)
-until auditctl -l | grep 'key=audrift-ctr' | grep -q "dir=$MERGED1 "; do
-	[ $(( $(now_ms) - t0 )) -le 5000 ] || fail "no audrift-ctr rule on the root $MERGED1: $(auditctl -l | grep audrift-ctr)"
-	sleep 0.05
-done
+ctr_wait_armed "$C1"
 grep -q 'each container.s whole filesystem is watched' "$T/err" ||
 	fail "no notice of the whole-root watch: $(cat "$T/err")"
 ktest_cleanup

@@ -57,6 +57,8 @@ live_cleanup() {
 	# only audrift's rules, by key (a leftover means a failed test)
 	auditctl -l 2>/dev/null | grep -q 'key=audrift-file' &&
 	    auditctl -D -k audrift-file >/dev/null 2>&1
+	auditctl -l 2>/dev/null | grep -q "key=audrift-file32" &&
+	    auditctl -D -k audrift-file32 >/dev/null 2>&1
 	auditctl -l 2>/dev/null | grep -q 'key=audrift-exec' &&
 	    auditctl -D -k audrift-exec >/dev/null 2>&1
 	[ -n "$SAVED_BACKLOG" ] && [ "$(kstat backlog_limit)" != "$SAVED_BACKLOG" ] &&

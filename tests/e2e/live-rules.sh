@@ -25,13 +25,18 @@ grep -q -- '-a always,exit -F arch=b64 -S execve,execveat -k audrift-exec' "$T/o
 if [ "$(uname -m)" = x86_64 ]; then
 	grep -q -- '-F arch=b32 -S execve,execveat -k audrift-exec' "$T/out" ||
 		fail "no b32 exec rule"
-	# the i386-only calls (one syscall table for events and rules)
+	# the i386-only calls (one syscall table for events and rules),
+	# in two b32 rules naming no dir (their events are filtered in
+	# audrift): a constant count of b32 rules, arch first
 	for c in chown32 lchown32 truncate64; do
-		grep -- "-F arch=b32 -S .*[,]$c[,].* -F dir=$T/a -F perm=wa" "$T/out" >/dev/null ||
+		grep -- "-F arch=b32 -S .*[,]$c[,].* -F perm=wa -k audrift-file32" "$T/out" >/dev/null ||
 			fail "b32 file rule without $c: $(cat "$T/out")"
 	done
-	grep -q -- "-F arch=b32 -S [a-z0-9,]*utimensat_time64 -F dir=$T/a -k" "$T/out" ||
+	grep -q -- "-F arch=b32 -S [a-z0-9,]*utimensat_time64 -k audrift-file32" "$T/out" ||
 		fail "b32 utimes rule without utimensat_time64"
+	[ "$(grep -c -- '-F arch=b32' "$T/out")" = 3 ] ||
+		fail "not 3 b32 rules (exec, file, utimes): $(grep -- '-F arch=b32' "$T/out")"
+	grep -- "-F arch=b32 .*-F dir=" "$T/out" && fail "a b32 rule per dir"
 	grep -- "-F arch=b64 .*chown32" "$T/out" && fail "chown32 in a b64 rule"
 fi
 for c in rmdir mknod; do
@@ -65,7 +70,11 @@ EOF
 grep -v '^##' "$T/out" > "$T/rules"
 [ "$(wc -l < "$T/rules")" -ge 1 ] || fail "r2: no rule"
 grep -q 'audrift-exec' "$T/rules" && fail "r2: exec rule without an exec rule"
-grep -v -- "-F dir=$T/c " "$T/rules" && fail "r2: a rule on another dir"
+grep -v -e "-F dir=$T/c " -e '-k audrift-ctr' -e '-k audrift-file32' "$T/rules" &&
+	fail "r2: a rule on another dir"
+# every container's root: one tree, two rules, whatever runs
+[ "$(grep -c -- '-F dir=/run/audrift/containers .*-k audrift-ctr' "$T/rules")" = 1 ] ||
+	fail "r2: not 1 container anchor rule (chmod only): $(cat "$T/rules")"
 grep -q -- "-S chmod,fchmod,fchmodat,[a-z0-9,]* -F dir=$T/c -F perm=wa" "$T/rules" ||
 	fail "r2: no chmod rule: $(cat "$T/rules")"
 grep -E -- '-S [^ ]*(open|unlink|utime)' "$T/rules" && fail "r2: ops the rules do not test"

@@ -771,7 +771,7 @@ test_append_disable(void **state)
 
 	err_has(base_rules, "rule drift += { severity high }\n",
 	    "b.rules:1:17: error: 'severity' cannot be added to rule 'drift' "
-	    "(only except, tags and enabled)");
+	    "(only except, tags, enabled and action)");
 }
 
 /* ---- the indexes ------------------------------------------------------------ */
