@@ -177,6 +177,15 @@ ad_record_check(const char *line, size_t len, uint64_t *serial,
 		*why = "empty record type";
 		return -1;
 	}
+	/* a name (SYSCALL) or UNKNOWN[1334]: libauparse 3.0.9 loses an
+	 * event's memory on a type holding the \x1d separator (fuzz) */
+	for (; s < p; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || *s == '_' || *s == '[' ||
+		    *s == ']')) {
+			*why = "bad record type";
+			return -1;
+		}
 	type_len = (size_t)(p - type);
 	if ((size_t)(end - p) == 6 && memcmp(p, " msg=?", 6) == 0) {
 		*why = "no timestamp (msg=?)";

@@ -179,6 +179,9 @@ test_record_check(void **state)
 	/* fuzz_normalize: libauparse leaks a second cwd= (crash-e0cb42f5) */
 	check_bad("type=CWD msg=audit(1.012:5): cwd=v cwd=D", 40, "cwd=");
 	check_ok("type=CWD msg=audit(1.012:5): cwd=2F61206377643D62", 5);
+	/* and one whose type holds the enriched separator (crash-8de7c871) */
+	check_bad("type=\x1d msg=audit(2.64:8):o", 26, "bad record type");
+	check_bad("type=a-b msg=audit(2.64:8): x=1", 31, "bad record type");
 	{
 		const char *why = NULL;
 		uint64_t serial = 0;
