@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libaudit.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,17 +130,28 @@ lit(const char **pp, const char *end, const char *s)
 	return 1;
 }
 
-/* How many times field (" name=") occurs in [p, end). */
+/* [p, end) has " cwd=" twice (memmem: the common line has none). */
 static int
-count_field(const char *p, const char *end, const char *field)
+two_cwd(const char *p, const char *end)
 {
-	size_t n = strlen(field);
-	int count = 0;
+	const char *c = memmem(p, (size_t)(end - p), " cwd=", 5);
 
-	for (; (size_t)(end - p) >= n; p++)
-		if (*p == field[0] && memcmp(p, field, n) == 0)
-			count++;
-	return count;
+	return c != NULL && memmem(c + 5, (size_t)(end - c - 5), " cwd=", 5) !=
+	    NULL;
+}
+
+/* The record type is CWD the way libauparse reads it: by libaudit's
+ * name lookup, which ignores case and takes numbers ("cwd", "1307"). */
+static int
+is_cwd_type(const char *type, size_t len)
+{
+	char name[64];
+
+	if (len >= sizeof(name))
+		return 0;
+	memcpy(name, type, len);
+	name[len] = '\0';
+	return audit_name_to_msg_type(name) == AUDIT_CWD;
 }
 
 int
@@ -205,8 +217,7 @@ ad_record_check(const char *line, size_t len, uint64_t *serial,
 		return -1;
 	}
 	*serial = strtoull(s, NULL, 10);
-	if (type_len == 3 && memcmp(type, "CWD", 3) == 0 &&
-	    count_field(p, end, " cwd=") > 1) {
+	if (two_cwd(p, end) && is_cwd_type(type, type_len)) {
 		/* libauparse 3.0.9 keeps the first and loses the others'
 		 * memory (fuzz_normalize found it): never a kernel record */
 		*why = "CWD record with more than one cwd= field";

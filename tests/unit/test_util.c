@@ -178,6 +178,10 @@ test_record_check(void **state)
 	check_bad("type=X msg=audit(1.5:11)x", 25, "bad serial");
 	/* fuzz_normalize: libauparse leaks a second cwd= (crash-e0cb42f5) */
 	check_bad("type=CWD msg=audit(1.012:5): cwd=v cwd=D", 40, "cwd=");
+	/* ... however its type is spelled (crash-349b76b4) */
+	check_bad("type=CWd msg=audit(19.604:0) cwd=b cwd=1", 40, "cwd=");
+	check_bad("type=1307 msg=audit(19.604:0): cwd=b cwd=1", 42, "cwd=");
+	check_ok("type=SYSCALL msg=audit(19.604:3): cwd=b cwd=1", 3);
 	check_ok("type=CWD msg=audit(1.012:5): cwd=2F61206377643D62", 5);
 	/* and one whose type holds the enriched separator (crash-8de7c871) */
 	check_bad("type=\x1d msg=audit(2.64:8):o", 26, "bad record type");
