@@ -5,8 +5,8 @@
  *   1: an rpm header blob (ad_rpm_header_find),
  *   2: a whole rpmdb.sqlite file, in a layer dir, through ad_pkg_lookup
  *      (the untrusted-SQLite open, Packages checks, row walk).
- * The path looked up comes from the input too (up to its first NUL, when
- * short), so that matches happen.
+ * Then the path looked up, up to a NUL (when short; else /usr/bin/x),
+ * so that matches happen, then the database.
  */
 #include "config.h"
 
@@ -49,20 +49,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *nul;
 	struct ad_pkg pkg;
 	size_t plen;
-	int fd;
+	int fd, which;
 
 	if (size < 1)
 		return 0;
 	setup();
+	which = data[0];
 	data++, size--;
 	if ((nul = memchr(data, '\0', size < 200 ? size : 200)) != NULL &&
 	    nul != data) {
 		plen = (size_t)(nul - data);
 		memcpy(path, data, plen);
 		path[plen] = '\0';
+		size -= plen + 1;	/* the database is what follows */
+		data = nul + 1;
 	}
 	memset(&pkg, 0, sizeof(pkg));
-	switch (data[-1] % 3) {
+	switch (which % 3) {
 	case 0:
 		(void)ad_md5sums_find((const char *)data, size, path[0] == '/' ?
 		    path + 1 : path, digest, sizeof(digest));
