@@ -7,6 +7,9 @@
  *   store-bench [N] [DIR] [BATCH]   N findings (default 500000) into a
  *   database in DIR (default /tmp), BATCH per transaction (default: the
  *   store's default)
+ *   store-bench N URI [BATCH]          into PostgreSQL directly (--db URI)
+ *   store-bench N DIR BATCH URI        into SQLite with run --forward URI:
+ *                                      the rate until the server has all
  */
 #include "config.h"
 
@@ -20,7 +23,27 @@
 #include "log.h"
 #include "sink.h"
 #include "store.h"
+#include "store_pg.h"
 #include "store_fixture.h"
+
+/* The forwarder's sent_id in PATH.forward. */
+static long
+fwd_sent(const char *path)
+{
+	char p[4200], buf[2048];
+	const char *q;
+	FILE *f;
+	size_t n;
+
+	snprintf(p, sizeof(p), "%s.forward", path);
+	if ((f = fopen(p, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	q = strstr(buf, "\"sent_id\":");
+	return q ? atol(q + 10) : -1;
+}
 
 int
 main(int argc, char **argv)
@@ -30,7 +53,9 @@ main(int argc, char **argv)
 	char path[4096], side[4200];
 	struct ad_store_opts o;
 	struct ad_store_stats ss;
-	struct ad_sink *sink;
+	struct ad_sink *sink, *fwd = NULL;
+	const char *uri = argc > 4 ? argv[4] : NULL;
+	int pg = ad_db_is_pg(dir);
 	struct fx x;
 	struct stat st;
 	int64_t t0, t1, now;
@@ -40,10 +65,12 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/audrift-store-bench.%ld.db", dir,
 	    (long)getpid());
 	ad_store_opts_default(&o);
-	o.path = path;
-	if (argc > 3)
+	o.path = pg ? dir : path;
+	if (argc > 3 && atoi(argv[3]) > 0)
 		o.batch_max = atoi(argv[3]);
-	if ((sink = ad_store_open(&o)) == NULL)
+	if ((sink = pg ? ad_pg_open(&o) : ad_store_open(&o)) == NULL)
+		return 1;
+	if (uri != NULL && (fwd = ad_pg_forward_open(uri, path)) == NULL)
 		return 1;
 	t0 = ad_store_now_ms();
 	for (i = 0; i < n; i++) {
@@ -55,17 +82,26 @@ main(int argc, char **argv)
 		}
 	}
 	sink->ops->flush(sink->ctx);
+	while (fwd != NULL && fwd_sent(path) < n)
+		usleep(20000);
 	t1 = ad_store_now_ms();
 	ad_store_stats(sink, &ss);
+	if (pg)
+		ss.written = (unsigned long long)n;	/* flush returned 0 */
 	ad_sink_free_all(sink);
+	ad_sink_free_all(fwd);
 	secs = (double)(t1 - t0) / 1000.0;
-	stat(path, &st);
-	printf("store-bench: %ld findings (batch %d) in %.2f s: "
+	if (pg || stat(path, &st) != 0)
+		st.st_size = 0;
+	printf("store-bench: %s%s: %ld findings (batch %d) in %.2f s: "
 	    "%.0f findings/s; %llu written, %llu dropped; database %.1f MB\n",
+	    pg ? "postgresql" : "sqlite", uri ? " forwarded" : "",
 	    n, o.batch_max, secs, secs > 0 ? (double)n / secs : 0.0,
 	    (unsigned long long)ss.written, (unsigned long long)ss.dropped,
 	    (double)st.st_size / 1e6);
 	unlink(path);
+	snprintf(side, sizeof(side), "%s.forward", path);
+	unlink(side);
 	snprintf(side, sizeof(side), "%s-wal", path);
 	unlink(side);
 	snprintf(side, sizeof(side), "%s-shm", path);

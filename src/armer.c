@@ -143,8 +143,8 @@ scan(struct ad_armer *a, int all)
 			a->st.failed++;
 		if (j == a->known.n) {
 			ad_mount_copy(&cp, &now.v[i]);
-			post(a, AD_ARM_MOUNTED, &cp, seen,
-			    err == 0 ? wall_ms() : 0, err);
+			post(a, AD_ARM_MOUNTED, &cp, seen, err == 0 &&
+			    a->ctl >= 0 ? wall_ms() : 0, err);
 		}
 		pthread_mutex_unlock(&a->mu);
 		if (err != 0 && err != ENOENT)

@@ -30,7 +30,8 @@ struct ad_arm_notice {
 	enum ad_arm_kind kind;
 	struct ad_mount m;	/* owned by the notice */
 	int64_t seen_ms;	/* wall ms: the table showed the change */
-	int64_t armed_ms;	/* wall ms: the kernel acked, 0 if it failed */
+	int64_t armed_ms;	/* wall ms: the kernel acked; 0 if the join
+				 * failed or the armer joins nothing */
 	int err;		/* errno of a failed join, 0 ok */
 };
 

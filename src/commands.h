@@ -14,8 +14,11 @@ int cmd_run(int argc, char **argv);	/* live.c */
 int cmd_rules(int argc, char **argv);	/* kernel_rules.c */
 int cmd_diff(int argc, char **argv);	/* diff.c */
 int cmd_containers(int argc, char **argv);	/* diff.c */
+int cmd_hook(int argc, char **argv);	/* hook.c */
 int cmd_freeze(int argc, char **argv);	/* cmd_action.c */
 int cmd_thaw(int argc, char **argv);	/* cmd_action.c */
 int cmd_evict(int argc, char **argv);	/* cmd_action.c */
+int cmd_report(int argc, char **argv);	/* report.c */
+int cmd_ack(int argc, char **argv);	/* review.c */
 
 #endif

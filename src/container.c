@@ -29,6 +29,7 @@
 #include "lineage.h"
 #include "log.h"
 #include "mounts.h"
+#include "posture.h"
 #include "resolver.h"
 #include "rtstate.h"
 #include "util.h"
@@ -445,6 +446,10 @@ struct crec {
 	int pidns_depth;	/* NSpid levels of the container's own pid
 				 * namespace (its fewest seen), 0 unknown */
 	char *state_root;	/* the runtime's data root, NULL: default */
+	struct ad_posture *posture;	/* owned; c.posture points here */
+	int announced;		/* its container_start was handed out */
+	int64_t made_ms;	/* when the record was made */
+	int64_t posture_ms;	/* when its posture was last read */
 };
 
 struct pent {
@@ -468,6 +473,7 @@ struct ad_resolver {
 
 	struct crec **recs;
 	size_t nrecs, caprecs;
+	size_t nunannounced;	/* records whose container_start is due */
 
 	struct pent *ents;
 	int32_t *buckets;
@@ -1014,6 +1020,18 @@ set_str(char **field, const char **pub, char *v)
 	*pub = v;
 }
 
+/* (Re)read c's posture (posture.h). */
+static void
+rec_load_posture(struct ad_resolver *r, struct crec *c)
+{
+	ad_posture_free(c->posture);
+	c->posture = ad_posture_load(c->c.runtime, r->root, c->state_root,
+	    c->id, c->c.ns, c->c.pod_uid);
+	c->c.posture = c->posture;
+	c->posture_ms = now_ms(r);
+	r->st.posture_notes += (uint64_t)c->posture->nnotes;
+}
+
 /* Once per record, when it is made (rtstate.h).  Unreadable state is not
  * an error: name and image stay NULL. */
 static void
@@ -1031,6 +1049,7 @@ rec_load_meta(struct ad_resolver *r, struct crec *c)
 	set_str(&c->ns, &c->c.ns, m.ns);
 	m.name = m.image = m.pod_uid = m.ns = NULL;
 	ad_rt_meta_clear(&m);
+	rec_load_posture(r, c);
 }
 
 static struct crec *
@@ -1061,6 +1080,8 @@ rec_new(struct ad_resolver *r, const char *runtime, const char *id)
 	}
 	r->recs[r->nrecs++] = c;
 	r->st.containers++;
+	c->made_ms = now_ms(r);
+	r->nunannounced++;
 	return c;
 }
 
@@ -1085,6 +1106,8 @@ rec_get(struct ad_resolver *r, const struct ad_cgroup_match *m, pid_t pid,
 		c->witness = pid;
 		c->witness_ticks = ticks;
 	}
+	if (c->c.started_ms == 0 || ticks_ms(r, ticks) < c->c.started_ms)
+		c->c.started_ms = ticks_ms(r, ticks);
 	rec_load_mounts(r, c, pid);
 	c->alive_ms = now_ms(r);
 	return c;
@@ -1103,6 +1126,7 @@ rec_free(struct crec *c)
 	free(c->upperdir);
 	strv_free(c->lowerdirs);
 	free(c->state_root);
+	ad_posture_free(c->posture);
 	free(c);
 }
 
@@ -1430,7 +1454,11 @@ upper_flag(const struct crec *c, const struct ad_str *path)
 {
 	int u;
 
-	if (path->s == NULL || path->s[0] != '/' || strlen(path->s) != path->len)
+	/* "/" is no file: the kernel logs exe="/" for a process whose
+	 * executable is outside its root (a runtime's hook, run while the
+	 * container's root is being set up) */
+	if (path->s == NULL || path->s[0] != '/' || path->len < 2 ||
+	    path->s[path->len - 1] == '/' || strlen(path->s) != path->len)
 		return -1;
 	u = ad_container_upper_has(&c->c, path->s);
 	return u < 0 ? -1 : u != AD_UPPER_NO;
@@ -1815,6 +1843,8 @@ ad_resolver_mount(struct ad_resolver *r, const struct ad_mount *m,
 	c->unmount_ms = 0;
 	if (ms > c->alive_ms)
 		c->alive_ms = ms;
+	if (c->c.started_ms == 0 || ms < c->c.started_ms)
+		c->c.started_ms = ms;
 	set_layers(r, c, m);
 	return &c->c;
 }
@@ -1883,11 +1913,42 @@ ad_resolver_gc(struct ad_resolver *r, int64_t older_than_ms)
 		for (k = 0; k < r->cap; k++)
 			if (r->ents[k].pid != 0 && r->ents[k].rec == c)
 				cache_remove(r, (int32_t)k);
+		if (!c->announced)
+			r->nunannounced--;
 		rec_free(c);
 		dropped++;
 	}
 	r->nrecs = j;
 	return dropped;
+}
+
+const struct ad_container *
+ad_resolver_next_start(struct ad_resolver *r)
+{
+	int64_t now;
+	size_t i;
+
+	if (r->nunannounced == 0)
+		return NULL;
+	now = now_ms(r);
+	for (i = 0; i < r->nrecs; i++) {
+		struct crec *c = r->recs[i];
+
+		if (c->announced)
+			continue;
+		/* a runtime mounts the root before it writes the bundle */
+		if (!c->posture->config && now - c->made_ms < AD_START_WAIT_MS) {
+			if (now - c->posture_ms < AD_START_RETRY_MS)
+				continue;
+			rec_load_posture(r, c);
+			if (!c->posture->config)
+				continue;
+		}
+		c->announced = 1;
+		r->nunannounced--;
+		return &c->c;
+	}
+	return NULL;
 }
 
 const struct ad_container *

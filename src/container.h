@@ -8,6 +8,9 @@
 #define AUDRIFT_CONTAINER_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct ad_posture;		/* posture.h */
 
 struct ad_container {
 	const char *id;		/* full id, or name for LXC/nspawn */
@@ -16,6 +19,12 @@ struct ad_container {
 	const char *image;	/* NULL when unknown */
 	const char *pod_uid;	/* Kubernetes pod uid, NULL otherwise */
 	const char *ns;		/* containerd namespace, NULL otherwise */
+	/* How it was started (posture.h), read once when the record is
+	 * made (retried until its config is on disk); never NULL once
+	 * made by the resolver.  started_ms: wall clock of its start (its
+	 * root mounted, or its oldest process seen), 0 unknown. */
+	const struct ad_posture *posture;
+	int64_t started_ms;
 
 	/* Filled by the resolver (resolver.h) from /proc/PID/mountinfo of a
 	 * process in the container; host paths, already prefixed with the

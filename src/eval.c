@@ -15,7 +15,9 @@
  *     of its values.  Failing those, `F startswith "p"` files it under
  *     (F prefix, p), and the event's F is looked up once per distinct
  *     prefix length of F (one pass of the hash over the value).
- * Rules with neither are visited for every event of their ops.  The
+ * Rules with neither are visited for every event of their ops.  A
+ * container_start event (no op) has its own slot, holding only the rules
+ * whose `when` tests event.kind so that it can be container_start.  The
  * candidates are a bitmap in rule order, so findings keep file order.
  *
  * A ruleset holds per-evaluation scratch: evaluate it from one thread at
@@ -34,6 +36,10 @@
 #include "util.h"
 
 #define ALL_OPS		((1u << AD_OP__COUNT) - 1)
+/* The index's slots: one per operation, and one more for container_start
+ * events (which make no operation). */
+#define NSLOTS		(AD_OP__COUNT + 1)
+#define START_SLOT	(1u << AD_OP__COUNT)
 
 struct ient {
 	int field;		/* index into ad_fields; -1 empty slot */
@@ -58,7 +64,7 @@ struct pfield {
 
 struct ad_rindex {
 	int nwords;
-	uint64_t *always;	/* AD_OP__COUNT bitmaps of nwords */
+	uint64_t *always;	/* NSLOTS bitmaps of nwords */
 	int *ifields;		/* fields some rule is filed under */
 	int nifields;
 	struct pfield *pfields;	/* ... by prefix */
@@ -122,6 +128,25 @@ int_search(const struct ad_cexpr *x, int64_t v)
 	return 0;
 }
 
+/* Is path s one of the set's paths or below one (at a component
+ * boundary: /etc holds /etc and /etc/x, not /etcx)?  The set is short
+ * (a list of directories): a linear walk. */
+static int
+under(const struct ad_cexpr *x, const char *s, size_t len)
+{
+	const struct ad_str *e;
+	int i;
+
+	for (i = 0; i < x->nset; i++) {
+		e = &x->sset[i];
+		if (e->len == 0 || e->len > len || memcmp(s, e->s, e->len) != 0)
+			continue;
+		if (e->len == len || s[e->len] == '/' || e->s[e->len - 1] == '/')
+			return 1;
+	}
+	return 0;
+}
+
 /* needle is lowercased at load. */
 static int
 icontains(const char *s, size_t len, const char *needle, size_t nlen)
@@ -167,7 +192,10 @@ str_test(const struct ectx *c, const struct ad_cexpr *x, const char *s,
 	case AD_CMP_NE:
 		return !(len == x->len && memcmp(s, x->s, len) == 0);
 	case AD_CMP_IN:
+	case AD_CMP_INTERSECTS:
 		return str_search(x, s, len);
+	case AD_CMP_UNDER:
+		return under(x, s, len);
 	case AD_CMP_STARTSWITH:
 		return len >= x->len && memcmp(s, x->s, x->len) == 0;
 	case AD_CMP_ENDSWITH:
@@ -340,6 +368,37 @@ ad_cexpr_opmask(const struct ad_cexpr *x)
 	return ALL_OPS;
 }
 
+#define ALL_KINDS	((1u << AD_KIND__COUNT) - 1)
+#define START_KIND	(1u << AD_KIND_CONTAINER_START)
+
+/* Which event kinds can make x true (as ad_cexpr_opmask for ops). */
+static uint32_t
+kindmask(const struct ad_cexpr *x)
+{
+	uint32_t m = 0;
+	int i;
+
+	switch (x->kind) {
+	case AD_CX_AND:
+		return kindmask(x->l) & kindmask(x->r);
+	case AD_CX_OR:
+		return kindmask(x->l) | kindmask(x->r);
+	case AD_CX_NOT:
+		return ALL_KINDS;
+	case AD_CX_CMP:
+		if (!(x->field->flags & AD_FF_KINDNAME) || !x->intcmp)
+			return ALL_KINDS;
+		if (x->cmp == AD_CMP_EQ)
+			return 1u << x->i;
+		if (x->cmp == AD_CMP_NE)
+			return ALL_KINDS & ~(1u << x->i);
+		for (i = 0; i < x->nset; i++)
+			m |= 1u << x->iset[i];
+		return m;
+	}
+	return ALL_KINDS;
+}
+
 /* What filing a rule under conjunct x costs: its number of values, a
  * prefix (a lookup per prefix length at each event) after any exact
  * value; 0 when x cannot key the rule. */
@@ -494,6 +553,7 @@ ad_ruleset_index(struct ad_ruleset *rs)
 	struct ad_rindex *ix = xcalloc(1, sizeof(*ix));
 	struct ad_crule *r;
 	const struct ad_cexpr *k;
+	uint32_t kinds;
 	int i, j, op, field;
 
 	rs->ix = ix;
@@ -507,14 +567,21 @@ ad_ruleset_index(struct ad_ruleset *rs)
 	if (ix->nwords == 0)
 		ix->nwords = 1;
 	rs->st->cand = xcalloc((size_t)ix->nwords, sizeof(uint64_t));
-	ix->always = xcalloc((size_t)ix->nwords * AD_OP__COUNT,
+	ix->always = xcalloc((size_t)ix->nwords * NSLOTS,
 	    sizeof(uint64_t));
 	ix_grow(ix);
 	for (i = 0; i < rs->nrules; i++) {
 		r = &rs->rules[i];
 		if (!r->enabled || r->when == NULL)
 			continue;
-		r->opmask = ad_cexpr_opmask(r->when);
+		/* container_start events are only for the rules that ask
+		 * for them (event.kind): a syscall rule's negations would
+		 * hold on an event with no file or process */
+		kinds = kindmask(r->when);
+		if (kinds == ALL_KINDS)
+			kinds &= ~START_KIND;
+		r->opmask = kinds & ~START_KIND ? ad_cexpr_opmask(r->when) : 0;
+		r->slots = r->opmask | (kinds & START_KIND ? START_SLOT : 0);
 		if ((k = pick_key(r->when)) != NULL) {
 			field = (int)(k->field - ad_fields);
 			if (k->cmp == AD_CMP_STARTSWITH)
@@ -528,8 +595,8 @@ ad_ruleset_index(struct ad_ruleset *rs)
 					    k->sset[j].len, i);
 			continue;
 		}
-		for (op = 0; op < AD_OP__COUNT; op++)
-			if (r->opmask & (1u << op))
+		for (op = 0; op < NSLOTS; op++)
+			if (r->slots & (1u << op))
 				ix->always[op * ix->nwords + i / 64] |=
 				    1ull << (i % 64);
 	}
@@ -571,7 +638,7 @@ add_cands(const struct ad_ruleset *rs, const struct ient *e, unsigned op,
 	int j;
 
 	for (j = 0; e->field >= 0 && j < e->n; j++)
-		if (rs->rules[e->rules[j]].opmask & (1u << op))
+		if (rs->rules[e->rules[j]].slots & (1u << op))
 			cand[e->rules[j] / 64] |= 1ull << (e->rules[j] % 64);
 }
 
@@ -585,7 +652,8 @@ ad_ruleset_eval(const struct ad_ruleset *rs, const struct ad_event *ev,
 	const struct pfield *p;
 	const struct ient *e;
 	struct ad_fval v;
-	unsigned op = (unsigned)ev->op < AD_OP__COUNT ? ev->op : AD_OP_OTHER;
+	unsigned op = ev->kind == AD_KIND_CONTAINER_START ? AD_OP__COUNT :
+	    (unsigned)ev->op < AD_OP__COUNT ? ev->op : AD_OP_OTHER;
 	size_t len;
 	int i, k, w, n = 0;
 

@@ -176,6 +176,40 @@ ad_attr_name(enum ad_attr a)
 	return attr_names[a];
 }
 
+static const char *const kind_names[AD_KIND__COUNT] = {
+	[AD_KIND_SYSCALL] = "syscall",
+	[AD_KIND_AFTER] = "after_the_fact",
+	[AD_KIND_CONTAINER_START] = "container_start",
+};
+
+const char *
+ad_kind_name(enum ad_kind k)
+{
+	return (unsigned)k < AD_KIND__COUNT ? kind_names[k] : "syscall";
+}
+
+int
+ad_kind_from_name(const char *name, enum ad_kind *out)
+{
+	int k;
+
+	for (k = 0; k < AD_KIND__COUNT; k++)
+		if (strcmp(kind_names[k], name) == 0) {
+			*out = (enum ad_kind)k;
+			return 0;
+		}
+	return -1;
+}
+
+enum ad_kind
+ad_event_kind(const struct ad_event *ev)
+{
+	if (ev->kind != AD_KIND_SYSCALL)
+		return ev->kind;
+	return ev->attribution == AD_ATTR_LATE ? AD_KIND_AFTER :
+	    AD_KIND_SYSCALL;
+}
+
 /*
  * Per-machine cache: syscall number -> class, built once from ad_syscalls
  * and libaudit's name table, so classifying an event is an array index.

@@ -66,6 +66,16 @@ enum ad_attr {
 	AD_ATTR__COUNT
 };
 
+/* What an event is.  Events from audit records are syscall events; the
+ * other kinds carry no syscall (docs/events.md). */
+enum ad_kind {
+	AD_KIND_SYSCALL = 0,
+	AD_KIND_AFTER,		/* after_the_fact: found in a container's upper
+				   layer (attribution AD_ATTR_LATE) */
+	AD_KIND_CONTAINER_START,	/* a container first seen: its posture */
+	AD_KIND__COUNT
+};
+
 /* A counted byte string.  Decoded audit values may hold any byte except
  * NUL (file names cannot hold NUL; proctitle NULs become spaces), so s is
  * also NUL-terminated; len excludes the terminator.  s == NULL means the
@@ -139,6 +149,8 @@ struct ad_event {
 	int ntypes;
 	int types[AD_MAX_TYPES];	/* record types seen, in order */
 
+	enum ad_kind kind;	/* set for container_start (ad_event_kind) */
+
 	/* Filled by the container resolver; NULL / AD_ATTR_NONE before. */
 	const struct ad_container *container;
 	enum ad_attr attribution;
@@ -151,6 +163,10 @@ const char *ad_op_name(enum ad_op op);
 int ad_op_from_name(const char *name, enum ad_op *out);	/* 0 ok, -1 no */
 const char *ad_nametype_name(enum ad_nametype nt);
 const char *ad_attr_name(enum ad_attr a);
+const char *ad_kind_name(enum ad_kind k);
+int ad_kind_from_name(const char *name, enum ad_kind *out); /* 0 ok, -1 */
+/* ev's kind: ev->kind, or after_the_fact for an event found late. */
+enum ad_kind ad_event_kind(const struct ad_event *ev);
 
 /* Classify syscall `nr` for `arch` (with the open flags, for open-like
  * calls, taken from the event's a[] and the created items).  Pure. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "container.h"
+#include "posture.h"
 #include "event.h"
 #include "util.h"
 
@@ -150,6 +151,7 @@ ad_event_json(struct ad_buf *b, const struct ad_event *ev)
 	}
 	ad_buf_addc(b, ']');
 
+	member_cs(b, "kind", ad_kind_name(ad_event_kind(ev)));
 	member_cs(b, "attribution", ad_attr_name(ev->attribution));
 	ad_json_key(b, "container", 0);
 	if (ev->container != NULL) {
@@ -161,6 +163,13 @@ ad_event_json(struct ad_buf *b, const struct ad_event *ev)
 		member_cs(b, "name", c->name);
 		member_cs(b, "image", c->image);
 		member_cs(b, "pod_uid", c->pod_uid);
+		if (c->started_ms > 0) {
+			int64_t t = ev->sec * 1000 + ev->ms;
+
+			ad_json_member_int(b, "age", t > c->started_ms ?
+			    (t - c->started_ms) / 1000 : 0);
+		}
+		ad_posture_json(b, c->posture);
 		ad_buf_addc(b, '}');
 	} else
 		ad_buf_adds(b, "null");

@@ -12,6 +12,7 @@
 
 #include "container.h"
 #include "fields.h"
+#include "posture.h"
 #include "util.h"
 
 static int
@@ -89,11 +90,14 @@ put_dir(struct ad_fval *o, const struct ad_item *it, char *scratch)
 #define GET(fn)	static int fn(const struct ad_event *ev, struct ad_fval *o, \
     char *scratch)
 
-GET(proc_pid)	{ return put_int(o, ev->proc.pid); }
-GET(proc_ppid)	{ return put_int(o, ev->proc.ppid); }
+/* A container_start event has no process and no file. */
+#define NOPROC	(ev->kind == AD_KIND_CONTAINER_START)
+
+GET(proc_pid)	{ return NOPROC ? 0 : put_int(o, ev->proc.pid); }
+GET(proc_ppid)	{ return NOPROC ? 0 : put_int(o, ev->proc.ppid); }
 GET(proc_vpid)	{ return ev->proc.vpid > 0 ? put_int(o, ev->proc.vpid) : 0; }
-GET(proc_uid)	{ return put_int(o, ev->proc.uid); }
-GET(proc_euid)	{ return put_int(o, ev->proc.euid); }
+GET(proc_uid)	{ return NOPROC ? 0 : put_int(o, ev->proc.uid); }
+GET(proc_euid)	{ return NOPROC ? 0 : put_int(o, ev->proc.euid); }
 GET(proc_auid)	{ return put_auid(o, ev->proc.auid); }
 GET(proc_name)	{ return put_str(o, &ev->proc.comm); }
 GET(proc_exe)	{ return put_str(o, &ev->proc.exe); }
@@ -150,6 +154,8 @@ GET(file_dir)	{ return put_dir(o, ad_event_file(ev), scratch); }
 
 GET(file_op)
 {
+	if (NOPROC)
+		return 0;
 	o->s = ad_op_name(ev->op);
 	o->len = strlen(o->s);
 	o->i = ev->op;
@@ -190,6 +196,74 @@ CONTAINER(container_runtime, runtime)
 CONTAINER(container_name, name)
 CONTAINER(container_image, image)
 CONTAINER(container_pod, pod_uid)
+
+GET(event_kind)
+{
+	o->i = ad_event_kind(ev);
+	o->s = ad_kind_name((enum ad_kind)o->i);
+	o->len = strlen(o->s);
+	return 1;
+}
+
+/* The posture (posture.h) of the event's container, or NULL. */
+#define POSTURE	(ev->container ? ev->container->posture : NULL)
+
+static int
+put_strv(struct ad_fval *o, const struct ad_posture *p,
+    const struct ad_strv *v)
+{
+	if (p == NULL || !v->known)
+		return 0;
+	o->v = v->v;
+	o->n = v->n;
+	return 1;
+}
+
+#define PSTR(fn, member) GET(fn) \
+	{ return POSTURE ? put_cstr(o, POSTURE->member) : 0; }
+#define PBOOL(fn, member) GET(fn) \
+	{ return POSTURE ? put_bool(o, POSTURE->member) : 0; }
+#define PLIST(fn, member) GET(fn) \
+	{ return put_strv(o, POSTURE, POSTURE ? &POSTURE->member : NULL); }
+
+PSTR(ctr_digest, image_digest)
+PSTR(ctr_image_ref, image_ref)
+PBOOL(ctr_pinned, image_pinned)
+PBOOL(ctr_privileged, privileged)
+PLIST(ctr_cap_added, cap_added)
+PLIST(ctr_host_mounts, host_mounts)
+PBOOL(ctr_host_network, host_network)
+PBOOL(ctr_host_pid, host_pid)
+PBOOL(ctr_host_ipc, host_ipc)
+PBOOL(ctr_readonly_root, readonly_root)
+PBOOL(ctr_ep_over, entrypoint_overridden)
+PBOOL(ctr_user_over, user_overridden)
+PLIST(ctr_img_ports, img_ports)
+PLIST(ctr_img_env, img_env)
+PLIST(ctr_img_entrypoint, img_entrypoint)
+PLIST(ctr_img_cmd, img_cmd)
+PSTR(ctr_img_user, img_user)
+PSTR(k8s_pod_name, k8s_pod)
+PSTR(k8s_ns_name, k8s_ns)
+PSTR(k8s_container_name, k8s_container)
+
+GET(ctr_user_uid)
+{
+	return POSTURE && POSTURE->user_uid >= 0 ?
+	    put_int(o, POSTURE->user_uid) : 0;
+}
+
+/* Seconds from the container's start to the event (0 for an event
+ * stamped before it: clocks of two sources). */
+GET(ctr_age)
+{
+	int64_t t = ev->sec * 1000 + ev->ms;
+
+	if (ev->container == NULL || ev->container->started_ms <= 0)
+		return 0;
+	return put_int(o, t > ev->container->started_ms ?
+	    (t - ev->container->started_ms) / 1000 : 0);
+}
 
 #define S	AD_FT_STRING
 #define P	AD_FT_PATH
@@ -250,6 +324,10 @@ const struct ad_field ad_fields[] = {
 	    event_time },
 	{ "event.arch", S, 0, "system call architecture (x86_64, i386, ...)",
 	    event_arch },
+	{ "event.kind", S, AD_FF_KINDNAME, "syscall (from audit records), "
+	    "after_the_fact (found in an upper layer), container_start (a "
+	    "container first seen: posture fields, no file or proc fields)",
+	    event_kind },
 	{ "event.attribution", S, 0, "how the event was placed: host, pid, "
 	    "cache, device, ppid, lineage (in a container), after_the_fact "
 	    "(found in its upper layer, no syscall seen), unknown, replay",
@@ -264,6 +342,50 @@ const struct ad_field ad_fields[] = {
 	    container_image },
 	{ "container.pod", S, 0, "Kubernetes pod uid, when known",
 	    container_pod },
+	{ "container.image_ref", S, 0, "the image reference the container "
+	    "was created from, as the runtime records it", ctr_image_ref },
+	{ "container.image_digest", S, 0, "manifest digest of its image "
+	    "(sha256:...), as the runtime records it", ctr_digest },
+	{ "container.image_pinned", B, 0, "created from a digest reference "
+	    "(name@sha256:...), not a tag", ctr_pinned },
+	{ "container.privileged", B, 0, "started privileged (--privileged: "
+	    "every capability, nothing masked)", ctr_privileged },
+	{ "container.cap_added", L, 0, "capabilities beyond the runtimes' "
+	    "default set, without CAP_ (SYS_ADMIN, ...)", ctr_cap_added },
+	{ "container.host_mounts", L, 0, "host paths bind-mounted in (not "
+	    "the runtime's own files, named volumes, its pod's volumes)",
+	    ctr_host_mounts },
+	{ "container.host_network", B, 0, "shares the host's network "
+	    "namespace", ctr_host_network },
+	{ "container.host_pid", B, 0, "shares the host's pid namespace",
+	    ctr_host_pid },
+	{ "container.host_ipc", B, 0, "shares the host's IPC namespace",
+	    ctr_host_ipc },
+	{ "container.readonly_root", B, 0, "its root filesystem is "
+	    "read-only", ctr_readonly_root },
+	{ "container.user_uid", I, 0, "uid its process was started as",
+	    ctr_user_uid },
+	{ "container.age", I, 0, "seconds from the container's start to "
+	    "the event", ctr_age },
+	{ "container.entrypoint_overridden", B, 0, "started with another "
+	    "program than its image's Entrypoint (or Cmd)", ctr_ep_over },
+	{ "container.user_overridden", B, 0, "started as another user than "
+	    "its image's User", ctr_user_over },
+	{ "container.image_exposed_ports", L, 0, "its image's ExposedPorts "
+	    "(80/tcp, ...)", ctr_img_ports },
+	{ "container.image_env", L, 0, "its image's Env (NAME=value)",
+	    ctr_img_env },
+	{ "container.image_entrypoint", L, 0, "its image's Entrypoint",
+	    ctr_img_entrypoint },
+	{ "container.image_cmd", L, 0, "its image's Cmd", ctr_img_cmd },
+	{ "container.image_user", S, 0, "its image's User (\"\" for root)",
+	    ctr_img_user },
+	{ "k8s.pod.name", S, 0, "Kubernetes pod name (CRI annotations)",
+	    k8s_pod_name },
+	{ "k8s.ns.name", S, 0, "Kubernetes namespace of the pod",
+	    k8s_ns_name },
+	{ "k8s.container.name", S, 0, "Kubernetes container name",
+	    k8s_container_name },
 	{ "user.uid", I, 0, "real user id (same as proc.uid)", proc_uid },
 	{ "user.auid", I, 0, "login user id (same as proc.auid)", proc_auid },
 };
@@ -322,6 +444,11 @@ const struct ad_operator ad_operators[] = {
 	{ "matches", AD_CMP_MATCHES, STRS, AD_SHAPE_VALUE,
 	    "PCRE2 regular expression, unanchored" },
 	{ "exists", AD_CMP_EXISTS, ALL, AD_SHAPE_NONE, "the field is present" },
+	{ "intersects", AD_CMP_INTERSECTS, AD_FT_BIT(L), AD_SHAPE_SET,
+	    "a list field has an element in (a, b, ...) or in a list" },
+	{ "under", AD_CMP_UNDER, AD_FT_BIT(P) | AD_FT_BIT(L), AD_SHAPE_SET,
+	    "a path (or an element of a list) is one of (a, b, ...) or of "
+	    "a list, or below one: /etc holds /etc/x, not /etcx" },
 };
 
 const int ad_noperators = (int)AD_ARRAY_SIZE(ad_operators);

@@ -27,6 +27,7 @@ enum ad_ftype {
 
 #define AD_FF_OCTAL	0x1	/* integer printed in octal (file.mode) */
 #define AD_FF_OPNAME	0x2	/* values are operation names (file.op) */
+#define AD_FF_KINDNAME	0x4	/* values are event kinds (event.kind) */
 
 /* A field's value on one event, borrowed from the event (or the scratch).
  * Strings: s/len (NUL-terminated); integer and boolean: i; list: v/n.
@@ -72,6 +73,8 @@ enum ad_cmp {
 	AD_CMP_GLOB,
 	AD_CMP_MATCHES,
 	AD_CMP_EXISTS,
+	AD_CMP_INTERSECTS,
+	AD_CMP_UNDER,
 	AD_CMP__COUNT
 };
 

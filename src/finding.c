@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -18,6 +19,7 @@
 #include "container.h"
 #include "event.h"
 #include "finding.h"
+#include "posture.h"
 #include "sink.h"
 #include "util.h"
 
@@ -253,6 +255,24 @@ CONTAINER_GETTER(get_container_name, name)
 CONTAINER_GETTER(get_image, image)
 CONTAINER_GETTER(get_pod_uid, pod_uid)
 
+/* Posture columns (posture.h): what an analyst filters findings on. */
+#define POSTURE_GETTER(fn, member) \
+	GETTER(fn) \
+	{ \
+		const struct ad_container *c = src->ev->container; \
+		set_cstr(r, v, c && c->posture ? c->posture->member : NULL); \
+	}
+
+POSTURE_GETTER(get_image_digest, image_digest)
+POSTURE_GETTER(get_k8s_pod, k8s_pod)
+POSTURE_GETTER(get_k8s_ns, k8s_ns)
+POSTURE_GETTER(get_k8s_container, k8s_container)
+
+GETTER(get_kind)
+{
+	set_cstr(r, v, ad_kind_name(ad_event_kind(src->ev)));
+}
+
 GETTER(get_event)
 {
 	text_begin(r, v);
@@ -322,6 +342,11 @@ const struct ad_col ad_finding_cols[AD_FINDING_NCOLS] = {
 	{ "package_ok",		"INTEGER",	AD_COL_INT,	get_null },
 	{ "evidence",		"TEXT",		AD_COL_TEXT,	get_null },
 	{ "evidence_ms",	"INTEGER",	AD_COL_INT,	get_null },
+	{ "kind",		"TEXT",		AD_COL_TEXT,	get_kind },
+	{ "image_digest",	"TEXT",		AD_COL_TEXT,	get_image_digest },
+	{ "k8s_pod_name",	"TEXT",		AD_COL_TEXT,	get_k8s_pod },
+	{ "k8s_ns_name",	"TEXT",		AD_COL_TEXT,	get_k8s_ns },
+	{ "k8s_container_name",	"TEXT",		AD_COL_TEXT,	get_k8s_container },
 };
 
 int
@@ -380,6 +405,27 @@ ad_row_set_int(struct ad_row *r, const char *name, int64_t i)
 
 	if (c >= 0)
 		set_int(&r->v[c], i);
+}
+
+void
+ad_row_clear(struct ad_row *r)
+{
+	size_t i;
+
+	ad_buf_reset(&r->buf);
+	for (i = 0; i < AD_FINDING_NCOLS; i++)
+		set_null(&r->v[i]);
+}
+
+void
+ad_row_set_value(struct ad_row *r, int i, const char *s, size_t len)
+{
+	if (i < 0 || i >= AD_FINDING_NCOLS)
+		return;
+	if (s != NULL && ad_finding_cols[i].kind == AD_COL_INT)
+		set_int(&r->v[i], strtoll(s, NULL, 10));
+	else
+		set_text(r, &r->v[i], s, len);
 }
 
 void

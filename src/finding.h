@@ -33,7 +33,7 @@ struct ad_val {
 	size_t off, len;	/* text: bytes at row->buf.p + off */
 };
 
-#define AD_FINDING_NCOLS	39
+#define AD_FINDING_NCOLS	44
 
 struct ad_row {
 	struct ad_buf buf;
@@ -60,11 +60,12 @@ extern const struct ad_col ad_finding_cols[AD_FINDING_NCOLS];
 	"auid, container_id, container_runtime, container_name, image, " \
 	"pod_uid, event, attribution, upper_layer, file_mode, file_uid, " \
 	"file_gid, file_size, file_mtime, file_sha256, image_sha256, " \
-	"package, package_ok, evidence, evidence_ms"
+	"package, package_ok, evidence, evidence_ms, kind, image_digest, " \
+	"k8s_pod_name, k8s_ns_name, k8s_container_name"
 #define AD_FINDING_INSERT_SQL \
 	"INSERT INTO findings(" AD_FINDING_COLUMNS ") VALUES(" \
 	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?," \
-	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 /* Column index by name, or -1. */
 int ad_col_index(const char *name);
@@ -79,6 +80,11 @@ void ad_row_fill(struct ad_row *r, const struct ad_finding *f,
  * evidence.c): text s copied (NULL: null).  Unknown names: no-op. */
 void ad_row_set_text(struct ad_row *r, const char *name, const char *s);
 void ad_row_set_int(struct ad_row *r, const char *name, int64_t i);
+/* Every column null (the buffer kept for reuse). */
+void ad_row_clear(struct ad_row *r);
+/* Set column i from its text (another database's result): an integer
+ * column parses it; s NULL: null. */
+void ad_row_set_value(struct ad_row *r, int i, const char *s, size_t len);
 /* Copy src into dst (dst's buffer reused). */
 void ad_row_copy(struct ad_row *dst, const struct ad_row *src);
 /* Text of column i (NUL-terminated), NULL when null or an integer. */

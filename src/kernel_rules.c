@@ -580,6 +580,22 @@ rules_list(int fd, struct rule_list *l, int ours)
 }
 
 int
+ad_krules_count_key(int fd, const char *key)
+{
+	struct rule_list l;
+	char k[AUDIT_MAX_KEY_LEN + 1];
+	int i, n = 0;
+
+	if (rules_list(fd, &l, 1) != 0)
+		return -1;
+	for (i = 0; i < l.n; i++)
+		if (rule_key(l.r[i], k, sizeof(k)) && strcmp(k, key) == 0)
+			n++;
+	rule_list_free(&l);
+	return n;
+}
+
+int
 ad_krules_remove_ours(int fd)
 {
 	struct rule_list l;

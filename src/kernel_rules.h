@@ -121,6 +121,10 @@ int ad_kstatus_get(int fd, struct ad_kstatus *st);
  * afterwards; failures are logged. */
 int ad_krules_install(int fd, const struct ad_krule_plan *plan);
 
+/* How many kernel rules carry exactly key (one of audrift's); -1 if the
+ * list could not be read. */
+int ad_krules_count_key(int fd, const char *key);
+
 /* Delete every kernel rule whose key starts with AD_KEY_PREFIX (a crash's
  * leftovers at start, ours at exit).  Returns the number removed, -1 if
  * the list could not be read. */

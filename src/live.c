@@ -39,11 +39,13 @@
 #include "log.h"
 #include "normalize.h"
 #include "pipeline.h"
+#include "posture.h"
 #include "replay.h"
 #include "action.h"
 #include "resolver.h"
 #include "ruleset.h"
 #include "store.h"
+#include "store_pg.h"
 #include "util.h"
 
 enum src {
@@ -175,6 +177,24 @@ synthetic(struct live *lv, const char *rule, const char *severity,
 
 /* --- events in ------------------------------------------------------------ */
 
+/* Each container first seen (at its start, or at audrift's for one
+ * already running) is judged once: a container_start event through the
+ * rules (issue 15, posture.h). */
+static void
+container_starts(struct live *lv)
+{
+	const struct ad_container *c;
+	char flags[512];
+
+	while (lv->res != NULL &&
+	    (c = ad_resolver_next_start(lv->res)) != NULL) {
+		ad_posture_flags(c->posture, flags, sizeof(flags));
+		log_info("container %.12s (%s): judged at start: %s", c->id,
+		    c->name ? c->name : "?", flags);
+		ad_pipeline_container_start(&lv->pipe, c, ad_now_ms());
+	}
+}
+
 static void
 live_event(void *arg, struct ad_event *ev)
 {
@@ -182,8 +202,10 @@ live_event(void *arg, struct ad_event *ev)
 
 	const struct ad_item *f;
 
-	if (lv->res != NULL)
+	if (lv->res != NULL) {
 		ad_resolve_event(lv->res, ev);
+		container_starts(lv);	/* before its first event */
+	}
 	/* the b32 file rules name no dir (kernel_rules.h): keep what the
 	 * per-dir b64 rules would have seen, and all of a container's */
 	if (ev->container == NULL && ev->key.s != NULL &&
@@ -794,6 +816,17 @@ arm_notices(struct live *lv)
 		if ((c = ad_resolver_mount(lv->res, &v[i].m,
 		    v[i].seen_ms)) == NULL)
 			continue;
+		if (v[i].err == 0 && v[i].armed_ms == 0) {
+			/* the armer joins nothing here (a locked host, no
+			 * rules of audrift's, or the test seam that leaves it
+			 * to `audrift hook`) */
+			log_info("container %.12s (%s, %s) seen, not joined by "
+			    "audrift: root %s", c->id, c->name ? c->name : "?",
+			    c->runtime ? c->runtime : "?", v[i].m.point);
+			ad_resolver_examined(lv->res, c);
+			examine(lv, c, 0);
+			continue;
+		}
 		if (v[i].err != 0) {
 			log_warnx("container %.12s (%s): its root %s could not "
 			    "be joined to the audit tree (%s): its writes go "
@@ -832,6 +865,7 @@ reload(struct live *lv)
 	struct ad_krule_plan plan;
 	int files, rules, lists, macros, n, removed;
 
+	ad_sink_reopen_all(lv->pipe.sinks);	/* logrotate */
 	rs = ad_ruleset_load(lv->rules_dir, NULL, 0, lv->insecure_rules,
 	    stderr);
 	if (rs == NULL) {
@@ -925,9 +959,14 @@ loop(struct live *lv, int sfd)
 			for (i = 0; i < BATCH &&
 			    ad_nl_reader_pop(lv->nlr, &type, &line); i++)
 				netlink_line(lv, type, &line);
-			/* what the last record completed, out now */
-			if (i > 0)
+			/* what the last record completed, out now, and
+			 * the sinks told, so that a quiet host's finding
+			 * does not wait for the next timer tick */
+			if (i > 0) {
 				ad_norm_release(lv->norm);
+				ad_pipeline_tick(&lv->pipe,
+				    ad_store_now_ms());
+			}
 		}
 		if (n > 0 && (pfd[2].revents & POLLIN))
 			arm_notices(lv);
@@ -955,6 +994,7 @@ loop(struct live *lv, int sfd)
 			next_gc = now + GC_MS;
 		}
 		containers_poll(lv, now, &next_scan);
+		container_starts(lv);
 	}
 	/* what the reader queued before the signal is still ours */
 	if (lv->nlr != NULL) {
@@ -987,6 +1027,7 @@ run_usage(FILE *f)
 "\n"
 "                         unless --json is given)\n"
 "  -j, --json FILE|-      findings as JSON lines (- = stdout)\n"
+"      --forward URI      send the --db's findings to PostgreSQL too\n"
 "  -s, --source SRC       auto (default), daemon, multicast or plugin\n"
 "  -n, --no-kernel-rules  do not install (or remove) kernel rules\n"
 "  -b, --backlog N        kernel backlog limit, daemon source (8192)\n"
@@ -1023,12 +1064,13 @@ cmd_run(int argc, char **argv)
 		{ "insecure-db", no_argument, NULL, 'D' },
 		{ "enforce", no_argument, NULL, 'E' },
 		{ "disarm", required_argument, NULL, 'A' },
+		{ "forward", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ad_watch_opts w = { NULL, 0 };
 	struct ad_action_opts ao = { 0 };
-	const char *db = NULL, *json = NULL;
+	const char *db = NULL, *json = NULL, *fwd = NULL;
 	unsigned long backlog = 8192, qmax = AD_LIVE_QUEUE_DEFAULT;
 	int insecure_db = 0, have_status = 0, c, sfd = -1, rc = 1;
 	struct live lv;
@@ -1083,6 +1125,7 @@ cmd_run(int argc, char **argv)
 		case 'I': lv.insecure_rules = 1; break;
 		case 'D': insecure_db = 1; break;
 		case 'E': ao.enforce = 1; break;
+		case 'F': fwd = optarg; break;
 		case 'A':
 			if ((ao.disarm_n = atoi(optarg)) > 0)
 				break;
@@ -1112,6 +1155,7 @@ cmd_run(int argc, char **argv)
 		lv.rules_dir = ad_default_rules_dir();
 
 	ad_pipeline_init(&lv.pipe);
+	lv.pipe.forward = fwd;
 	lv.pipe.rs = ad_ruleset_load(lv.rules_dir, NULL, 0, lv.insecure_rules,
 	    stderr);
 	if (lv.pipe.rs == NULL) {
@@ -1140,7 +1184,7 @@ cmd_run(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	ad_pipeline_evidence(&lv.pipe);	/* after the mask: no signals there */
-	ao.db = db;
+	ao.db = ad_db_is_pg(db) ? NULL : db;	/* actions rows: SQLite only */
 	if (ad_pipeline_actions(&lv.pipe, &ao) != 0)
 		goto out;
 
@@ -1183,7 +1227,9 @@ cmd_run(int argc, char **argv)
 		 * audrift cannot add rules, still learn the mounts */
 		lv.arm = ad_armer_start("/proc/self/mountinfo",
 		    lv.manage_rules && !lv.locked && lv.ctl >= 0 &&
-		    lv.plan.anchor != NULL ? lv.plan.anchor : NULL);
+		    lv.plan.anchor != NULL &&
+		    getenv("AUDRIFT_TEST_NO_ARM") == NULL ?
+		    lv.plan.anchor : NULL);
 	}
 	if (lv.src == SRC_PLUGIN)
 		lv.preader = ad_reader_new(lv.norm, "<plugin stdin>");

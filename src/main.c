@@ -25,7 +25,12 @@ static const struct command {
 	{ "rules", cmd_rules, "print the kernel audit rules run installs" },
 	{ "containers", cmd_containers,
 	    "list running containers and audrift's coverage" },
-	{ "diff", cmd_diff, "what changed in a container since its image" },
+	{ "diff", cmd_diff, "what changed in a container since its image "
+	    "(--all: every one\n             and the host, recorded)" },
+	{ "report", cmd_report, "the auditor's evidence for a period (html, "
+	    "json, md)" },
+	{ "ack", cmd_ack, "record that findings were reviewed" },
+	{ "hook", cmd_hook, "OCI hook: cover a container before it starts" },
 	{ "freeze", cmd_freeze, "stop every process of a container (isolate)" },
 	{ "thaw", cmd_thaw, "resume a frozen container" },
 	{ "evict", cmd_evict, "kill every process of a container" },

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "store.h"
+#include "store_pg.h"
 
 int64_t
 ad_now_ms(void)
@@ -144,7 +145,10 @@ on_finding(void *arg, const struct ad_finding *f)
 	}
 	ad_row_fill(p->row, f, p->stats.host);
 	path = evidence_path(f->ev, pbuf, sizeof(pbuf));
-	if (c->upperdir == NULL || path == NULL)
+	if (f->ev->kind == AD_KIND_CONTAINER_START)
+		ad_row_set_text(p->row, "evidence", "posture: the event's "
+		    "container member (read from the runtime's state)");
+	else if (c->upperdir == NULL || path == NULL)
 		ad_row_set_text(p->row, "evidence", c->upperdir == NULL ?
 		    "unavailable: the container's overlay dirs are unknown" :
 		    "unavailable: no file in the event");
@@ -220,7 +224,8 @@ ad_pipeline_add_sinks(struct ad_pipeline *p, const char *db,
 		so.path = db;
 		so.insecure = insecure_db ||
 		    getenv("AUDRIFT_INSECURE_DB") != NULL;
-		if ((s = ad_store_open(&so)) == NULL)
+		s = ad_db_is_pg(db) ? ad_pg_open(&so) : ad_store_open(&so);
+		if (s == NULL)
 			return -1;
 		s->next = p->sinks;
 		p->sinks = s;
@@ -230,6 +235,15 @@ ad_pipeline_add_sinks(struct ad_pipeline *p, const char *db,
 			return -1;
 		s->next = p->sinks;
 		p->sinks = s;
+	}
+	if (p->forward != NULL) {
+		struct ad_sink **tail = &p->sinks;
+
+		if ((s = ad_pg_forward_open(p->forward, db)) == NULL)
+			return -1;
+		while (*tail != NULL)
+			tail = &(*tail)->next;
+		*tail = s;
 	}
 	return 0;
 }
@@ -252,6 +266,27 @@ ad_pipeline_event(struct ad_pipeline *p, struct ad_event *ev)
 	 * (live sources also tick from their poll loop) */
 	if ((p->stats.events_read & 1023) == 0)
 		ad_sink_tick_all(p->sinks, ad_store_now_ms());
+}
+
+void
+ad_pipeline_container_start(struct ad_pipeline *p,
+    const struct ad_container *c, int64_t now_ms)
+{
+	struct ad_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sec = now_ms / 1000;
+	ev.ms = (unsigned)(now_ms % 1000);
+	ev.syscall = -1;
+	ev.success = -1;
+	ev.proc.auid = (uint32_t)-1;
+	ev.file_idx = ev.file2_idx = -1;
+	ev.exe_upper_layer = ev.file_upper_layer = -1;
+	ev.kind = AD_KIND_CONTAINER_START;
+	ev.container = c;
+	ev.attribution = c->has_root_dev ? AD_ATTR_DEVICE : AD_ATTR_PID;
+	p->container_starts++;
+	ad_pipeline_event(p, &ev);
 }
 
 void

@@ -29,15 +29,27 @@ struct ad_pipeline {
 	/* Actions (action.h): findings of rules with an action go to the
 	 * actor first; NULL: none (ad_pipeline_actions turns it on). */
 	struct ad_actor *actor;
+	/* run --forward: a PostgreSQL URI the SQLite --db's findings are
+	 * sent to (store_pg.h); borrowed; NULL: none */
+	const char *forward;
+	uint64_t container_starts;	/* container_start events made */
 };
 
 void ad_pipeline_init(struct ad_pipeline *p);
 void ad_pipeline_event(struct ad_pipeline *p, struct ad_event *ev);
+/* A container first seen (resolver.h, ad_resolver_next_start): one
+ * synthetic container_start event (no file, no process; the container's
+ * posture) through the rules, stamped now_ms.  c borrowed for the call. */
+struct ad_container;
+void ad_pipeline_container_start(struct ad_pipeline *p,
+    const struct ad_container *c, int64_t now_ms);
 /* A finding made outside the rules (live.c: audit_events_lost,
  * audit_rules_tampered): counted and sent to every sink; borrowed. */
 void ad_pipeline_finding(struct ad_pipeline *p, const struct ad_finding *f);
 /* Open the --db and --json sinks (either may be NULL) onto p->sinks, as
- * replay and run both do.  0 ok, -1 logged. */
+ * replay and run both do; a --db that is a PostgreSQL URI is that
+ * backend (store_pg.h), and p->forward adds the forwarder last, so that
+ * it closes after the store's last commit.  0 ok, -1 logged. */
 int ad_pipeline_add_sinks(struct ad_pipeline *p, const char *db,
     const char *json, int insecure_db);
 /* Gather evidence for findings in containers (a worker thread; start

@@ -22,6 +22,7 @@
 #include "finding.h"
 #include "log.h"
 #include "store.h"
+#include "store_pg.h"
 #include "util.h"
 
 #define QUERY_LIMIT	100
@@ -65,14 +66,15 @@ static void
 query_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: audrift query [--db FILE] [--since 1h|2d|30m|ISO-8601]\n"
+	    "usage: audrift query [--db FILE|URI] [--since 1h|2d|30m|ISO-8601]\n"
 	    "                     [--rule RULE] [--container ID-OR-NAME]\n"
 	    "                     [--severity info|low|medium|high|critical]\n"
 	    "                     [--format table|json|csv] [--limit N]\n"
 	    "\n"
-	    "  --db FILE         the findings database (default "
-	    AD_STORE_DEFAULT_DB ",\n"
-	    "                    the one audrift run writes by default)\n"
+	    "  --db FILE|URI     the findings database (default ./audrift.db "
+	    "if it\n"
+	    "                    exists and is safe, else " AD_STORE_DEFAULT_DB "),\n"
+	    "                    or a PostgreSQL URI postgresql://HOST/DB\n"
 	    "  --since WHEN      findings at or after WHEN: N followed by s, "
 	    "m, h, d\n"
 	    "                    or w (ago), or a UTC time 2026-11-23[T10:00"
@@ -90,56 +92,6 @@ query_usage(FILE *f)
 	    "  --help            this help\n"
 	    "\nOutput is oldest first.  For anything else: sqlite3 DB "
 	    "(docs/schema.md).\n", QUERY_LIMIT);
-}
-
-/*
- * --since: "90s", "30m", "1h", "2d", "1w" ago, or an ISO-8601 UTC time.
- * Writes the lower bound, comparable with findings.time, into out.
- * 0 ok, -1 bad.
- */
-static int
-parse_since(const char *s, char *out, size_t cap)
-{
-	char *end;
-	long long n, mult;
-	size_t len = strlen(s), i;
-	struct timespec ts;
-	time_t t;
-	struct tm tm;
-	static const char pat[] = "dddd-dd-ddTdd:dd:dd.ddd";
-
-	n = strtoll(s, &end, 10);
-	if (end != s && n >= 0 && end[0] != '\0' && end[1] == '\0' &&
-	    strchr("smhdw", end[0]) != NULL) {
-		mult = end[0] == 's' ? 1 : end[0] == 'm' ? 60 :
-		    end[0] == 'h' ? 3600 : end[0] == 'd' ? 86400 : 604800;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		t = ts.tv_sec - (time_t)(n * mult);
-		gmtime_r(&t, &tm);
-		snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-		return 0;
-	}
-	/* ISO: a prefix of pat, cut at a field boundary; optional Z. */
-	if (len > 0 && s[len - 1] == 'Z')
-		len--;
-	if (len < 10 || len > sizeof(pat) - 1 || len >= cap)
-		return -1;
-	for (i = 0; i < len; i++) {
-		char c = s[i] == ' ' ? 'T' : s[i];
-
-		if (pat[i] == 'd' ? (c < '0' || c > '9') : c != pat[i])
-			return -1;
-		out[i] = c;
-	}
-	if (len != 10 && len != 16 && len != 19 && len != 21 && len != 22 &&
-	    len != 23)
-		return -1;
-	/* Without Z and cut short, a prefix still compares right:
-	 * "2026-11-23T10" <= "2026-11-23T10:00:00.000Z". */
-	out[len] = '\0';
-	return 0;
 }
 
 static int
@@ -295,6 +247,81 @@ print_csv_row(struct ad_buf *b, const struct ad_row *r, int64_t id)
 	ad_buf_add(b, "\r\n", 2);
 }
 
+/* What cmd_query prints, row by row, whichever database the rows come
+ * from (ad_row_cb). */
+struct qout {
+	enum qfmt fmt;
+	struct ad_buf b;
+	struct ad_row *rows;	/* table: kept to size the columns */
+	int n, cap;
+};
+
+static int
+qout_row(void *ctx, int64_t id, const struct ad_row *r)
+{
+	struct qout *o = ctx;
+
+	if (o->fmt == FMT_TABLE) {
+		if (o->n == o->cap) {
+			o->cap = o->cap ? o->cap * 2 : 64;
+			o->rows = xrealloc(o->rows, (size_t)o->cap *
+			    sizeof(*o->rows));
+		}
+		ad_row_init(&o->rows[o->n]);
+		ad_row_copy(&o->rows[o->n++], r);
+		return 0;
+	}
+	if (o->fmt == FMT_JSON) {
+		ad_row_json(&o->b, r, id);
+		ad_buf_addc(&o->b, '\n');
+	} else
+		print_csv_row(&o->b, r, id);
+	if (o->b.len > 65536) {
+		fwrite(o->b.p, 1, o->b.len, stdout);
+		ad_buf_reset(&o->b);
+	}
+	return 0;
+}
+
+/* The forward block (table format): how far behind the forwarder is,
+ * from DB.forward (store_pg.c) and the database.  Nothing without it. */
+static void
+print_forward(sqlite3 *h, const char *db)
+{
+	char path[4096], buf[2048], sent_time[40] = "";
+	long long sent = -1, behind = -1;
+	const char *p;
+	sqlite3_stmt *st = NULL;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s.forward", db);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if ((p = strstr(buf, "\"sent_id\":")) != NULL)
+		sent = strtoll(p + 10, NULL, 10);
+	if (sent >= 0 && sqlite3_prepare_v2(h, "SELECT count(*), min(time)"
+	    " FROM findings WHERE id > ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, sent);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			behind = sqlite3_column_int64(st, 0);
+			if (sqlite3_column_text(st, 1) != NULL)
+				snprintf(sent_time, sizeof(sent_time), "%s",
+				    (const char *)sqlite3_column_text(st, 1));
+		}
+	}
+	sqlite3_finalize(st);
+	printf("\nforward: %lld findings not yet sent%s%s (sent up to id "
+	    "%lld)\n  state: ", behind, sent_time[0] ? ", oldest " : "",
+	    sent_time, sent);
+	for (p = buf; *p && *p != '\n'; p++)
+		putchar((unsigned char)*p < 0x20 ? '?' : *p);
+	putchar('\n');
+}
+
 int
 cmd_query(int argc, char **argv)
 {
@@ -311,13 +338,14 @@ cmd_query(int argc, char **argv)
 	};
 	const char *db = NULL, *rule = NULL, *cont = NULL;
 	char since[96] = "", *end;
-	int ch, sev = -1, ret = 1, rc, n = 0, cap = 0, i;
+	int ch, sev = -1, ret = 1, rc, i;
 	enum qfmt fmt = FMT_TABLE;
 	long long limit = QUERY_LIMIT;
+	int64_t since_ms;
 	sqlite3 *h = NULL;
 	sqlite3_stmt *st = NULL;
-	struct ad_row *rows = NULL, row;
-	struct ad_buf b;
+	struct ad_row row;
+	struct qout o;
 	struct stat sb;
 
 	optind = 0;
@@ -327,12 +355,14 @@ cmd_query(int argc, char **argv)
 			db = optarg;
 			break;
 		case 's':
-			if (parse_since(optarg, since, sizeof(since)) != 0) {
+			if (ad_parse_time(optarg, ad_wall_ms(), &since_ms) !=
+			    0) {
 				log_warnx("query: bad --since '%s': give 30m, "
 				    "1h, 2d, 1w or a UTC time like "
 				    "2026-11-23T10:00:00Z", optarg);
 				return 2;
 			}
+			ad_iso_ms(since_ms, since, sizeof(since));
 			break;
 		case 'r':
 			rule = optarg;
@@ -383,13 +413,28 @@ cmd_query(int argc, char **argv)
 		    "--help", argv[optind]);
 		return 2;
 	}
-	/* never a database in the cwd by default: whoever can write there
-	 * could hand root a crafted one */
+	/* ./audrift.db only when safe (ad_store_default_path) */
 	if (db == NULL)
-		db = AD_STORE_DEFAULT_DB;
+		db = ad_store_default_path();
+	memset(&o, 0, sizeof(o));
+	o.fmt = fmt;
+	ad_buf_init(&o.b);
+	if (fmt == FMT_CSV)
+		print_csv_row(&o.b, NULL, 0);
+	if (ad_db_is_pg(db)) {
+		struct ad_query_filter q = { since[0] ? since : NULL, rule,
+		    cont, sev, limit };
+		struct ad_pgr *pg = ad_pgr_open(db);
+
+		rc = pg != NULL ? ad_pgr_findings(pg, &q, qout_row, &o) : -1;
+		ad_pgr_close(pg);
+		ret = rc == 0 ? 0 : 1;
+		goto print;
+	}
 	if (stat(db, &sb) == -1) {
 		log_warn("query: no database %s: give --db FILE, or let "
 		    "audrift create it with --db", db);
+		ad_buf_free(&o.b);
 		return 1;
 	}
 	if (ad_store_check_path(db, getenv("AUDRIFT_INSECURE_DB") != NULL,
@@ -413,6 +458,7 @@ cmd_query(int argc, char **argv)
 			log_warnx("query: database %s: %s; is it an audrift "
 			    "database?", db, h ? sqlite3_errmsg(h) :
 			    "cannot open");
+		ad_buf_free(&o.b);
 		goto out;
 	}
 	if (since[0])
@@ -425,48 +471,28 @@ cmd_query(int argc, char **argv)
 		sqlite3_bind_int(st, 4, sev);
 	sqlite3_bind_int64(st, 5, limit ? limit : -1);
 
-	ad_buf_init(&b);
 	ad_row_init(&row);
-	if (fmt == FMT_CSV)
-		print_csv_row(&b, NULL, 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-
-		if (fmt == FMT_TABLE) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				rows = xrealloc(rows, (size_t)cap *
-				    sizeof(*rows));
-			}
-			ad_row_init(&rows[n]);
-			ad_row_from_stmt(&rows[n++], st, 1);
-			continue;
-		}
 		ad_row_from_stmt(&row, st, 1);
-		if (fmt == FMT_JSON) {
-			ad_row_json(&b, &row, id);
-			ad_buf_addc(&b, '\n');
-		} else
-			print_csv_row(&b, &row, id);
-		if (b.len > 65536) {
-			fwrite(b.p, 1, b.len, stdout);
-			ad_buf_reset(&b);
-		}
+		qout_row(&o, sqlite3_column_int64(st, 0), &row);
 	}
-	if (b.len)
-		fwrite(b.p, 1, b.len, stdout);
-	ad_buf_free(&b);
 	ad_row_free(&row);
 	if (rc != SQLITE_DONE)
 		log_warnx("query: database %s: %s", db, sqlite3_errmsg(h));
-	else {
-		if (fmt == FMT_TABLE)
-			print_table(rows, n, stdout);
+	else
 		ret = 0;
+print:
+	if (o.b.len)
+		fwrite(o.b.p, 1, o.b.len, stdout);
+	ad_buf_free(&o.b);
+	if (ret == 0 && fmt == FMT_TABLE) {
+		print_table(o.rows, o.n, stdout);
+		if (h != NULL)
+			print_forward(h, db);
 	}
-	for (i = 0; i < n; i++)
-		ad_row_free(&rows[i]);
-	free(rows);
+	for (i = 0; i < o.n; i++)
+		ad_row_free(&o.rows[i]);
+	free(o.rows);
 	if (fflush(stdout) == EOF) {
 		log_warn("query: write");
 		ret = 1;

@@ -99,6 +99,18 @@ const struct ad_container *ad_resolver_unmount(struct ad_resolver *r,
     unsigned major, unsigned minor, int64_t ms);
 
 /*
+ * The next container whose container_start is due, marked as handed
+ * out, or NULL: each record is handed out once, when its posture is
+ * read (its runtime's config for it found on disk, retried every
+ * AD_START_RETRY_MS: a runtime mounts the root before it writes the
+ * bundle) or AD_START_WAIT_MS after it was first seen, whatever was
+ * found.  O(1) when none is due.
+ */
+#define AD_START_WAIT_MS	2000
+#define AD_START_RETRY_MS	100
+const struct ad_container *ad_resolver_next_start(struct ad_resolver *r);
+
+/*
  * A container whose upper layer is known but has not been examined
  * (discover.h), and that no mount notice brings: one learned from /proc
  * or from exec records, not from the mount table (it exited before its
@@ -125,6 +137,8 @@ struct ad_resolver_stats {
 	uint64_t containers;		/* records created */
 	uint64_t unconfirmed;		/* cgroup ids the runtime's state
 					   does not know: not believed */
+	uint64_t posture_notes;		/* fields of runtime state skipped
+					   (posture.h), over every read */
 };
 void ad_resolver_stats(const struct ad_resolver *r,
     struct ad_resolver_stats *out);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -71,10 +72,12 @@ shape(const char *point, const char *mid, const char *leaf, char *root,
 	return root[0] == '/' || root[0] == '\0';
 }
 
-/* A whole state file, opened without following a last symlink; owned
- * JSON or NULL. */
+/* A whole state file of at most max bytes, opened without following a
+ * last symlink; owned JSON or NULL, and then *why (when why is not NULL)
+ * says why: absent, too big, or not JSON (torn, non-UTF-8, nested too
+ * deep). */
 static json_t *
-load(const char *path)
+load_max(const char *path, size_t max, const char **why)
 {
 	json_error_t jerr;
 	struct stat st;
@@ -82,16 +85,29 @@ load(const char *path)
 	FILE *f;
 	int fd;
 
+	if (why != NULL)
+		*why = "absent";
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return NULL;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > MAX_STATE || (f = fdopen(fd, "r")) == NULL) {
+	    (uint64_t)st.st_size > max || (f = fdopen(fd, "r")) == NULL) {
+		if (why != NULL)
+			*why = S_ISREG(st.st_mode) ? "too big" :
+			    "not a regular file";
 		close(fd);
 		return NULL;
 	}
 	j = json_loadf(f, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	fclose(f);
+	if (j == NULL && why != NULL)
+		*why = "not valid JSON (torn, not UTF-8, or nested too deep)";
 	return j;
+}
+
+static json_t *
+load(const char *path)
+{
+	return load_max(path, MAX_STATE, NULL);
 }
 
 static int
@@ -246,8 +262,8 @@ ad_rtstate_knows(const char *runtime, const char *host_root,
 
 /* An owned copy of a JSON string (a NUL in it becomes U+FFFD), or NULL
  * for anything else. */
-static char *
-jstr(json_t *v)
+char *
+ad_rt_jstr(json_t *v)
 {
 	const char *s = json_string_value(v);
 	size_t n, i;
@@ -279,12 +295,9 @@ take(char **field, char *v)
 	*field = v;
 }
 
-static json_t *load_at(const char *host_root, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* load() of host_root + the formatted path. */
-static json_t *
-load_at(const char *host_root, const char *fmt, ...)
+json_t *
+ad_rt_load(const char *host_root, size_t max, const char **why,
+    const char *fmt, ...)
 {
 	char rel[PATH_MAX], path[PATH_MAX];
 	va_list ap;
@@ -293,12 +306,17 @@ load_at(const char *host_root, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(rel, sizeof(rel), fmt, ap);
 	va_end(ap);
+	if (why != NULL)
+		*why = "path too long";
 	if (n < 0 || (size_t)n >= sizeof(rel) ||
 	    (size_t)snprintf(path, sizeof(path), "%s%s", host_root, rel) >=
 	    sizeof(path))
 		return NULL;
-	return load(path);
+	return load_max(path, max, why);
 }
+
+#define load_at(host_root, ...) \
+	ad_rt_load(host_root, MAX_STATE, NULL, __VA_ARGS__)
 
 /* Docker: <root>/containers/<id>/config.v2.json */
 static int
@@ -311,7 +329,7 @@ meta_docker(const char *host_root, const char *root, const char *id,
 
 	if (j == NULL)
 		return 0;
-	if ((name = jstr(json_object_get(j, "Name"))) != NULL) {
+	if ((name = ad_rt_jstr(json_object_get(j, "Name"))) != NULL) {
 		if (name[0] == '/' && name[1] != '\0')
 			memmove(name, name + 1, strlen(name));
 		if (name[0] == '\0' || strcmp(name, "/") == 0) {
@@ -320,9 +338,9 @@ meta_docker(const char *host_root, const char *root, const char *id,
 		}
 		take(&m->name, name);
 	}
-	take(&m->image, jstr(json_object_get(json_object_get(j, "Config"),
-	    "Image")));
-	take(&m->image, jstr(json_object_get(j, "Image")));
+	take(&m->image, ad_rt_jstr(json_object_get(json_object_get(j,
+	    "Config"), "Image")));
+	take(&m->image, ad_rt_jstr(json_object_get(j, "Image")));
 	json_decref(j);
 	return 1;
 }
@@ -351,12 +369,13 @@ meta_oci(json_t *j, struct ad_rt_meta *m)
 		return 0;
 	if (json_is_object(a = json_object_get(j, "annotations"))) {
 		for (i = 0; i < sizeof(name_keys) / sizeof(*name_keys); i++)
-			take(&m->name, jstr(json_object_get(a, name_keys[i])));
+			take(&m->name, ad_rt_jstr(json_object_get(a,
+			    name_keys[i])));
 		for (i = 0; i < sizeof(image_keys) / sizeof(*image_keys); i++)
-			take(&m->image, jstr(json_object_get(a,
+			take(&m->image, ad_rt_jstr(json_object_get(a,
 			    image_keys[i])));
 		for (i = 0; i < sizeof(pod_keys) / sizeof(*pod_keys); i++)
-			take(&m->pod_uid, jstr(json_object_get(a,
+			take(&m->pod_uid, ad_rt_jstr(json_object_get(a,
 			    pod_keys[i])));
 	}
 	json_decref(j);
@@ -389,15 +408,16 @@ meta_storage(const char *host_root, const char *root, const char *id,
 		if (cid == NULL || strcmp(cid, id) != 0)
 			continue;
 		found = 1;
-		take(&m->name, jstr(json_array_get(json_object_get(c,
+		take(&m->name, ad_rt_jstr(json_array_get(json_object_get(c,
 		    "names"), 0)));
-		image_id = jstr(json_object_get(c, "image"));
+		image_id = ad_rt_jstr(json_object_get(c, "image"));
 		ms = json_string_value(json_object_get(c, "metadata"));
 		if (ms != NULL && (meta = json_loads(ms,
 		    JSON_REJECT_DUPLICATES, &jerr)) != NULL) {
-			take(&m->image, jstr(json_object_get(meta,
+			take(&m->image, ad_rt_jstr(json_object_get(meta,
 			    "image-name")));
-			take(&m->name, jstr(json_object_get(meta, "name")));
+			take(&m->name, ad_rt_jstr(json_object_get(meta,
+			    "name")));
 			json_decref(meta);
 		}
 		break;

@@ -79,4 +79,17 @@ int ad_rtstate_meta(const char *runtime, const char *host_root,
     struct ad_rt_meta *out);
 void ad_rt_meta_clear(struct ad_rt_meta *m);
 
+/*
+ * For posture.c: the JSON of host_root + the formatted path, opened
+ * without following a last symlink, at most max bytes: owned, or NULL
+ * with *why (why may be NULL) saying why (absent, too big, not JSON).
+ * ad_rt_jstr: an owned copy of a JSON string (a NUL in it becomes
+ * U+FFFD), NULL for anything else.
+ */
+struct json_t;
+struct json_t *ad_rt_load(const char *host_root, size_t max,
+    const char **why, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+char *ad_rt_jstr(struct json_t *v);
+
 #endif

@@ -197,7 +197,10 @@ struct ad_crule {
 	struct ad_loc action_loc;	/* where it was given: its src only
 					   while loading */
 	char *action_at;		/* "file:line:col" of it, owned */
-	uint32_t opmask;		/* ops that can make `when` true */
+	uint32_t opmask;		/* ops that can make `when` true on a
+					   syscall event (0: it never can) */
+	uint32_t slots;			/* opmask, and bit AD_OP__COUNT when
+					   it can match container_start */
 };
 
 struct ad_rindex;	/* eval.c */

@@ -681,10 +681,22 @@ static int
 conv_int(struct loader *L, const struct ad_field *f, const struct ad_word *w,
     int64_t *out, int report)
 {
+	enum ad_kind kind;
 	enum ad_op op;
 	char *end;
 	long long v;
 
+	if (f->flags & AD_FF_KINDNAME) {
+		if (ad_kind_from_name(w->s, &kind) == 0) {
+			*out = kind;
+			return 0;
+		}
+		if (report)
+			ERR(L, &w->loc, "unknown event kind '%s' for %s "
+			    "(syscall, after_the_fact, container_start)", w->s,
+			    f->name);
+		return -1;
+	}
 	if (f->flags & AD_FF_OPNAME) {
 		if (ad_op_from_name(w->s, &op) == 0) {
 			*out = op;
@@ -821,10 +833,17 @@ compile_cmp(struct loader *L, const struct ad_expr *x, int report)
 		bad = 1;
 	}
 	if (op == NULL) {
-		if (report)
-			ERR(L, &x->op.loc, "unknown operator '%s' (==, !=, <, "
-			    "<=, >, >=, in, startswith, endswith, contains, "
-			    "icontains, glob, matches, exists)", x->op.s);
+		if (report) {
+			struct ad_buf names;
+
+			ad_buf_init(&names);
+			for (i = 0; i < ad_noperators; i++)
+				ad_buf_printf(&names, "%s%s", i ? ", " : "",
+				    ad_operators[i].name);
+			ERR(L, &x->op.loc, "unknown operator '%s' (%s)",
+			    x->op.s, names.p);
+			ad_buf_free(&names);
+		}
 		return NULL;
 	}
 	if (bad)
@@ -859,7 +878,8 @@ compile_cmp(struct loader *L, const struct ad_expr *x, int report)
 	c->cmp = op->cmp;
 	c->field = f;
 	c->intcmp = f->type == AD_FT_INTEGER || f->type == AD_FT_BOOLEAN ||
-	    ((f->flags & AD_FF_OPNAME) && (op->cmp == AD_CMP_EQ ||
+	    ((f->flags & (AD_FF_OPNAME | AD_FF_KINDNAME)) &&
+	    (op->cmp == AD_CMP_EQ ||
 	    op->cmp == AD_CMP_NE || op->cmp == AD_CMP_IN));
 	switch (op->shape) {
 	case AD_SHAPE_NONE:

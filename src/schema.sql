@@ -5,6 +5,11 @@
 -- database runs every block; an older one runs the blocks it lacks, in one
 -- transaction each, and is never dropped.  Never edit a released block:
 -- append a new one.
+--
+-- It is PostgreSQL's too: scripts/schema-gen derives that schema (types
+-- mapped) and docs/schema.md's DDL table from this file.  What the two
+-- spell differently is written twice: "-- @sqlite" lines, then "-- @pg"
+-- and PostgreSQL's lines prefixed "--| ", then "-- @end".
 
 -- @@ 1
 CREATE TABLE findings (
@@ -41,6 +46,15 @@ CREATE INDEX findings_rule ON findings(rule, time);
 CREATE INDEX findings_container ON findings(container_id, time)
 	WHERE container_id IS NOT NULL;
 CREATE INDEX findings_path ON findings(path) WHERE path IS NOT NULL;
+-- @sqlite
+-- @pg
+--| -- PostgreSQL only: a fleet's findings carry their host's id and id
+--| -- there (run --forward); the key makes a resent finding a no-op
+--| ALTER TABLE findings ADD COLUMN host_id TEXT;
+--| ALTER TABLE findings ADD COLUMN host_finding_id BIGINT;
+--| CREATE UNIQUE INDEX findings_host_finding
+--| 	ON findings(host_id, host_finding_id);
+-- @end
 
 CREATE TABLE containers (
 	id		TEXT PRIMARY KEY,
@@ -67,6 +81,7 @@ CREATE TABLE runs (
 	findings	INTEGER
 );
 
+-- @sqlite
 CREATE VIEW recent_findings AS
 	SELECT id, time, severity, rule, container_name, container_id, op,
 	    path, exe, comm, message
@@ -83,6 +98,25 @@ CREATE VIEW drift_by_container AS
 	WHERE container_id IS NOT NULL
 	GROUP BY container_id
 	ORDER BY findings DESC;
+-- @pg
+--| CREATE VIEW recent_findings AS
+--| 	SELECT id, time, severity, rule, container_name, container_id, op,
+--| 	    path, exe, comm, message
+--| 	FROM findings
+--| 	WHERE time >= now() - interval '1 day'
+--| 	ORDER BY time DESC;
+--|
+--| CREATE VIEW drift_by_container AS
+--| 	SELECT container_id, max(container_name) AS container_name,
+--| 	    max(image) AS image,
+--| 	    count(*) AS findings, count(DISTINCT rule) AS rules,
+--| 	    count(DISTINCT path) AS paths,
+--| 	    min(time) AS first, max(time) AS last
+--| 	FROM findings
+--| 	WHERE container_id IS NOT NULL
+--| 	GROUP BY container_id
+--| 	ORDER BY findings DESC;
+-- @end
 
 CREATE VIEW findings_by_rule AS
 	SELECT rule, severity, count(*) AS findings,
@@ -111,6 +145,7 @@ ALTER TABLE findings ADD COLUMN package_ok INTEGER;	-- matches the package's dig
 ALTER TABLE runs ADD COLUMN findings_dropped INTEGER;
 
 DROP VIEW drift_by_container;
+-- @sqlite
 CREATE VIEW drift_by_container AS
 	SELECT container_id, container_name, image,
 	    count(*) AS findings, count(DISTINCT rule) AS rules,
@@ -121,6 +156,19 @@ CREATE VIEW drift_by_container AS
 	WHERE container_id IS NOT NULL
 	GROUP BY container_id
 	ORDER BY findings DESC;
+-- @pg
+--| CREATE VIEW drift_by_container AS
+--| 	SELECT container_id, max(container_name) AS container_name,
+--| 	    max(image) AS image,
+--| 	    count(*) AS findings, count(DISTINCT rule) AS rules,
+--| 	    count(DISTINCT path) AS paths,
+--| 	    sum((upper_layer = 1)::int) AS upper_layer_findings,
+--| 	    min(time) AS first, max(time) AS last
+--| 	FROM findings
+--| 	WHERE container_id IS NOT NULL
+--| 	GROUP BY container_id
+--| 	ORDER BY findings DESC;
+-- @end
 
 PRAGMA user_version = 2;
 
@@ -166,3 +214,49 @@ CREATE VIEW action_findings AS
 	    f.time = a.event_time;
 
 PRAGMA user_version = 4;
+
+-- @@ 5
+-- The auditor's evidence (issue 19): each comparison `audrift diff --all`
+-- performed (PCI DSS 11.5.2 asks for one at least weekly), and each human
+-- review of a finding (`audrift ack`).  Self-contained: only new tables.
+CREATE TABLE comparisons (
+	id		INTEGER PRIMARY KEY,
+	time		TEXT NOT NULL,	-- ISO-8601 UTC, ms: when it finished
+	kind		TEXT NOT NULL,	-- container, host
+	target		TEXT NOT NULL,	-- container id, or the host dir
+	name		TEXT,		-- container name, or the host's name
+	image		TEXT,		-- container image; NULL for host
+	baseline	TEXT,		-- image, dpkg, rpm, dpkg+rpm, none
+	files_checked	INTEGER,
+	changed		INTEGER,	-- differ from the baseline
+	unverified	INTEGER,	-- host: files no package vouches for
+	result		TEXT NOT NULL,	-- pass, changed, error
+	detail		TEXT		-- JSON: changed paths, or the error
+);
+CREATE INDEX comparisons_time ON comparisons(time);
+
+CREATE TABLE reviews (
+	id		INTEGER PRIMARY KEY,
+	finding_id	INTEGER NOT NULL,	-- findings.id (kept when
+						-- retention prunes it)
+	time		TEXT NOT NULL,		-- ISO-8601 UTC, ms
+	reviewer	TEXT NOT NULL,
+	note		TEXT
+);
+CREATE INDEX reviews_finding ON reviews(finding_id);
+
+PRAGMA user_version = 5;
+
+-- @@ 6
+-- Container posture (issue 15, posture.c): the event's kind (syscall,
+-- after_the_fact, container_start), the image's manifest digest and the
+-- Kubernetes names of the container, for filtering findings (which
+-- digest ran, which pod to `kubectl exec` into).  Self-contained: it
+-- only adds columns to findings (no index: inserts stay as fast).
+ALTER TABLE findings ADD COLUMN kind TEXT;
+ALTER TABLE findings ADD COLUMN image_digest TEXT;	-- sha256:..., NULL unknown
+ALTER TABLE findings ADD COLUMN k8s_pod_name TEXT;
+ALTER TABLE findings ADD COLUMN k8s_ns_name TEXT;
+ALTER TABLE findings ADD COLUMN k8s_container_name TEXT;
+
+PRAGMA user_version = 6;

@@ -62,6 +62,9 @@ struct ad_sink_ops {
 	/* Optional: an action record (action.h), borrowed for the call;
 	 * the JSON lines sink writes it as a line of its own.  0 ok. */
 	int (*action)(void *ctx, const struct ad_action_rec *a);
+	/* Optional: reopen the output file at its path (SIGHUP, after
+	 * logrotate moved it).  0 ok, -1 logged (the old file kept). */
+	int (*reopen)(void *ctx);
 };
 
 struct ad_sink {

@@ -25,7 +25,7 @@
 #include "util.h"
 
 #define JSONL_BATCH	512
-#define JSONL_BATCH_MS	200
+#define JSONL_BATCH_MS	1	/* the event loop ticks after each turn */
 #define JSONL_BUF_MAX	(8u << 20)
 #define JSONL_RETRY_MS	1000
 
@@ -203,6 +203,58 @@ jsonl_close(void *ctx)
 	free(j);
 }
 
+/* Open path for appending, 0640, without following a symlink; -1 logged. */
+static int
+jsonl_open_fd(const char *path)
+{
+	mode_t omask = umask(027);
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC, 0640);
+	umask(omask);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			log_warnx("JSON lines %s is a symlink: refusing "
+			    "to follow it; give the real path", path);
+		else
+			log_warn("JSON lines %s: cannot open it", path);
+	}
+	return fd;
+}
+
+/* SIGHUP (logrotate moved the file): write what is buffered to the old
+ * file, then append to a new one at the path.  If it cannot be opened,
+ * the old one stays in use. */
+static int
+jsonl_reopen(void *ctx)
+{
+	struct jsonl *j = ctx;
+	int fd;
+
+	if (!j->own_fd)
+		return 0;
+	jsonl_drain(j, ad_store_now_ms(), 1);
+	if ((fd = jsonl_open_fd(j->path)) == -1) {
+		log_warnx("JSON lines %s: still writing to the file opened "
+		    "before; fix the path's directory and send SIGHUP again",
+		    j->path);
+		return -1;
+	}
+	if (close(j->fd) == -1)
+		log_warn("JSON lines %s: close", j->path);
+	j->fd = fd;
+	return 0;
+}
+
+void
+ad_sink_reopen_all(struct ad_sink *list)
+{
+	for (; list != NULL; list = list->next)
+		if (list->ops->reopen != NULL)
+			list->ops->reopen(list->ctx);
+}
+
 static const struct ad_sink_ops jsonl_ops = {
 	.name = "jsonl",
 	.write = jsonl_write,
@@ -212,6 +264,7 @@ static const struct ad_sink_ops jsonl_ops = {
 	.close = jsonl_close,
 	.tick = jsonl_tick,
 	.action = jsonl_action,
+	.reopen = jsonl_reopen,
 };
 
 struct ad_sink *
@@ -219,7 +272,6 @@ ad_jsonl_open(const char *path)
 {
 	struct jsonl *j;
 	struct ad_sink *sink;
-	mode_t omask;
 
 	if (path == NULL || *path == '\0') {
 		log_warnx("no JSON lines file given: use --json FILE or "
@@ -231,16 +283,7 @@ ad_jsonl_open(const char *path)
 	if (strcmp(path, "-") == 0)
 		j->fd = STDOUT_FILENO;
 	else {
-		omask = umask(027);
-		j->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
-		    O_CLOEXEC, 0640);
-		umask(omask);
-		if (j->fd == -1) {
-			if (errno == ELOOP)
-				log_warnx("JSON lines %s is a symlink: refusing "
-				    "to follow it; give the real path", path);
-			else
-				log_warn("JSON lines %s: cannot open it", path);
+		if ((j->fd = jsonl_open_fd(path)) == -1) {
 			free(j->path);
 			free(j);
 			return NULL;

@@ -75,7 +75,8 @@
  * the writer on its own thread, 32 KB pages cost it a quarter less than
  * 8 KB (fewer WAL frames, pwrites and page splits).  The price is more
  * WAL per small commit (the last page of the table and of each index is
- * rewritten): at most ~1 MB/s at one commit per batch_ms. */
+ * rewritten): at most ~7 MB/s at one commit per batch_ms (5 ms), only
+ * while findings keep coming one by one. */
 #define STORE_PAGE_SIZE		"32768"
 #endif
 
@@ -171,7 +172,10 @@ ad_store_opts_default(struct ad_store_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->path = AD_STORE_DEFAULT_DB;
 	o->batch_max = 512;
-	o->batch_ms = 200;
+	/* a finding is committed within ~5 ms of being made when findings
+	 * are few; under load batch_max fills first (512 rows), so the
+	 * commit rate stays bounded either way */
+	o->batch_ms = 5;
 	o->queue_max = 16384;
 	o->retain_days = 0;
 	o->insecure = 0;
@@ -187,8 +191,8 @@ ad_store_now_ms(void)
 }
 
 /* Wall-clock ms as ISO-8601 UTC with ms, into buf (>= 32 bytes). */
-static void
-iso_ms(int64_t ms, char *buf, size_t cap)
+void
+ad_iso_ms(int64_t ms, char *buf, size_t cap)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
@@ -199,8 +203,61 @@ iso_ms(int64_t ms, char *buf, size_t cap)
 	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
-static int64_t
-wall_ms(void)
+int
+ad_parse_time(const char *s, int64_t now_ms, int64_t *ms)
+{
+	static const char pat[] = "dddd-dd-ddTdd:dd:dd.ddd";
+	size_t len = strlen(s), i;
+	long long n, mult;
+	int v[7] = { 0, 1, 1, 0, 0, 0, 0 };
+	struct tm tm;
+	char *end;
+
+	n = strtoll(s, &end, 10);
+	if (end != s && n >= 0 && end[0] != '\0' && end[1] == '\0' &&
+	    strchr("smhdw", end[0]) != NULL) {
+		mult = end[0] == 's' ? 1 : end[0] == 'm' ? 60 :
+		    end[0] == 'h' ? 3600 : end[0] == 'd' ? 86400 : 604800;
+		*ms = now_ms - (int64_t)n * mult * 1000;
+		return 0;
+	}
+	/* ISO: a prefix of pat cut at a field boundary; optional Z */
+	if (len > 0 && s[len - 1] == 'Z')
+		len--;
+	if (len < 10 || len > sizeof(pat) - 1 || (len != 10 && len != 13 &&
+	    len != 16 && len != 19 && len != 21 && len != 22 && len != 23))
+		return -1;
+	for (i = 0; i < len; i++) {
+		char c = s[i] == ' ' ? 'T' : s[i];
+
+		if (pat[i] == 'd' ? (c < '0' || c > '9') : c != pat[i])
+			return -1;
+	}
+	sscanf(s, "%4d-%2d-%2d", &v[0], &v[1], &v[2]);
+	if (len >= 13)
+		v[3] = atoi(s + 11);
+	if (len >= 16)
+		v[4] = atoi(s + 14);
+	if (len >= 19)
+		v[5] = atoi(s + 17);
+	for (i = 20; i < len; i++)	/* .1 is 100 ms */
+		v[6] += (s[i] - '0') * (i == 20 ? 100 : i == 21 ? 10 : 1);
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
+	    v[4] > 59 || v[5] > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	*ms = (int64_t)timegm(&tm) * 1000 + v[6];
+	return 0;
+}
+
+int64_t
+ad_wall_ms(void)
 {
 	struct timespec ts;
 
@@ -584,7 +641,7 @@ store_run_insert(struct store *s)
 {
 	char t[96];
 
-	iso_ms(s->run_start_ms, t, sizeof(t));
+	ad_iso_ms(s->run_start_ms, t, sizeof(t));
 	sqlite3_bind_text(s->st_run_ins, 1, t, -1, SQLITE_TRANSIENT);
 	bind_text_or_null(s->st_run_ins, 2, s->run_version);
 	bind_text_or_null(s->st_run_ins, 3, s->run_host);
@@ -894,7 +951,7 @@ store_prune(struct store *s, int64_t now)
 	char cut[96];
 	int rc, n;
 
-	iso_ms(wall_ms() - (int64_t)s->o.retain_days * 86400000, cut,
+	ad_iso_ms(ad_wall_ms() - (int64_t)s->o.retain_days * 86400000, cut,
 	    sizeof(cut));
 	sqlite3_bind_text(s->st_prune, 1, cut, -1, SQLITE_TRANSIENT);
 	rc = step_reset(s->st_prune);
@@ -926,7 +983,7 @@ store_run_set(struct store *s, const struct ad_run_stats *st)
 	s->run_host = st->host ? xstrdup(st->host) : NULL;
 	s->run_source = st->source ? xstrdup(st->source) : NULL;
 	s->run_digest = st->rules_digest ? xstrdup(st->rules_digest) : NULL;
-	s->run_start_ms = st->start_ms ? st->start_ms : wall_ms();
+	s->run_start_ms = st->start_ms ? st->start_ms : ad_wall_ms();
 	s->run_pending = 1;
 	s->run_id = -1;
 }
@@ -966,7 +1023,7 @@ store_run_close(struct store *s, const struct ad_run_stats *st)
 		    "written", s->path);
 		return -1;
 	}
-	iso_ms(st->stop_ms ? st->stop_ms : wall_ms(), t, sizeof(t));
+	ad_iso_ms(st->stop_ms ? st->stop_ms : ad_wall_ms(), t, sizeof(t));
 	sqlite3_bind_text(u, 1, t, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(u, 2, (sqlite3_int64)st->records_read);
 	sqlite3_bind_int64(u, 3, (sqlite3_int64)st->events_read);
@@ -1461,6 +1518,96 @@ fail:
 	umask(omask);
 	store_free(s);
 	return NULL;
+}
+
+const char *
+ad_store_default_path(void)
+{
+	struct stat st;
+
+	if (stat(AD_STORE_LOCAL_DB, &st) != 0)
+		return AD_STORE_DEFAULT_DB;
+	/* whoever can write the cwd could hand root a crafted database:
+	 * ./audrift.db only when it, its -wal/-shm and the cwd are safe */
+	if (ad_store_check_path(AD_STORE_LOCAL_DB, 0, 0) != 0) {
+		log_warnx("not reading %s by default (above); reading %s: "
+		    "give --db to choose", AD_STORE_LOCAL_DB,
+		    AD_STORE_DEFAULT_DB);
+		return AD_STORE_DEFAULT_DB;
+	}
+	return AD_STORE_LOCAL_DB;
+}
+
+/*
+ * The commands beside the daemon (report, ack, diff --all) use one plain
+ * connection: no threads, WAL as the daemon's, a 5 s busy wait so a
+ * commit of the daemon's never fails them.  Read-only never creates nor
+ * upgrades: an auditor may run it on a copy of the evidence.
+ */
+struct sqlite3 *
+ad_store_db_open(const char *path, int write, int insecure, const char *cmd)
+{
+	int rc, ver = -1, want = ad_schema_version();
+	int flags = write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+	struct stat st;
+	sqlite3 *db = NULL;
+	mode_t omask;
+
+	if (!write && stat(path, &st) == -1) {
+		log_warn("%s: no database %s: give the one audrift run writes "
+		    "with --db", cmd, path);
+		return NULL;
+	}
+	if (write) {
+		omask = umask(027);
+		rc = ad_store_check_path(path, insecure, 1) != 0 ||
+		    store_create(path, insecure) != 0;
+		umask(omask);
+		if (rc)
+			return NULL;
+#ifdef SQLITE_OPEN_NOFOLLOW
+		if (!insecure)
+			flags |= SQLITE_OPEN_NOFOLLOW;
+#endif
+	}
+	if ((rc = sqlite3_open_v2(path, &db, flags, NULL)) != SQLITE_OK) {
+		log_warnx("%s: database %s: cannot open it: %s; check the path "
+		    "and its permissions", cmd, path,
+		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, STORE_OPEN_BUSY_MS);
+	if (user_version(db, &ver) != SQLITE_OK) {
+		log_warnx("%s: database %s: cannot read its schema version: "
+		    "%s; is it an audrift database?", cmd, path,
+		    sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return NULL;
+	}
+	if (ver > want) {
+		log_warnx("%s: database %s has schema version %d, newer than "
+		    "this audrift's %d: read it with the audrift that wrote it "
+		    "(or a newer one); this one will not guess at columns it "
+		    "does not know", cmd, path, ver, want);
+		sqlite3_close(db);
+		return NULL;
+	}
+	if (write) {
+		if (exec_static(db, "PRAGMA journal_mode=WAL", path) != 0 ||
+		    ad_schema_apply(db, want, path) != 0) {
+			sqlite3_close(db);
+			return NULL;
+		}
+	} else if (ver < want) {
+		log_warnx("%s: database %s has schema version %d, older than "
+		    "this audrift's %d: upgrade it first (audrift ack or "
+		    "audrift diff --all with --db %s, or the next audrift run, "
+		    "upgrades it in place)", cmd, path, ver, want, path);
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
 }
 
 void

@@ -27,7 +27,16 @@ struct ad_store_opts {
 	int insecure;		/* skip the path checks: tests only */
 };
 
-#define AD_STORE_DEFAULT_DB	"/var/lib/audrift/audrift.db"
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR		"/var"
+#endif
+/* configure's --localstatedir (default /var) */
+#define AD_STORE_DEFAULT_DB	LOCALSTATEDIR "/lib/audrift/audrift.db"
+#define AD_STORE_LOCAL_DB	"./audrift.db"
+
+/* The database the read commands use without --db: ./audrift.db if it
+ * exists, else AD_STORE_DEFAULT_DB. */
+const char *ad_store_default_path(void);
 
 /*
  * Refuse a database path someone else could use to rewrite findings or
@@ -54,10 +63,20 @@ struct ad_sink *ad_jsonl_open(const char *path);
 
 /* Close (flush, then free) every sink of a list linked by next. */
 void ad_sink_free_all(struct ad_sink *list);
+/* Call ops->reopen of every sink that has one (SIGHUP). */
+void ad_sink_reopen_all(struct ad_sink *list);
 /* Call ops->tick of every sink that has one. */
 void ad_sink_tick_all(struct ad_sink *list, int64_t now_ms);
 
 int64_t ad_store_now_ms(void);		/* CLOCK_MONOTONIC, ms */
+int64_t ad_wall_ms(void);		/* CLOCK_REALTIME, ms */
+/* ms since the epoch as the database's time text:
+ * 2026-11-23T10:58:01.123Z (cap >= 25). */
+void ad_iso_ms(int64_t ms, char *buf, size_t cap);
+/* A time given on the command line: N followed by s, m, h, d or w (that
+ * long before now_ms), or a UTC time 2026-11-23[T10[:00[:00[.000]]]][Z].
+ * 0 and *ms, or -1 when s is neither. */
+int ad_parse_time(const char *s, int64_t now_ms, int64_t *ms);
 
 /* Counters of a store sink (for the run summary and tests). */
 struct ad_store_stats {
@@ -73,5 +92,16 @@ void ad_store_stats(const struct ad_sink *sink, struct ad_store_stats *st);
 struct sqlite3;
 int ad_schema_version(void);
 int ad_schema_apply(struct sqlite3 *db, int upto, const char *path);
+
+/*
+ * A plain connection (no writer thread) for the commands that add rows
+ * beside the daemon (write: path checks as ad_store_open, created and
+ * upgraded) or only read (never created; a schema older than this
+ * audrift's is refused, saying how to upgrade).  A newer schema is always
+ * refused.  cmd prefixes messages.  Owned handle (sqlite3_close), or
+ * NULL logged.
+ */
+struct sqlite3 *ad_store_db_open(const char *path, int write, int insecure,
+    const char *cmd);
 
 #endif

@@ -7,8 +7,10 @@
 # audit-ctr tree), the seven operations on a binary in /usr/bin and the
 # drift exec are findings on its full id and runtime (Docker: with name
 # and image), and a container that drops a binary and runs it as its
-# entrypoint, exiting at once, gets both findings.  The kernel rule count
-# stays as it was.  Nothing is left behind.
+# entrypoint, exiting at once, gets both findings.  Docker: a container
+# started --cap-add SYS_PTRACE --pid host -v /etc:/host-etc:ro gets each posture
+# finding once, the plain one none.  The kernel rule count stays as it
+# was.  Nothing is left behind.
 . "$top_srcdir/tests/e2e/ctr-lib.sh"
 
 [ -x "$AUDRIFT" ] || skip "$AUDRIFT not built"
@@ -126,6 +128,32 @@ docker wait "$DID2" >/dev/null
 docker rm -f "$DID" "$DID2" >/dev/null
 DCIDS=
 short_lived docker "$DID2"
+# posture (issue 15), from config.v2.json and hostconfig.json: judged once
+# (not --privileged: dockerd asks for capabilities this VM's bounding set
+# lacks, and runc refuses; podman's ctr-posture.sh and the fixtures cover
+# privileged)
+DP=$(docker run -d --network none --cap-add SYS_PTRACE --pid host -v /etc:/host-etc:ro \
+    audrift-test:1 /bin/busybox sleep 600) || fail "docker run (posture)"
+DCIDS="$DP"
+wait_armed "$DP" ".*, docker"
+docker exec "$DP" /bin/busybox true && docker exec "$DP" /bin/busybox true ||
+	fail "docker exec (posture)"
+for r in container_added_capabilities sensitive_host_mount_in_container \
+    container_host_namespace; do
+	wait_row "rule='$r' AND container_id='$DP' AND kind='container_start'" 5000
+done
+sleep 0.5
+for r in container_added_capabilities sensitive_host_mount_in_container \
+    container_host_namespace; do
+	[ "$(nrows "rule='$r' AND container_id='$DP'")" = 1 ] ||
+		fail "docker: $r not once: $(nrows "rule='$r' AND container_id='$DP'")"
+done
+n=$(nrows "kind='container_start' AND container_id='$DID' AND rule <> 'container_image_not_pinned'")
+[ "$n" = 0 ] || fail "docker: the plain container web1 has $n posture findings"
+docker rm -f "$DP" >/dev/null
+DCIDS=
+no_row "rule='privileged_container_started'" "docker: privileged reported"
+echo "docker posture: $(nrows "kind='container_start' AND container_id='$DP'") findings on the container with SYS_PTRACE, host pid and /etc"
 kill -TERM "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 unset DOCKER_HOST
 

@@ -43,18 +43,16 @@ echo "the seven operations in the container started before audrift: found"
 [ "$(nrows "$C AND attribution='after_the_fact'")" = 1 ] ||
 	fail "after_the_fact rows: $(sqlite3 "$DB" "SELECT path FROM findings WHERE $C AND attribution='after_the_fact';")"
 
-# a restart unmounts the root and mounts it again (the mount id and the
-# device may both be reused): armed again, and covered
+# a restart usually unmounts the root and mounts it again (the mount id
+# and the device may both be reused: audrift tells them apart by the
+# kernel's unique mount id), unless podman's cleanup has not unmounted it
+# yet when the start comes (then it is the same, joined mount): covered
+# either way
 n0=$(grep -c "container ${C0%${C0#????????????}} (.*) armed" "$T/err")
 podman restart -t 0 "$C0" >/dev/null || fail "podman restart"
-t0=$(now_ms)
-until [ "$(grep -c "container ${C0%${C0#????????????}} (.*) armed" "$T/err")" -gt "$n0" ]; do
-	[ $(( $(now_ms) - t0 )) -le 10000 ] || fail "not armed again after a restart: $(cat "$T/err")"
-	sleep 0.02
-done
 podman exec "$C0" /bin/busybox touch /usr/bin/after-restart || fail "podman exec (restart)"
 wait_row "rule='essential_binary_modified_in_container' AND $C AND path='/usr/bin/after-restart' AND attribution != 'after_the_fact'" 5000
-echo "restarted: armed again and covered"
+echo "restarted: covered (armed $(( $(grep -c "container ${C0%${C0#????????????}} (.*) armed" "$T/err") - n0 )) more time(s))"
 
 # --- N containers at once ------------------------------------------------
 t0=$(now_ms)

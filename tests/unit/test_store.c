@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "commands.h"
+#include "comparison.h"
 #include "finding.h"
 #include "log.h"
 #include "store.h"
@@ -640,6 +641,64 @@ test_query_formats(void **state)
 	assert_non_null(strstr(t, "--severity"));
 }
 
+/* Times on the command line (query, report): ISO prefixes and ago. */
+static void
+test_parse_time(void **state)
+{
+	int64_t ms;
+	char iso[32];
+
+	(void)state;
+	assert_int_equal(ad_parse_time("2026-11-02", 0, &ms), 0);
+	ad_iso_ms(ms, iso, sizeof(iso));
+	assert_string_equal(iso, "2026-11-02T00:00:00.000Z");
+	assert_int_equal(ad_parse_time("2026-11-02T10:05:07.25Z", 0, &ms), 0);
+	ad_iso_ms(ms, iso, sizeof(iso));
+	assert_string_equal(iso, "2026-11-02T10:05:07.250Z");
+	assert_int_equal(ad_parse_time("2026-11-02 10", 0, &ms), 0);
+	ad_iso_ms(ms, iso, sizeof(iso));
+	assert_string_equal(iso, "2026-11-02T10:00:00.000Z");
+	assert_int_equal(ad_parse_time("2d", 1000000000000LL, &ms), 0);
+	assert_int_equal(ms, 1000000000000LL - 2 * 86400000LL);
+	assert_int_equal(ad_parse_time("2026-13-01", 0, &ms), -1);
+	assert_int_equal(ad_parse_time("2026-11-02T1", 0, &ms), -1);
+	assert_int_equal(ad_parse_time("yesterday", 0, &ms), -1);
+	assert_int_equal(ad_parse_time("-1d", 0, &ms), -1);
+}
+
+/* v5: the comparisons and reviews tables, written through their API. */
+static void
+test_schema_v4(void **state)
+{
+	struct ad_comparison c;
+	sqlite3 *h;
+
+	(void)state;
+	assert_non_null(h = ad_store_db_open(dbpath, 1, 1, "test"));
+	ad_cmp_init(&c, "host", "/usr/bin");
+	c.baseline = "dpkg";
+	c.files_checked = 3;
+	c.changed = 1;
+	ad_cmp_add(&c, "differs from dpkg:x", "/usr/bin/\"q\"");
+	assert_int_equal(ad_cmp_record(h, &c), 0);
+	ad_cmp_free(&c);
+	ad_cmp_init(&c, "container", "abc");
+	c.error = "no upper dir";
+	assert_int_equal(ad_cmp_record(h, &c), 0);
+	ad_cmp_free(&c);
+	sqlite3_close(h);
+	assert_int_equal(sql_int("SELECT count(*) FROM comparisons WHERE "
+	    "result = 'changed' AND json_extract(detail, '$[0].path') = "
+	    "'/usr/bin/\"q\"'"), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM comparisons WHERE "
+	    "result = 'error' AND json_extract(detail, '$.error') = "
+	    "'no upper dir'"), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'reviews'"), 1);
+	/* read-only never creates */
+	assert_null(ad_store_db_open("/nonexistent/x.db", 0, 1, "test"));
+}
+
 int
 main(void)
 {
@@ -668,6 +727,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refuse_unsafe, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_query_formats, setup,
+		    teardown),
+		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test_setup_teardown(test_schema_v4, setup,
 		    teardown),
 	};
 

@@ -1,0 +1,110 @@
+#!/bin/bash
+# tests/golden/pg-forward.sh - audrift run --forward against a real
+# PostgreSQL server this test starts: a storm of findings (a recorded log
+# replicated with new serials, paced over ~40 s through the plugin
+# source, so no kernel is needed) with the server stopped for 30 s in the
+# middle loses nothing and duplicates nothing; then findings spooled in
+# SQLite while the server is down survive kill -9 of audrift and arrive,
+# once, from the next run.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/pg-lib.sh"
+pg_require
+T=$(mktemp -d)
+chmod 755 "$T"
+RUNPID=
+trap '[ -n "$RUNPID" ] && kill -9 "$RUNPID" 2>/dev/null; pg_stop; rm -rf "$T"' EXIT
+export AUDRIFT_INSECURE_RULES=1
+pg_start "$T/pg" || fail "cannot start a PostgreSQL server"
+$PGSU -d postgres -c "CREATE ROLE fwd LOGIN PASSWORD 'f-secret'" \
+    -c "CREATE DATABASE fleet OWNER fwd" >/dev/null || fail "roles"
+printf '127.0.0.1:%s:*:fwd:f-secret\n' "$PGPORT" >"$T/pgpass"
+chmod 600 "$T/pgpass"
+export PGPASSFILE="$T/pgpass"
+URI="postgresql://fwd@127.0.0.1:$PGPORT/fleet?sslmode=disable"
+sed 's#/tmp/audrift-golden\.[A-Za-z0-9]*/hostbin#/usr/local/bin#g' \
+    "$top_srcdir/tests/golden/logs/host-fileops.log" >"$T/a.log"
+# copies FROM TO: the log again with serials and times moved per copy
+copies() {
+	awk -v from="$1" -v to="$2" '{ line[NR] = $0 } END {
+	    for (k = from; k < to; k++) for (i = 1; i <= NR; i++) {
+		l = line[i]
+		if (match(l, /audit\([0-9]+\.[0-9]+:[0-9]+\)/)) {
+			s = substr(l, RSTART + 6, RLENGTH - 7)
+			split(s, a, /[.:]/)
+			l = substr(l, 1, RSTART - 1) sprintf("audit(%d.%s:%d)",
+			    a[1] + k, a[2], a[3] + k * 1000000) \
+			    substr(l, RSTART + RLENGTH)
+		}
+		print l
+	    } }' "$T/a.log"
+}
+pgcount() { $PGSU -d fleet -tA -c "SELECT count(*) FROM findings" 2>/dev/null; }
+lcount() { sqlite3 "$T/l.db" "SELECT count(*) FROM findings"; }
+start_run() {	# start_run INPUT
+	AUDRIFT_LOG=stderr "$AUDRIFT" run --source plugin --no-kernel-rules \
+	    --rules "$top_srcdir/rules.d" --db "$T/l.db" --insecure-db \
+	    --forward "$URI" <"$1" 2>>"$T/run.err" &
+	RUNPID=$!
+}
+# wait_sent N SECONDS: the server holds N findings
+wait_sent() {
+	i=0
+	while [ "$(pgcount)" != "$1" ] && [ $i -lt $(($2 * 5)) ]; do
+		sleep 0.2; i=$((i + 1))
+	done
+	[ "$(pgcount)" = "$1" ]
+}
+
+# 1. the storm, the server stopped from 5 s to 35 s
+mkfifo "$T/in"
+start_run "$T/in"
+exec 3>"$T/in"
+for s in $(seq 0 39); do
+	copies $((s * 25)) $((s * 25 + 25)) >&3
+	[ "$s" = 5 ] && { pg_stop 3>&-; stopped_at=$(lcount); }
+	[ "$s" = 35 ] && { pg_ctl_start 3>&- || fail "cannot restart the server"; }
+	sleep 1
+done
+n=$(lcount)
+[ "$n" -ge 7000 ] || fail "only $n findings from the storm"
+[ "$n" -gt "$((stopped_at + 5000))" ] ||
+    fail "too few findings ($n, $stopped_at at the stop) while the server was down"
+wait_sent "$n" 30 || fail "the server has $(pgcount) of $n findings 30 s after it came back"
+"$AUDRIFT" query --db "$T/l.db" --limit 1 >"$T/q" || fail "query"
+grep -q "^forward: 0 findings not yet sent" "$T/q" ||
+    { cat "$T/q"; fail "query's forward block does not say 0 behind"; }
+exec 3>&-
+wait "$RUNPID" || fail "audrift run exited $?"
+RUNPID=
+grep -q "findings wait in the local database" "$T/run.err" ||
+    fail "the outage was not logged"
+grep -q "the server is back" "$T/run.err" || fail "the return was not logged"
+# nothing lost, nothing twice: the same ids, each once
+sqlite3 "$T/l.db" "SELECT id FROM findings ORDER BY id" >"$T/ids.l"
+$PGSU -d fleet -tA -c "SELECT host_finding_id FROM findings ORDER BY 1" >"$T/ids.p"
+cmp -s "$T/ids.l" "$T/ids.p" || fail "the ids sent differ from the local ones"
+[ "$($PGSU -d fleet -tA -c "SELECT count(DISTINCT host_id) FROM findings")" = 1 ] ||
+    fail "more than one host id"
+
+# 2. spooled, kill -9, next run sends them once
+pg_stop
+copies 1000 1100 >"$T/more.log"
+mkfifo "$T/in2"
+start_run "$T/in2"
+exec 3>"$T/in2"
+cat "$T/more.log" >&3
+i=0
+while [ "$(lcount)" -lt $((n + 700)) ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+m=$(lcount)
+[ "$m" -ge $((n + 700)) ] || fail "the second run stored $((m - n)) findings"
+kill -9 "$RUNPID"; wait "$RUNPID" 2>/dev/null; RUNPID=
+exec 3>&-
+pg_ctl_start || fail "cannot restart the server"
+: >"$T/empty"
+start_run "$T/empty"
+wait "$RUNPID"; RUNPID=
+m=$(lcount)
+wait_sent "$m" 15 || fail "after kill -9 the server has $(pgcount) of $m findings"
+dups=$($PGSU -d fleet -tA -c "SELECT count(*) - count(DISTINCT host_finding_id) FROM findings")
+[ "$dups" = 0 ] || fail "$dups findings arrived twice"
+echo "ok: $n findings through a 30 s outage, then $((m - n)) across kill -9: each once"

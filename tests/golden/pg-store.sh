@@ -1,0 +1,102 @@
+#!/bin/bash
+# tests/golden/pg-store.sh - the PostgreSQL backend against a real server
+# this test starts (tests/pg-lib.sh): replay into PostgreSQL gives the
+# same rows as into SQLite, column by column, and audrift query the same
+# answers over both; a wrong password, an unreachable host, a read-only
+# role, a password in the URI and a newer schema each give an error that
+# names the problem and what to do.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/pg-lib.sh"
+pg_require
+T=$(mktemp -d)
+chmod 755 "$T"
+trap 'pg_stop; rm -rf "$T"' EXIT
+export AUDRIFT_INSECURE_RULES=1
+pg_start "$T/pg" || fail "cannot start a PostgreSQL server"
+$PGSU -d postgres -c "CREATE ROLE writer LOGIN PASSWORD 'w-secret'" \
+    -c "CREATE DATABASE fleet OWNER writer" \
+    -c "CREATE ROLE reader LOGIN PASSWORD 'r-secret'" ||
+    fail "cannot create the roles"
+printf '127.0.0.1:%s:*:writer:w-secret\n127.0.0.1:%s:*:reader:r-secret\n127.0.0.1:%s:*:nobody:bad\n' \
+    "$PGPORT" "$PGPORT" "$PGPORT" >"$T/pgpass"
+chmod 600 "$T/pgpass"
+export PGPASSFILE="$T/pgpass"
+URI="postgresql://writer@127.0.0.1:$PGPORT/fleet?sslmode=disable"
+
+G="$top_srcdir/tests/golden/logs"
+R="$top_srcdir/rules.d"
+sed 's#/tmp/audrift-golden\.[A-Za-z0-9]*/hostbin#/usr/local/bin#g' \
+    "$G/host-fileops.log" >"$T/a.log"
+cat "$T/a.log" "$G/host-exec.log" "$G/container-fileops.log" >"$T/all.log"
+
+# 1. replay into both
+"$AUDRIFT" replay --assume-host --rules "$R" --db "$T/l.db" --insecure-db \
+    "$T/all.log" 2>"$T/r1.err" || { cat "$T/r1.err"; fail "replay sqlite"; }
+"$AUDRIFT" replay --assume-host --rules "$R" --db "$URI" "$T/all.log" \
+    2>"$T/r2.err" || { cat "$T/r2.err"; fail "replay into PostgreSQL"; }
+n=$(sqlite3 "$T/l.db" "SELECT count(*) FROM findings")
+[ "$n" -ge 5 ] || fail "only $n findings in the SQLite db"
+m=$($PGSU -d fleet -tA -c "SELECT count(*) FROM findings")
+[ "$n" = "$m" ] || fail "SQLite has $n findings, PostgreSQL $m"
+[ "$($PGSU -d fleet -tA -c "SELECT max(version) FROM audrift_schema")" = \
+    "$(sqlite3 "$T/l.db" "PRAGMA user_version")" ] ||
+    fail "schema versions differ"
+$PGSU -d fleet -tA -c "SELECT data_type FROM information_schema.columns
+    WHERE table_name = 'findings' AND column_name IN ('time', 'event', 'pid')
+    ORDER BY column_name" | tr '\n' ' ' | grep -qx 'json bigint timestamp with time zone ' ||
+    fail "PostgreSQL's column types are not timestamptz/json/bigint"
+
+# 2. column by column, every row: query --format json prints every column
+for args in "--limit 0" "--limit 3" "--rule essential_binary_modified_on_host --limit 0" \
+    "--severity high --limit 0" "--since 2000-01-01 --limit 0" \
+    "--since 2099-01-01" "--container zz"; do
+	# shellcheck disable=SC2086
+	"$AUDRIFT" query --db "$T/l.db" --format json $args >"$T/q1" ||
+	    fail "query sqlite $args"
+	# shellcheck disable=SC2086
+	"$AUDRIFT" query --db "$URI" --format json $args >"$T/q2" 2>"$T/q2.err" ||
+	    { cat "$T/q2.err"; fail "query PostgreSQL $args"; }
+	cmp -s "$T/q1" "$T/q2" || { diff "$T/q1" "$T/q2" | head -5;
+	    fail "query $args differs between SQLite and PostgreSQL"; }
+done
+"$AUDRIFT" query --db "$T/l.db" --format csv --limit 0 >"$T/c1"
+"$AUDRIFT" query --db "$URI" --format csv --limit 0 >"$T/c2"
+cmp -s "$T/c1" "$T/c2" || fail "query --format csv differs"
+"$AUDRIFT" query --db "$T/l.db" --limit 0 | head -n $((n + 1)) >"$T/t1"
+"$AUDRIFT" query --db "$URI" --limit 0 >"$T/t2"
+cmp -s "$T/t1" "$T/t2" || fail "query --format table differs"
+# the views answer the same
+for v in findings_by_rule; do
+	a=$(sqlite3 -csv "$T/l.db" "SELECT rule, severity, findings FROM $v ORDER BY 1, 2")
+	b=$($PGSU -d fleet --csv -t -c "SELECT rule, severity, findings FROM $v ORDER BY 1, 2")
+	[ "$a" = "$b" ] || fail "view $v differs: $a / $b"
+done
+
+# 3. errors: each names the problem and what to do
+err() {	# err PATTERN URI
+	"$AUDRIFT" query --db "$2" >/dev/null 2>"$T/e" && fail "query $2 worked"
+	grep -q "$1" "$T/e" || { cat "$T/e"; fail "no '$1' for $2"; }
+}
+printf '127.0.0.1:%s:*:writer:wrong\n' "$PGPORT" >"$T/badpass"
+chmod 600 "$T/badpass"
+PGPASSFILE="$T/badpass" err "wrong or missing password: put it in ~/.pgpass" "$URI"
+err "the server cannot be reached: check the host and port" \
+    "postgresql://writer@127.0.0.1:1/fleet?sslmode=disable"
+err "the URI holds a password: remove it" \
+    "postgresql://writer:w-secret@127.0.0.1:$PGPORT/fleet"
+# a read-only role: it may query, it may not write
+$PGSU -d fleet -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader"
+RURI="postgresql://reader@127.0.0.1:$PGPORT/fleet?sslmode=disable"
+"$AUDRIFT" query --db "$RURI" --limit 1 >/dev/null 2>"$T/e" ||
+    { cat "$T/e"; fail "a read-only role cannot query"; }
+"$AUDRIFT" replay --assume-host --rules "$R" --db "$RURI" "$T/a.log" \
+    >/dev/null 2>"$T/e" && fail "a read-only role could write"
+grep -q "this role may not write there: give it INSERT" "$T/e" ||
+    { cat "$T/e"; fail "no clear error for a read-only role"; }
+# a schema newer than this audrift
+$PGSU -d fleet -c "UPDATE audrift_schema SET version = version + 1"
+err "newer than this audrift's .*: upgrade audrift on this host" "$URI"
+"$AUDRIFT" replay --assume-host --rules "$R" --db "$URI" "$T/a.log" \
+    >/dev/null 2>"$T/e" && fail "replay into a newer schema worked"
+grep -q "upgrade audrift on this host" "$T/e" || fail "replay: no newer-schema error"
+echo "ok: $n findings, same rows and answers in SQLite and PostgreSQL; errors clear"
