@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libaudit.h>
@@ -90,18 +91,28 @@ ad_diff_scan(const char *cmd)
 	return r;
 }
 
-/* Text for a terminal: bytes outside printable ASCII as \xNN. */
+/* Text from a container for a terminal (ad_esc_text), padded to width
+ * columns and cut at max (0: no limit). */
+static void
+put_safe_w(FILE *f, const char *s, size_t width, size_t max)
+{
+	struct ad_buf b;
+	size_t len = strlen(s), w;
+
+	ad_buf_init(&b);
+	if (max > 0 && len > max)
+		len = max;
+	w = ad_esc_text(&b, s, len);
+	fwrite(b.p, 1, b.len, f);
+	for (; w < width; w++)
+		fputc(' ', f);
+	ad_buf_free(&b);
+}
+
 static void
 put_safe(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch < 0x20 || ch >= 0x7f || ch == '\\')
-			fprintf(f, "\\x%02x", ch);
-		else
-			fputc(ch, f);
-	}
+	put_safe_w(f, s, 0, 0);
 }
 
 /* --format F of command cmd: 0 table, 1 json, -1 (logged) neither. */
@@ -547,6 +558,29 @@ host_diverted(const struct host_cmp *h, const char *path, char *pkg,
 }
 
 /* One host file against the package databases of root. */
+/*
+ * ad_pkg_lookup on the host's own databases, into pkg and want (both
+ * AD_EVIDENCE_TEXT): the host's are not a container's, so a lookup gets
+ * 10 s (a container's finding gets AD_EVIDENCE_WAIT_MS).  As
+ * ad_pkg_lookup; -2 (stopped) counts as unverified.
+ */
+static int
+host_pkg(const char *const *layers, const char *path, char *pkg, char *want,
+    const char **algo)
+{
+	struct ad_pkg p;
+	struct timespec ts;
+	int k;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	k = ad_pkg_lookup(layers, path, (int64_t)ts.tv_sec * 1000 +
+	    ts.tv_nsec / 1000000 + 10000, &p);
+	snprintf(pkg, AD_EVIDENCE_TEXT, "%s", p.name);
+	snprintf(want, AD_EVIDENCE_TEXT, "%s", p.digest);
+	*algo = p.algo;
+	return k;
+}
+
 static void
 host_file(struct ad_comparison *cmp, struct host_cmp *h, const char *path,
     struct stat *st)
@@ -566,8 +600,7 @@ host_file(struct ad_comparison *cmp, struct host_cmp *h, const char *path,
 		ad_cmp_add(cmp, what, path);
 		return;
 	}
-	k = ad_pkg_lookup(h->layers, path, pkg, sizeof(pkg), want,
-	    sizeof(want), &algo);
+	k = host_pkg(h->layers, path, pkg, want, &algo);
 	for (i = 0; k == 0 && i < h->naliases; i++) {
 		dl = strlen(h->alias_of[i][0]);
 		if (strncmp(path, h->alias_of[i][0], dl) != 0 ||
@@ -575,8 +608,7 @@ host_file(struct ad_comparison *cmp, struct host_cmp *h, const char *path,
 			continue;
 		snprintf(alt, sizeof(alt), "%s%s", h->alias_of[i][1],
 		    path + dl);
-		k = ad_pkg_lookup(h->layers, alt, pkg, sizeof(pkg), want,
-		    sizeof(want), &algo);
+		k = host_pkg(h->layers, alt, pkg, want, &algo);
 	}
 	if (k < 0) {
 		cmp->unverified++;
@@ -1065,18 +1097,24 @@ cmd_containers(int argc, char **argv)
 		p = c->posture;
 		short_digest(p, dig, sizeof(dig));
 		ad_posture_flags(p, flags, sizeof(flags));
-		printf("%-10s %-12.12s ", c->runtime ? c->runtime : "-", c->id);
+		/* every field that came from a container, escaped */
+		put_safe_w(stdout, c->runtime ? c->runtime : "-", 10, 0);
+		putchar(' ');
+		put_safe_w(stdout, c->id ? c->id : "-", 12, 12);
+		putchar(' ');
 		put_safe(stdout, c->name ? c->name : "-");
 		putchar(' ');
 		put_safe(stdout, c->image ? c->image : "-");
-		printf(" %-19s %-3s %-10.10s %-9s %-7s ", dig,
-		    p == NULL || p->image_pinned < 0 ? "-" :
-		    p->image_pinned ? "yes" : "no", c->pod_uid ? c->pod_uid :
-		    "-", rules, ctr_state(c->id));
+		printf(" %-19s %-3s ", dig, p == NULL || p->image_pinned < 0 ?
+		    "-" : p->image_pinned ? "yes" : "no");
+		put_safe_w(stdout, c->pod_uid ? c->pod_uid : "-", 10, 10);
+		printf(" %-9s %-7s ", rules, ctr_state(c->id));
 		fputs(flags, stdout);	/* escaped by ad_posture_flags */
 		putchar(' ');
 		put_k8s(p);
-		printf(" %-12s %s\n", ports, seen);
+		printf(" %-12s ", ports);
+		put_safe(stdout, seen);
+		putchar('\n');
 	}
 	if (i == 0)
 		fprintf(stderr, "no running container found (run as root to "

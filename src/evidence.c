@@ -21,6 +21,7 @@
 
 #include "evidence.h"
 #include "finding.h"
+#include "log.h"
 #include "util.h"
 
 #define MAX_LAYERS	512
@@ -37,21 +38,52 @@ rel_of(const char *path)
 	return *path ? path : ".";
 }
 
-/* openat2 below dirfd, symlinks resolved inside it, the last one not
- * followed (O_NOFOLLOW: an O_PATH fd of the link itself). */
-int
-ad_layer_openat(int dirfd, const char *rel, int flags)
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* dl (CLOCK_MONOTONIC ms, 0: none) has passed. */
+static int
+past(int64_t dl)
+{
+	return dl > 0 && mono_ms() >= dl;
+}
+
+/*
+ * openat2 below dirfd, symlinks resolved inside it, the last one not
+ * followed (O_NOFOLLOW: an O_PATH fd of the link itself).  The kernel
+ * answers EAGAIN when a rename raced the lookup: a container renaming in
+ * a loop can make that happen every time, so the retries are bounded
+ * (AD_LAYER_RETRIES) and stop at dl.
+ */
+static int
+layer_openat(int dirfd, const char *rel, int flags, int64_t dl)
 {
 	struct open_how how;
 	long fd;
+	int tries = 0;
 
 	memset(&how, 0, sizeof(how));
 	how.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC);
 	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	do
+	for (;;) {
 		fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
-	while (fd < 0 && errno == EAGAIN);
+		if (fd >= 0 || errno != EAGAIN || ++tries >= AD_LAYER_RETRIES ||
+		    past(dl))
+			break;
+	}
 	return (int)fd;
+}
+
+int
+ad_layer_openat(int dirfd, const char *rel, int flags)
+{
+	return layer_openat(dirfd, rel, flags, 0);
 }
 
 static int
@@ -86,7 +118,7 @@ ad_layer_is_opaque(int fd)
  * AD_LAYER_FOUND meaning "not hidden: look further down".
  */
 static enum ad_layer_hit
-ancestors_hide(int dirfd, const char *rel)
+ancestors_hide(int dirfd, const char *rel, int64_t dl)
 {
 	char buf[4096];
 	struct stat st;
@@ -100,7 +132,7 @@ ancestors_hide(int dirfd, const char *rel)
 	for (slash = strchr(buf, '/'); slash != NULL;
 	    slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
-		fd = ad_layer_openat(dirfd, buf, O_PATH);
+		fd = layer_openat(dirfd, buf, O_PATH, dl);
 		if (fd < 0)
 			return AD_LAYER_FOUND;
 		if (fstat(fd, &st) != 0) {
@@ -112,7 +144,7 @@ ancestors_hide(int dirfd, const char *rel)
 			return AD_LAYER_WHITEOUT;
 		if (!S_ISDIR(st.st_mode))
 			return AD_LAYER_ABSENT;
-		fd = ad_layer_openat(dirfd, buf, O_RDONLY | O_DIRECTORY);
+		fd = layer_openat(dirfd, buf, O_RDONLY | O_DIRECTORY, dl);
 		opaque = fd >= 0 && ad_layer_is_opaque(fd);
 		if (fd >= 0)
 			close(fd);
@@ -123,9 +155,9 @@ ancestors_hide(int dirfd, const char *rel)
 	return AD_LAYER_FOUND;
 }
 
-enum ad_layer_hit
-ad_layers_find(const char *const *layers, size_t from, const char *path,
-    struct stat *st, size_t *layer)
+static enum ad_layer_hit
+layers_find(const char *const *layers, size_t from, const char *path,
+    struct stat *st, size_t *layer, int64_t dl)
 {
 	const char *rel = rel_of(path);
 	enum ad_layer_hit h;
@@ -136,7 +168,7 @@ ad_layers_find(const char *const *layers, size_t from, const char *path,
 		dfd = open(layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			continue;
-		fd = ad_layer_openat(dfd, rel, O_PATH);
+		fd = layer_openat(dfd, rel, O_PATH, dl);
 		if (fd >= 0) {
 			h = fstat(fd, st) == 0 ? AD_LAYER_FOUND : AD_LAYER_ABSENT;
 			close(fd);
@@ -146,7 +178,7 @@ ad_layers_find(const char *const *layers, size_t from, const char *path,
 			*layer = i;
 			return h;
 		}
-		h = ancestors_hide(dfd, rel);
+		h = ancestors_hide(dfd, rel, dl);
 		close(dfd);
 		if (h != AD_LAYER_FOUND)
 			return h;
@@ -154,28 +186,45 @@ ad_layers_find(const char *const *layers, size_t from, const char *path,
 	return AD_LAYER_ABSENT;
 }
 
-int
-ad_layer_open_file(const char *layer, const char *path)
+enum ad_layer_hit
+ad_layers_find(const char *const *layers, size_t from, const char *path,
+    struct stat *st, size_t *layer)
 {
+	return layers_find(layers, from, path, st, layer, 0);
+}
+
+/*
+ * The regular file path of layer, opened for reading.  It is looked at
+ * through an O_PATH fd first (reading a device node can have effects),
+ * and then that very fd is reopened through /proc/self/fd/N: opening the
+ * path again would resolve it again, and a container swapping the file
+ * in between would get its replacement read.
+ */
+static int
+layer_open_file(const char *layer, const char *path, int64_t dl)
+{
+	char proc[32];
 	struct stat a, b;
 	int dfd, pfd, fd = -1, e;
 
 	if ((dfd = open(layer, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
-	/* look before opening: reading a device node can have effects */
-	pfd = ad_layer_openat(dfd, rel_of(path), O_PATH);
+	pfd = layer_openat(dfd, rel_of(path), O_PATH, dl);
 	if (pfd >= 0 && fstat(pfd, &a) == 0) {
 		if (S_ISLNK(a.st_mode))
 			errno = ELOOP;
 		else if (!S_ISREG(a.st_mode))
 			errno = EINVAL;
-		else if ((fd = ad_layer_openat(dfd, rel_of(path),
-		    O_RDONLY | O_NONBLOCK | O_NOCTTY)) >= 0 &&
-		    (fstat(fd, &b) != 0 || b.st_ino != a.st_ino ||
-		    b.st_dev != a.st_dev)) {
-			close(fd);	/* swapped under us */
-			fd = -1;
-			errno = EAGAIN;
+		else {
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+			fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+			    O_CLOEXEC);
+			if (fd >= 0 && (fstat(fd, &b) != 0 ||
+			    b.st_ino != a.st_ino || b.st_dev != a.st_dev)) {
+				close(fd);	/* not the file looked at */
+				fd = -1;
+				errno = EAGAIN;
+			}
 		}
 	}
 	e = errno;
@@ -184,6 +233,12 @@ ad_layer_open_file(const char *layer, const char *path)
 	close(dfd);
 	errno = e;
 	return fd;
+}
+
+int
+ad_layer_open_file(const char *layer, const char *path)
+{
+	return layer_open_file(layer, path, 0);
 }
 
 /* ---- evidence --------------------------------------------------------- */
@@ -221,7 +276,12 @@ ad_evidence_hash(const char *layer, const char *path, struct stat *st,
 		    (unsigned long long)(max_bytes >> 20));
 		return 0;
 	}
-	if ((fd = ad_layer_open_file(layer, path)) < 0) {
+	if (past(deadline_ms)) {
+		snprintf(sha, AD_EVIDENCE_TEXT, "not hashed: timed out (the "
+		    "finding's %d ms deadline passed)", AD_EVIDENCE_WAIT_MS);
+		return 0;
+	}
+	if ((fd = layer_open_file(layer, path, deadline_ms)) < 0) {
 		snprintf(sha, AD_EVIDENCE_TEXT, "not hashed: %s",
 		    strerror(errno));
 		return 0;
@@ -236,8 +296,8 @@ ad_evidence_hash(const char *layer, const char *path, struct stat *st,
 		snprintf(sha, AD_EVIDENCE_TEXT, "not hashed: grew past the "
 		    "%llu MiB limit", (unsigned long long)(max_bytes >> 20));
 	else if (rc == 2)
-		snprintf(sha, AD_EVIDENCE_TEXT, "not hashed: would delay the "
-		    "finding past its deadline");
+		snprintf(sha, AD_EVIDENCE_TEXT, "not hashed: timed out (would "
+		    "delay the finding past its deadline)");
 	else
 		snprintf(sha, AD_EVIDENCE_TEXT, "not hashed: %s",
 		    strerror(errno));
@@ -283,6 +343,110 @@ iso_time(const struct timespec *ts, char *buf, size_t cap)
 	snprintf(buf, cap, "%.19s.%03dZ", t, (int)(ts->tv_nsec / 1000000) % 1000);
 }
 
+/*
+ * The package databases the container's upper layer holds (written or
+ * deleted since the image): overlayfs copies a dir up only when
+ * something below it changes, so their presence there is the change.
+ * Returns the first one found, or NULL.
+ */
+static const char *
+pkgdb_in_upper(const char *upper, int64_t dl)
+{
+	static const char *const dbs[] = {
+		"var/lib/dpkg/info", "var/lib/dpkg/status",
+		"usr/lib/sysimage/rpm", "var/lib/rpm"
+	};
+	size_t i;
+	int dfd, fd;
+
+	if ((dfd = open(upper, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return NULL;
+	for (i = 0; i < AD_ARRAY_SIZE(dbs); i++) {
+		if ((fd = layer_openat(dfd, dbs[i], O_PATH, dl)) >= 0) {
+			close(fd);
+			break;
+		}
+	}
+	close(dfd);
+	return i < AD_ARRAY_SIZE(dbs) ? dbs[i] : NULL;
+}
+
+/*
+ * Images whose package database stopped a lookup (a limit or the
+ * deadline), for AD_PKG_CUT_MS: their next findings skip the lookup.
+ * Otherwise every finding in a container with a hostile database would
+ * spend its whole deadline there, and the one worker would starve the
+ * other containers' evidence.  Keyed by a hash of the lower dirs.
+ */
+#define PKG_CUT_SLOTS	64
+static struct {
+	uint64_t key;
+	int64_t until;
+	char why[96];
+} pkg_cut[PKG_CUT_SLOTS];
+static pthread_mutex_t pkg_cut_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t
+lowers_key(const char *const *lowers)
+{
+	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+	const char *p;
+	size_t i;
+
+	for (i = 0; lowers[i] != NULL; i++)
+		for (p = lowers[i]; ; p++) {
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+			if (*p == '\0')
+				break;
+		}
+	return h;
+}
+
+static int
+pkg_cut_recently(const char *const *lowers, struct ad_pkg *out)
+{
+	uint64_t key = lowers_key(lowers);
+	int64_t now = mono_ms();
+	size_t i;
+	int hit = 0;
+
+	pthread_mutex_lock(&pkg_cut_mu);
+	for (i = 0; i < PKG_CUT_SLOTS && !hit; i++)
+		if (pkg_cut[i].key == key && pkg_cut[i].until > now) {
+			memset(out, 0, sizeof(*out));
+			out->algo = "md5";
+			snprintf(out->why, sizeof(out->why), "skipped (%s, "
+			    "less than %d s ago)", pkg_cut[i].why,
+			    AD_PKG_CUT_MS / 1000);
+			hit = 1;
+		}
+	pthread_mutex_unlock(&pkg_cut_mu);
+	return hit;
+}
+
+static void
+pkg_cut_remember(const char *const *lowers, const struct ad_pkg *pkg)
+{
+	uint64_t key = lowers_key(lowers);
+	int64_t now = mono_ms();
+	size_t i, slot = 0;
+
+	pthread_mutex_lock(&pkg_cut_mu);
+	for (i = 0; i < PKG_CUT_SLOTS; i++) {
+		if (pkg_cut[i].key == key || pkg_cut[i].until <= now) {
+			slot = i;
+			break;
+		}
+		if (pkg_cut[i].until < pkg_cut[slot].until)
+			slot = i;	/* else the oldest goes */
+	}
+	pkg_cut[slot].key = key;
+	pkg_cut[slot].until = now + AD_PKG_CUT_MS;
+	snprintf(pkg_cut[slot].why, sizeof(pkg_cut[slot].why), "%.95s",
+	    pkg->why);
+	pthread_mutex_unlock(&pkg_cut_mu);
+}
+
 void
 ad_evidence_gather(const char *upper, const char *const *lowers,
     const char *path, const struct ad_evidence_opts *o,
@@ -291,16 +455,23 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
 	static const struct ad_evidence_opts defaults = {
 		AD_EVIDENCE_MAX_BYTES, 0, 0
 	};
-	const char *layers[MAX_LAYERS + 2], *algo = NULL;
-	char md5[AD_MD5_HEX], pkgdigest[AD_SHA256_HEX];
+	struct ad_evidence_opts oo;
+	const char *layers[MAX_LAYERS + 2], *moddb;
+	char md5[AD_MD5_HEX];
+	struct ad_pkg pkg;
 	struct stat st, ist;
 	uint64_t budget;
 	size_t n = 0, at, iat;
 	enum ad_layer_hit h;
-	int hashed = 0, pk;
+	int hashed = 0, pk, want_md5, sn;
 
 	if (o == NULL)
 		o = &defaults;
+	/* every job ends: with no deadline given, the finding's own */
+	oo = *o;
+	if (oo.deadline_ms <= 0)
+		oo.deadline_ms = mono_ms() + AD_EVIDENCE_WAIT_MS;
+	o = &oo;
 	budget = o->max_bytes * 2;
 	memset(e, 0, sizeof(*e));
 	e->package_ok = -1;
@@ -327,16 +498,23 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
 	}
 	layers[n] = NULL;
 
-	/* first: an md5 is only worth computing for dpkg's digests */
-	pk = ad_pkg_lookup(layers, path, e->package, sizeof(e->package),
-	    pkgdigest, sizeof(pkgdigest), &algo);
-	h = ad_layers_find(layers, 0, path, &st, &at);
+	/* first: an md5 is only worth computing for dpkg's digests.  The
+	 * image's databases only: the container can write its own */
+	if (pkg_cut_recently(layers + 1, &pkg)) {
+		pk = -2;
+	} else if ((pk = ad_pkg_lookup(layers + 1, path, o->deadline_ms,
+	    &pkg)) == -2)
+		pkg_cut_remember(layers + 1, &pkg);
+	if (pk == 1)
+		snprintf(e->package, sizeof(e->package), "%s", pkg.name);
+	moddb = pkgdb_in_upper(upper, o->deadline_ms);
+	want_md5 = pk == 1 && strcmp(pkg.algo, "md5") == 0;
+	h = layers_find(layers, 0, path, &st, &at, o->deadline_ms);
 	if (h == AD_LAYER_FOUND) {
 		/* hashed first: the stat is then that of the bytes hashed,
 		 * even while the file is being written */
 		hashed = hash_budget(layers[at], path, &st, o, &budget,
-		    e->sha256, pk == 1 && strcmp(algo, "md5") == 0 ? md5 :
-		    NULL, &e->hashed);
+		    e->sha256, want_md5 ? md5 : NULL, &e->hashed);
 		e->have_stat = 1;
 		e->mode = (unsigned)st.st_mode;
 		e->uid = (unsigned)st.st_uid;
@@ -348,7 +526,7 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
 		    h == AD_LAYER_WHITEOUT ? "deleted in the container" :
 		    "not in the container now");
 
-	h = ad_layers_find(layers, 1, path, &ist, &iat);
+	h = layers_find(layers, 1, path, &ist, &iat, o->deadline_ms);
 	if (h != AD_LAYER_FOUND)
 		snprintf(e->image_sha256, sizeof(e->image_sha256),
 		    "absent in image");
@@ -360,36 +538,43 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
 
 	if (pk == 1 && !e->have_stat)
 		e->package_ok = 0;
-	else if (pk == 1 && hashed)
-		e->package_ok = strcmp(pkgdigest,
-		    strcmp(algo, "md5") == 0 ? md5 : e->sha256) == 0;
-	snprintf(e->status, sizeof(e->status), "%s",
-	    pk < 0 ? "ok; no package database in the container" : "ok");
+	else if (pk == 1 && hashed && pkg.digest[0] != '\0' &&
+	    (!want_md5 || md5[0] != '\0'))	/* "": no MD5 in libcrypto */
+		e->package_ok = strcmp(pkg.digest,
+		    want_md5 ? md5 : e->sha256) == 0;
+	/* "ok", then what the reader should know: where the package
+	 * verdict came from, or why there is none */
+	sn = snprintf(e->status, sizeof(e->status), "ok%s%s",
+	    pk == -1 ? "; no package database in the image" : "",
+	    moddb != NULL ? "; package_db: modified in container" : "");
+	if (pk == -2 && sn > 0 && (size_t)sn < sizeof(e->status))
+		snprintf(e->status + sn, sizeof(e->status) - (size_t)sn,
+		    "; package lookup %.150s", pkg.why);
 }
 
 /* ---- package databases ------------------------------------------------ */
 
 /* A whole small file of a layer into b (NUL-terminated).  0 ok. */
 static int
-read_small(const char *layer, const char *path, size_t max, struct ad_buf *b)
+read_small(const char *layer, const char *path, size_t max, struct ad_buf *b,
+    int64_t dl)
 {
 	char chunk[16384];
-	ssize_t n;
-	int fd = ad_layer_open_file(layer, path);
+	ssize_t n = 0;
+	int fd = layer_open_file(layer, path, dl);
 
 	if (fd < 0)
 		return -1;
 	ad_buf_reset(b);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0 && b->len < max)
+	while (b->len < max && (n = read(fd, chunk, sizeof(chunk))) > 0)
 		ad_buf_add(b, chunk, (size_t)n);
 	close(fd);
 	ad_buf_addc(b, '\0');
 	return n < 0 ? -1 : 0;
 }
 
-/* In one md5sums text: the digest of rel ("usr/bin/x").  1 found. */
-static int
-md5sums_find(const char *text, size_t len, const char *rel, char *digest,
+int
+ad_md5sums_find(const char *text, size_t len, const char *rel, char *digest,
     size_t dcap)
 {
 	const char *p = text, *end = text + len, *nl, *name;
@@ -413,25 +598,31 @@ md5sums_find(const char *text, size_t len, const char *rel, char *digest,
 	return 0;
 }
 
+/*
+ * dpkg: var/lib/dpkg/info/<pkg>.md5sums of the layers, each read from
+ * the layer that wins for it.  Bounded: at most AD_DPKG_MAX_FILES files
+ * and AD_DPKG_MAX_BYTES in all, and dl.  Returns as ad_pkg_lookup.
+ */
 static int
-dpkg_lookup(const char *const *layers, const char *path, char *pkg,
-    size_t cap, char *digest, size_t dcap)
+dpkg_lookup(const char *const *layers, const char *path, int64_t dl,
+    struct ad_pkg *out)
 {
 	static const char info[] = "/var/lib/dpkg/info";
 	char file[512];
 	struct ad_buf b;
 	struct dirent *de;
 	struct stat st;
-	size_t i, at, nl;
-	int dfd, fd, have = 0, found = 0;
+	size_t i, at, nl, files = 0;
+	uint64_t bytes = 0;
+	int dfd, fd, have = 0, found = 0, stop = 0;
 	DIR *d;
 
 	ad_buf_init(&b);
-	for (i = 0; layers[i] != NULL && !found; i++) {
+	for (i = 0; layers[i] != NULL && !found && !stop; i++) {
 		if ((dfd = open(layers[i], O_PATH | O_DIRECTORY |
 		    O_CLOEXEC)) < 0)
 			continue;
-		fd = ad_layer_openat(dfd, info + 1, O_RDONLY | O_DIRECTORY);
+		fd = layer_openat(dfd, info + 1, O_RDONLY | O_DIRECTORY, dl);
 		close(dfd);
 		if (fd < 0 || (d = fdopendir(fd)) == NULL) {
 			if (fd >= 0)
@@ -439,30 +630,49 @@ dpkg_lookup(const char *const *layers, const char *path, char *pkg,
 			continue;
 		}
 		have = 1;
-		while (!found && (de = readdir(d)) != NULL) {
+		while (!found && !stop && (de = readdir(d)) != NULL) {
 			nl = strlen(de->d_name);
 			if (nl <= 8 || strcmp(de->d_name + nl - 8,
 			    ".md5sums") != 0 || (size_t)snprintf(file,
 			    sizeof(file), "%s/%s", info, de->d_name) >=
 			    sizeof(file))
 				continue;
+			if (past(dl)) {
+				snprintf(out->why, sizeof(out->why), "timed "
+				    "out after %zu dpkg *.md5sums files",
+				    files);
+				stop = 1;
+				break;
+			}
+			if (++files > AD_DPKG_MAX_FILES ||
+			    bytes > AD_DPKG_MAX_BYTES) {
+				snprintf(out->why, sizeof(out->why), "stopped: "
+				    "more than %u dpkg *.md5sums files or %u "
+				    "MiB", AD_DPKG_MAX_FILES,
+				    AD_DPKG_MAX_BYTES >> 20);
+				stop = 1;
+				break;
+			}
 			/* the layer that wins for this file is this one */
-			if (ad_layers_find(layers, 0, file, &st, &at) !=
+			if (layers_find(layers, 0, file, &st, &at, dl) !=
 			    AD_LAYER_FOUND || at != i)
 				continue;
-			if (read_small(layers[i], file, MD5SUMS_MAX, &b) != 0)
+			if (read_small(layers[i], file, MD5SUMS_MAX, &b,
+			    dl) != 0)
 				continue;
-			if (md5sums_find(b.p, b.len - 1, rel_of(path),
-			    digest, dcap)) {
-				snprintf(pkg, cap, "dpkg:%.*s", (int)(nl - 8),
-				    de->d_name);
+			bytes += b.len;
+			if (ad_md5sums_find(b.p, b.len - 1, rel_of(path),
+			    out->digest, sizeof(out->digest))) {
+				snprintf(out->name, sizeof(out->name),
+				    "dpkg:%.*s", (int)(nl - 8), de->d_name);
+				out->algo = "md5";
 				found = 1;
 			}
 		}
 		closedir(d);
 	}
 	ad_buf_free(&b);
-	return found ? 1 : have ? 0 : -1;
+	return found ? 1 : stop ? -2 : have ? 0 : -1;
 }
 
 /* ---- rpm: header blobs of rpmdb.sqlite -------------------------------- */
@@ -476,7 +686,7 @@ dpkg_lookup(const char *const *layers, const char *path, char *pkg,
 
 struct rpmhdr {
 	const unsigned char *p;	/* blob */
-	size_t len;
+	const char *data;	/* its data store */
 	uint32_t il, dl;
 };
 
@@ -505,126 +715,237 @@ rpm_tag(const struct rpmhdr *h, uint32_t tag, uint32_t *off, uint32_t *count)
 	return -1;
 }
 
-/* The idx-th NUL-terminated string from data offset off, or NULL. */
+/*
+ * Walk a string array of the data store: *p is at a string, *p moves to
+ * the next one.  Returns the string (NUL-terminated inside the store) and
+ * its length in *len, or NULL at the store's end or an unterminated one.
+ */
 static const char *
-rpm_str(const struct rpmhdr *h, uint32_t off, uint32_t idx)
+rpm_next(const struct rpmhdr *h, const char **p, size_t *len)
 {
-	const char *d = (const char *)h->p + 8 + 16 * (size_t)h->il;
-	const char *p = d + off, *end = d + h->dl, *z;
+	const char *s = *p, *end = h->data + h->dl, *z;
 
-	for (;;) {
-		if (p >= end || (z = memchr(p, '\0', (size_t)(end - p))) == NULL)
-			return NULL;
-		if (idx-- == 0)
-			return p;
-		p = z + 1;
-	}
+	if (s >= end || (z = memchr(s, '\0', (size_t)(end - s))) == NULL)
+		return NULL;
+	*len = (size_t)(z - s);
+	*p = z + 1;
+	return s;
 }
 
-/* The digest of path in one header blob.  1 found. */
+/*
+ * The digest of path in one header.  One pass over each array: the
+ * dirname equal to path's dir is found first, then the basename whose
+ * dir index is that one, then the k-th digest.  (Looking up the k-th
+ * string for each file from the array's start was quadratic in a crafted
+ * blob.)  1 found.
+ */
 static int
-rpm_hdr_find(const struct rpmhdr *h, const char *path, char *pkg, size_t cap,
-    char *digest, size_t dcap, const char **algo)
+rpm_hdr_find(const struct rpmhdr *h, const char *path, struct ad_pkg *out)
 {
-	const unsigned char *d = h->p + 8 + 16 * (size_t)h->il;
+	const unsigned char *d = (const unsigned char *)h->data;
 	uint32_t boff, bn, doff, dn, ioff, in, goff, gn, aoff, an, noff, nn;
-	uint32_t k, di;
-	const char *base, *dir, *dg, *name;
-	size_t dl;
+	uint32_t k, di, want;
+	const char *base, *p, *s, *slash = strrchr(path, '/');
+	size_t len, dirlen, baselen;
 
-	if (rpm_tag(h, RPMTAG_BASENAMES, &boff, &bn) != 0 ||
+	if (slash == NULL ||
+	    rpm_tag(h, RPMTAG_BASENAMES, &boff, &bn) != 0 ||
 	    rpm_tag(h, RPMTAG_DIRNAMES, &doff, &dn) != 0 ||
 	    rpm_tag(h, RPMTAG_DIRINDEXES, &ioff, &in) != 0 || in != bn ||
 	    (uint64_t)ioff + 4ull * in > h->dl)
 		return 0;
-	base = NULL;
-	for (k = 0; k < bn; k++) {
-		if ((base = rpm_str(h, boff, k)) == NULL)
+	dirlen = (size_t)(slash + 1 - path);	/* dirnames end in '/' */
+	base = slash + 1;
+	baselen = strlen(base);
+	p = h->data + doff;
+	for (want = 0; want < dn; want++) {
+		if ((s = rpm_next(h, &p, &len)) == NULL)
 			return 0;
-		if ((di = be32(d + ioff + 4 * k)) >= dn ||
-		    (dir = rpm_str(h, doff, di)) == NULL)
-			continue;
-		dl = strlen(dir);
-		if (strncmp(path, dir, dl) == 0 && strcmp(path + dl, base) == 0)
+		if (len == dirlen && memcmp(s, path, len) == 0)
+			break;
+	}
+	if (want == dn)
+		return 0;
+	p = h->data + boff;
+	for (k = 0; k < bn; k++) {
+		if ((s = rpm_next(h, &p, &len)) == NULL)
+			return 0;
+		di = be32(d + ioff + 4 * (size_t)k);
+		if (di == want && len == baselen && memcmp(s, base, len) == 0)
 			break;
 	}
 	if (k == bn)
 		return 0;
-	*algo = "md5";
+	out->algo = "md5";
 	if (rpm_tag(h, RPMTAG_FILEDIGESTALGO, &aoff, &an) == 0 && an >= 1 &&
 	    (uint64_t)aoff + 4 <= h->dl && be32(d + aoff) == 8)
-		*algo = "sha256";
-	digest[0] = '\0';
-	if (rpm_tag(h, RPMTAG_FILEDIGESTS, &goff, &gn) == 0 && k < gn &&
-	    (dg = rpm_str(h, goff, k)) != NULL && strlen(dg) < dcap)
-		strcpy(digest, dg);
-	name = rpm_tag(h, RPMTAG_NAME, &noff, &nn) == 0 ?
-	    rpm_str(h, noff, 0) : NULL;
-	snprintf(pkg, cap, "rpm:%s", name ? name : "?");
+		out->algo = "sha256";
+	out->digest[0] = '\0';
+	if (rpm_tag(h, RPMTAG_FILEDIGESTS, &goff, &gn) == 0 && k < gn) {
+		p = h->data + goff;
+		for (di = 0; (s = rpm_next(h, &p, &len)) != NULL && di < k;
+		    di++)
+			;
+		if (s != NULL && len < sizeof(out->digest))
+			memcpy(out->digest, s, len + 1);
+	}
+	s = NULL;
+	if (rpm_tag(h, RPMTAG_NAME, &noff, &nn) == 0) {
+		p = h->data + noff;
+		s = rpm_next(h, &p, &len);
+	}
+	snprintf(out->name, sizeof(out->name), "rpm:%s", s ? s : "?");
 	return 1;
 }
 
+int
+ad_rpm_header_find(const void *blob, size_t len, const char *path,
+    struct ad_pkg *out)
+{
+	struct rpmhdr h;
+
+	if (blob == NULL || len < 8)
+		return 0;
+	h.p = blob;
+	h.il = be32(h.p);
+	h.dl = be32(h.p + 4);
+	if (h.il > 65536 || 8 + 16 * (uint64_t)h.il + h.dl > len)
+		return 0;
+	h.data = (const char *)h.p + 8 + 16 * (size_t)h.il;
+	return rpm_hdr_find(&h, path, out);
+}
+
+/* SQLite's progress handler: non-zero interrupts the statement. */
 static int
-rpm_lookup(const char *const *layers, const char *path, char *pkg,
-    size_t cap, char *digest, size_t dcap, const char **algo)
+rpm_progress(void *arg)
+{
+	return past(*(const int64_t *)arg);
+}
+
+/*
+ * Open an untrusted rpmdb.sqlite (fd: the checked file) so that reading
+ * it can neither write anything, run the database's own code, nor last
+ * past dl: read-only and immutable (no -wal, no locks, no journal),
+ * defensive, views and triggers off, schema not trusted, a length limit,
+ * a progress handler bound to dl.  Returns the handle or NULL, why set.
+ */
+static sqlite3 *
+rpmdb_open(int fd, const int64_t *dl, char *why, size_t wcap)
+{
+	char uri[64];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int ok = 0;
+
+	snprintf(uri, sizeof(uri), "file:/proc/self/fd/%d?immutable=1", fd);
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+	    NULL) != SQLITE_OK) {
+		snprintf(why, wcap, "rpmdb.sqlite refused: %s",
+		    db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_progress_handler(db, 1000, rpm_progress, (void *)dl);
+	sqlite3_limit(db, SQLITE_LIMIT_LENGTH, AD_RPM_BLOB_MAX);
+#ifdef SQLITE_DBCONFIG_DEFENSIVE	/* 3.26 */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+#endif
+#ifdef SQLITE_DBCONFIG_ENABLE_VIEW	/* 3.30 */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+#endif
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA	/* 3.31 */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+#endif
+	if (sqlite3_exec(db, "PRAGMA trusted_schema=OFF", NULL, NULL,
+	    NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE "
+	    "type='table' AND name='Packages' AND sql NOT LIKE "
+	    "'CREATE VIRTUAL%'", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		ok = 1;
+	sqlite3_finalize(q);
+	if (ok)
+		return db;
+	snprintf(why, wcap, "%s", past(*dl) ? "timed out opening "
+	    "rpmdb.sqlite" : "rpmdb.sqlite refused: Packages is not a table");
+	sqlite3_close(db);
+	return NULL;
+}
+
+static int
+rpm_lookup(const char *const *layers, const char *path, int64_t dl,
+    struct ad_pkg *out)
 {
 	static const char *const dbs[] = {
 		"/usr/lib/sysimage/rpm/rpmdb.sqlite",
 		"/var/lib/rpm/rpmdb.sqlite"
 	};
-	char uri[64];
 	struct stat st;
-	struct rpmhdr h;
-	sqlite3 *db = NULL;
+	sqlite3 *db;
 	sqlite3_stmt *q = NULL;
-	size_t i, at;
-	int fd = -1, found = 0, n;
+	size_t i, at, rows = 0;
+	int fd = -1, found = 0, rc = SQLITE_DONE;
 
 	for (i = 0; i < 2 && fd < 0; i++)
-		if (ad_layers_find(layers, 0, dbs[i], &st, &at) ==
+		if (layers_find(layers, 0, dbs[i], &st, &at, dl) ==
 		    AD_LAYER_FOUND)
-			fd = ad_layer_open_file(layers[at], dbs[i]);
+			fd = layer_open_file(layers[at], dbs[i], dl);
 	if (fd < 0)
 		return -1;
-	/* SQLite opens the file we checked, read-only, never its -wal */
-	snprintf(uri, sizeof(uri), "file:/proc/self/fd/%d?immutable=1", fd);
-	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
-	    NULL) == SQLITE_OK && sqlite3_prepare_v2(db,
-	    "SELECT blob FROM Packages", -1, &q, NULL) == SQLITE_OK) {
-		while (!found && sqlite3_step(q) == SQLITE_ROW) {
-			h.p = sqlite3_column_blob(q, 0);
-			n = sqlite3_column_bytes(q, 0);
-			if (h.p == NULL || n < 8)
-				continue;
-			h.len = (size_t)n;
-			h.il = be32(h.p);
-			h.dl = be32(h.p + 4);
-			if (h.il > 65536 || 8 + 16 * (uint64_t)h.il + h.dl >
-			    h.len)
-				continue;
-			found = rpm_hdr_find(&h, path, pkg, cap, digest, dcap,
-			    algo);
-		}
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > AD_RPMDB_MAX_BYTES) {
+		snprintf(out->why, sizeof(out->why), "rpmdb.sqlite refused: "
+		    "more than %llu MiB", (unsigned long long)
+		    (AD_RPMDB_MAX_BYTES >> 20));
+		close(fd);
+		return -2;
 	}
+	if ((db = rpmdb_open(fd, &dl, out->why, sizeof(out->why))) == NULL) {
+		close(fd);
+		return -2;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT blob FROM Packages", -1, &q,
+	    NULL) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	while (rc != SQLITE_ERROR && !found &&
+	    (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (++rows > AD_RPMDB_MAX_ROWS) {
+			rc = SQLITE_FULL;
+			break;
+		}
+		found = ad_rpm_header_find(sqlite3_column_blob(q, 0),
+		    (size_t)sqlite3_column_bytes(q, 0), path, out);
+	}
+	if (!found && rc == SQLITE_FULL)
+		snprintf(out->why, sizeof(out->why), "stopped: more than %d "
+		    "rpm packages", AD_RPMDB_MAX_ROWS);
+	else if (!found && rc != SQLITE_DONE)
+		snprintf(out->why, sizeof(out->why), "%s", past(dl) ?
+		    "timed out reading rpmdb.sqlite" :
+		    "rpmdb.sqlite refused: cannot read Packages");
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 	close(fd);
-	return found;
+	return found ? 1 : rc == SQLITE_DONE ? 0 : -2;
 }
 
 int
-ad_pkg_lookup(const char *const *layers, const char *path, char *pkg,
-    size_t cap, char *digest, size_t dcap, const char **algo)
+ad_pkg_lookup(const char *const *lowers, const char *path,
+    int64_t deadline_ms, struct ad_pkg *out)
 {
 	int d, r;
 
-	pkg[0] = '\0';
-	*algo = "md5";
-	if ((d = dpkg_lookup(layers, path, pkg, cap, digest, dcap)) == 1)
+	memset(out, 0, sizeof(*out));
+	out->algo = "md5";
+	if (deadline_ms <= 0)
+		deadline_ms = mono_ms() + AD_EVIDENCE_WAIT_MS;
+	if ((d = dpkg_lookup(lowers, path, deadline_ms, out)) == 1)
 		return 1;
-	if ((r = rpm_lookup(layers, path, pkg, cap, digest, dcap, algo)) == 1)
+	if (d == -2)	/* out of time: rpm's would be too */
+		return -2;
+	if ((r = rpm_lookup(lowers, path, deadline_ms, out)) == 1)
 		return 1;
-	return d == 0 || r == 0 ? 0 : -1;
+	return r == -2 ? -2 : d == 0 || r == 0 ? 0 : -1;
 }
 
 /* ---- into a finding's row --------------------------------------------- */
@@ -653,10 +974,19 @@ ad_evidence_to_row(const struct ad_evidence *e, int64_t latency_ms,
 
 /* ---- the worker ------------------------------------------------------- */
 
+/*
+ * A job is owned by the queue's rings while queued or done, and by the
+ * worker while it gathers.  The worker gathers without the lock and
+ * without touching the job's row; the consumer may meanwhile give up on
+ * it (abandoned: the row is handed out with "timed out", and the worker
+ * frees the job when it comes back).  So a finding is stored whatever
+ * the worker does, and stopping never waits on it for long.
+ */
 struct evjob {
 	struct ad_row row;
 	char *upper, **lowers, *path;
 	int64_t queued_ms;
+	int abandoned;
 };
 
 struct ad_evq {
@@ -664,21 +994,16 @@ struct ad_evq {
 	pthread_cond_t cv_work, cv_done;
 	pthread_t thread;
 	struct evjob **todo, **done;	/* rings of cap */
+	struct evjob *cur;		/* the worker's, or NULL */
 	size_t cap, ntodo, todo_head, ndone, done_head;
-	int busy, stop;
+	int stop, exited, orphaned;
+	int64_t stop_by;		/* a waiting pop gives up then, 0 */
 	int64_t budget_sec;		/* second the budget is for */
 	uint64_t budget;
 	struct ad_evq_stats st;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+void (*ad_evq_job_hook)(const char *path);
 
 static void
 job_free(struct evjob *j)
@@ -707,58 +1032,20 @@ rate_spent(struct ad_evq *q, int64_t now)
 	return q->budget == 0;
 }
 
-static void *
-evq_main(void *arg)
-{
-	struct ad_evq *q = arg;
-	struct ad_evidence_opts o;
-	struct ad_evidence e;
-	struct evjob *j;
-	int64_t now;
-
-	pthread_mutex_lock(&q->mu);
-	for (;;) {
-		while (q->ntodo == 0 && !q->stop)
-			pthread_cond_wait(&q->cv_work, &q->mu);
-		if (q->ntodo == 0)
-			break;
-		j = q->todo[q->todo_head];
-		q->todo_head = (q->todo_head + 1) % q->cap;
-		q->ntodo--;
-		q->busy = 1;
-		now = mono_ms();
-		memset(&o, 0, sizeof(o));
-		o.max_bytes = AD_EVIDENCE_MAX_BYTES;
-		/* the finding must be in the database within 1 s */
-		o.deadline_ms = j->queued_ms + AD_EVIDENCE_WAIT_MS;
-		o.rate_limited = rate_spent(q, now);
-		pthread_mutex_unlock(&q->mu);
-
-		ad_evidence_gather(j->upper, (const char *const *)j->lowers,
-		    j->path, &o, &e);
-		now = mono_ms();
-		ad_evidence_to_row(&e, now - j->queued_ms, &j->row);
-
-		pthread_mutex_lock(&q->mu);
-		q->budget = e.hashed >= q->budget ? 0 : q->budget - e.hashed;
-		q->st.hashed_bytes += e.hashed;
-		q->st.done++;
-		if (now - j->queued_ms > q->st.max_latency_ms)
-			q->st.max_latency_ms = now - j->queued_ms;
-		/* done has room: a job is in todo or here, never both */
-		q->done[(q->done_head + q->ndone) % q->cap] = j;
-		q->ndone++;
-		q->busy = 0;
-		pthread_cond_broadcast(&q->cv_done);
-	}
-	pthread_mutex_unlock(&q->mu);
-	return NULL;
-}
-
-/* What ad_evq_new made, the thread already gone. */
+/* What ad_evq_new made, the thread gone or never started. */
 static void
 evq_release(struct ad_evq *q)
 {
+	while (q->ntodo > 0) {
+		job_free(q->todo[q->todo_head]);
+		q->todo_head = (q->todo_head + 1) % q->cap;
+		q->ntodo--;
+	}
+	while (q->ndone > 0) {
+		job_free(q->done[q->done_head]);
+		q->done_head = (q->done_head + 1) % q->cap;
+		q->ndone--;
+	}
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->cv_work);
 	pthread_cond_destroy(&q->cv_done);
@@ -767,17 +1054,91 @@ evq_release(struct ad_evq *q)
 	free(q);
 }
 
+static void *
+evq_main(void *arg)
+{
+	struct ad_evq *q = arg;
+	struct ad_evidence_opts o;
+	struct ad_evidence e;
+	struct evjob *j;
+	int64_t now;
+	int orphaned;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		while (q->ntodo == 0 && !q->stop)
+			pthread_cond_wait(&q->cv_work, &q->mu);
+		if (q->ntodo == 0 || q->stop)
+			break;
+		j = q->todo[q->todo_head];
+		q->todo_head = (q->todo_head + 1) % q->cap;
+		q->ntodo--;
+		q->cur = j;
+		now = mono_ms();
+		memset(&o, 0, sizeof(o));
+		o.max_bytes = AD_EVIDENCE_MAX_BYTES;
+		/* one deadline for all of the job's work: the finding must be
+		 * in the database within 1 s of detection */
+		o.deadline_ms = j->queued_ms + AD_EVIDENCE_WAIT_MS;
+		o.rate_limited = rate_spent(q, now);
+		pthread_mutex_unlock(&q->mu);
+
+		if (now >= o.deadline_ms) {
+			memset(&e, 0, sizeof(e));
+			e.package_ok = -1;
+			snprintf(e.status, sizeof(e.status), "timed out: waited "
+			    "%lld ms in the evidence queue", (long long)
+			    (now - j->queued_ms));
+		} else {
+			if (ad_evq_job_hook != NULL)
+				ad_evq_job_hook(j->path);
+			ad_evidence_gather(j->upper,
+			    (const char *const *)j->lowers, j->path, &o, &e);
+		}
+		now = mono_ms();
+
+		pthread_mutex_lock(&q->mu);
+		q->cur = NULL;
+		q->budget = e.hashed >= q->budget ? 0 : q->budget - e.hashed;
+		q->st.hashed_bytes += e.hashed;
+		q->st.done++;
+		if (now - j->queued_ms > q->st.max_latency_ms)
+			q->st.max_latency_ms = now - j->queued_ms;
+		if (j->abandoned)	/* its row went out without us */
+			job_free(j);
+		else {
+			ad_evidence_to_row(&e, now - j->queued_ms, &j->row);
+			/* done has room: a job is in todo or here, never
+			 * both */
+			q->done[(q->done_head + q->ndone) % q->cap] = j;
+			q->ndone++;
+		}
+		pthread_cond_broadcast(&q->cv_done);
+	}
+	q->exited = 1;
+	orphaned = q->orphaned;
+	pthread_cond_broadcast(&q->cv_done);
+	pthread_mutex_unlock(&q->mu);
+	if (orphaned)		/* ad_evq_free gave up waiting: ours now */
+		evq_release(q);
+	return NULL;
+}
+
 struct ad_evq *
 ad_evq_new(size_t cap)
 {
 	struct ad_evq *q = xcalloc(1, sizeof(*q));
+	pthread_condattr_t ca;
 
 	q->cap = cap ? cap : 256;
 	q->todo = xcalloc(q->cap, sizeof(*q->todo));
 	q->done = xcalloc(q->cap, sizeof(*q->done));
 	pthread_mutex_init(&q->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&q->cv_work, NULL);
-	pthread_cond_init(&q->cv_done, NULL);
+	pthread_cond_init(&q->cv_done, &ca);
+	pthread_condattr_destroy(&ca);
 	if (pthread_create(&q->thread, NULL, evq_main, q) != 0) {
 		evq_release(q);
 		return NULL;
@@ -785,21 +1146,47 @@ ad_evq_new(size_t cap)
 	return q;
 }
 
+/* Wait on cv_done until ms (CLOCK_MONOTONIC).  Lock held. */
+static void
+wait_done_until(struct ad_evq *q, int64_t ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	(void)pthread_cond_timedwait(&q->cv_done, &q->mu, &ts);
+}
+
 void
 ad_evq_free(struct ad_evq *q)
 {
+	int64_t until;
+	int exited;
+
 	if (q == NULL)
 		return;
 	pthread_mutex_lock(&q->mu);
 	q->stop = 1;
 	pthread_cond_broadcast(&q->cv_work);
+	/* a waiting pop has had its second already (stop_by) */
+	until = mono_ms() + (q->stop_by > 0 ? 50 : AD_EVQ_STOP_MS);
+	if (q->stop_by > until)
+		until = q->stop_by;
+	while (!q->exited && mono_ms() < until)
+		wait_done_until(q, until);
+	exited = q->exited;
+	if (!exited)
+		q->orphaned = 1;
 	pthread_mutex_unlock(&q->mu);
-	pthread_join(q->thread, NULL);
-	while (q->ndone > 0) {
-		job_free(q->done[q->done_head]);
-		q->done_head = (q->done_head + 1) % q->cap;
-		q->ndone--;
+	if (!exited) {
+		/* stuck in a job: it frees the queue when it comes back */
+		log_warnx("the evidence thread did not stop within %d ms; left "
+		    "behind (a package database or file in a container is "
+		    "stalling it: see `audrift containers`)", AD_EVQ_STOP_MS);
+		pthread_detach(q->thread);
+		return;
 	}
+	pthread_join(q->thread, NULL);
 	evq_release(q);
 }
 
@@ -812,7 +1199,7 @@ ad_evq_push(struct ad_evq *q, const struct ad_row *row, const char *upper,
 
 	pthread_mutex_lock(&q->mu);
 	/* a job holds a done slot from push to pop: count both */
-	if (q->ntodo + q->ndone + (size_t)q->busy >= q->cap) {
+	if (q->ntodo + q->ndone + (q->cur != NULL) >= q->cap) {
 		q->st.overflow++;
 		pthread_mutex_unlock(&q->mu);
 		return -1;
@@ -842,25 +1229,67 @@ ad_evq_push(struct ad_evq *q, const struct ad_row *row, const char *upper,
 	return 0;
 }
 
+/* j's row into out, saying the worker did not give its evidence. */
+static void
+give_up(struct ad_evq *q, struct evjob *j, struct ad_row *out, int64_t now,
+    const char *why)
+{
+	char text[AD_EVIDENCE_TEXT];
+
+	ad_row_copy(out, &j->row);
+	snprintf(text, sizeof(text), "timed out: %s after %lld ms", why,
+	    (long long)(now - j->queued_ms));
+	ad_row_set_text(out, "evidence", text);
+	ad_row_set_int(out, "evidence_ms", now - j->queued_ms);
+	q->st.timed_out++;
+}
+
 int
 ad_evq_pop(struct ad_evq *q, struct ad_row *out, int wait)
 {
 	struct evjob *j = NULL;
+	int64_t now;
 
 	pthread_mutex_lock(&q->mu);
-	while (wait && (q->ntodo > 0 || q->busy))
-		pthread_cond_wait(&q->cv_done, &q->mu);
+	now = mono_ms();
+	if (wait && q->stop_by == 0)
+		q->stop_by = now + AD_EVQ_STOP_MS;
+	while (wait && q->ndone == 0 && (q->ntodo > 0 ||
+	    (q->cur != NULL && !q->cur->abandoned)) &&
+	    (now = mono_ms()) < q->stop_by)
+		wait_done_until(q, q->stop_by);
+	now = mono_ms();
 	if (q->ndone > 0) {
 		j = q->done[q->done_head];
 		q->done_head = (q->done_head + 1) % q->cap;
 		q->ndone--;
+		pthread_mutex_unlock(&q->mu);
+		ad_row_copy(out, &j->row);
+		job_free(j);
+		return 1;
+	}
+	/* nothing done: a job the worker holds past the hard limit (or at
+	 * stop) goes out without its evidence, then those waiting behind */
+	if (q->cur != NULL && !q->cur->abandoned && (wait ||
+	    now - q->cur->queued_ms >= AD_EVQ_HARD_MS)) {
+		give_up(q, q->cur, out, now, "the evidence worker did not "
+		    "finish");
+		q->cur->abandoned = 1;
+		pthread_mutex_unlock(&q->mu);
+		return 1;
+	}
+	if (q->ntodo > 0 && (wait || (q->cur != NULL &&
+	    now - q->todo[q->todo_head]->queued_ms >= AD_EVQ_HARD_MS))) {
+		j = q->todo[q->todo_head];
+		q->todo_head = (q->todo_head + 1) % q->cap;
+		q->ntodo--;
+		give_up(q, j, out, now, "queued behind a stalled job");
+		pthread_mutex_unlock(&q->mu);
+		job_free(j);
+		return 1;
 	}
 	pthread_mutex_unlock(&q->mu);
-	if (j == NULL)
-		return 0;
-	ad_row_copy(out, &j->row);
-	job_free(j);
-	return 1;
+	return 0;
 }
 
 void

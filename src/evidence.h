@@ -29,6 +29,20 @@
 #define AD_EVIDENCE_RATE	(128ull << 20)	/* hashed bytes a second */
 #define AD_EVIDENCE_WAIT_MS	600		/* a finding waits at most */
 #define AD_EVIDENCE_TEXT	192		/* a hash, or why not */
+#define AD_EVQ_HARD_MS		1000	/* a job held longer goes out without
+					   its evidence ("timed out") */
+#define AD_EVQ_STOP_MS		1000	/* stop waits on the worker at most */
+#define AD_LAYER_RETRIES	16	/* openat2 EAGAIN (a rename raced) */
+
+/* Package databases come from the container's image: bounds on reading
+ * them, besides the job's deadline. */
+#define AD_DPKG_MAX_FILES	20000u		/* *.md5sums files read */
+#define AD_DPKG_MAX_BYTES	(64u << 20)	/* their bytes, in all */
+#define AD_RPMDB_MAX_BYTES	(512ull << 20)	/* rpmdb.sqlite's size */
+#define AD_RPMDB_MAX_ROWS	200000		/* Packages rows read */
+#define AD_RPM_BLOB_MAX		(16 << 20)	/* one header, SQLite limit */
+#define AD_PKG_CUT_MS		60000	/* an image whose package database
+					   stopped a lookup is skipped */
 
 /* Where a path is in a stack of layers (ad_layers_find). */
 enum ad_layer_hit {
@@ -105,16 +119,37 @@ int ad_evidence_hash(const char *layer, const char *path,
     struct stat *st, uint64_t max_bytes, int64_t deadline_ms,
     char *sha, char *md5);
 
+/* What a package database says about a path (ad_pkg_lookup). */
+struct ad_pkg {
+	char name[AD_EVIDENCE_TEXT];	/* "dpkg:NAME" / "rpm:NAME" */
+	char digest[AD_SHA256_HEX];	/* recorded digest, hex, or "" */
+	const char *algo;		/* "md5" or "sha256" */
+	char why[AD_EVIDENCE_TEXT];	/* -2: why the lookup stopped */
+};
+
 /*
- * Package databases in the layers (the layer that wins for the database
- * file is the one read).  dpkg: var/lib/dpkg/info/<pkg>.md5sums; rpm:
- * var/lib/rpm/rpmdb.sqlite or usr/lib/sysimage/rpm/rpmdb.sqlite.
- * Returns 1 and fills pkg ("dpkg:NAME" / "rpm:NAME") and the recorded
- * digest (hex; *algo "md5" or "sha256") when a package owns path, 0 when
- * none does, -1 when the container has no package database.
+ * Package databases in the image's layers (lowers, NULL-ended, top
+ * first; the container's upper layer is never passed: the container can
+ * write it).  The layer that wins for the database file is the one read.
+ * dpkg: var/lib/dpkg/info/<pkg>.md5sums; rpm: var/lib/rpm/rpmdb.sqlite or
+ * usr/lib/sysimage/rpm/rpmdb.sqlite, opened as an untrusted file.  All
+ * of it stops at deadline_ms (CLOCK_MONOTONIC; 0: AD_EVIDENCE_WAIT_MS
+ * from now) and within the AD_DPKG_ and AD_RPM limits.  Returns 1 (out
+ * filled) when a package owns path, 0 when none does, -1 when there is
+ * no package database, -2 when the lookup stopped (out->why says why:
+ * "timed out ...", "stopped: ...", "rpmdb.sqlite refused: ...").
  */
-int ad_pkg_lookup(const char *const *layers, const char *path, char *pkg,
-    size_t cap, char *digest, size_t dcap, const char **algo);
+int ad_pkg_lookup(const char *const *lowers, const char *path,
+    int64_t deadline_ms, struct ad_pkg *out);
+
+/* The readers ad_pkg_lookup uses, on bytes (the fuzz harnesses' entry
+ * points).  One md5sums text: the digest of rel ("usr/bin/x") into
+ * digest (dcap > 32), 1 found.  One rpm header blob: 1 found, out's name,
+ * digest and algo filled.  Both are one pass over their input. */
+int ad_md5sums_find(const char *text, size_t len, const char *rel,
+    char *digest, size_t dcap);
+int ad_rpm_header_find(const void *blob, size_t len, const char *path,
+    struct ad_pkg *out);
 
 /*
  * `audrift diff` (diff.c): every change in layers[0] (the upper dir)
@@ -133,7 +168,9 @@ struct ad_row;
 /* A worker thread with a bounded queue (cap jobs, 0: 256).  Returns an
  * owned queue, or NULL when no thread could start. */
 struct ad_evq *ad_evq_new(size_t cap);
-/* Wait for every queued job, stop the thread, free.  NULL: no-op. */
+/* Stop the thread and free, waiting for it at most AD_EVQ_STOP_MS: a
+ * worker stuck past that is left to free the queue itself.  Jobs not
+ * popped are dropped (pop with wait first).  NULL: no-op. */
 void ad_evq_free(struct ad_evq *q);
 
 /*
@@ -146,8 +183,12 @@ int ad_evq_push(struct ad_evq *q, const struct ad_row *row,
 
 /*
  * Take one finished row (evidence columns filled) into *out (its buffer
- * reused).  Returns 1 taken, 0 none ready.  With wait set, first waits
- * until every queued job is done.
+ * reused).  Returns 1 taken, 0 none ready.  A job the worker has held for
+ * AD_EVQ_HARD_MS, and the jobs queued behind it once they are that old,
+ * come out without their evidence ("timed out: ..."): a finding is
+ * stored whatever the worker does.  With wait set (at stop), first waits
+ * for the queued jobs, but no longer than AD_EVQ_STOP_MS from the first
+ * waiting call; then what is left comes out "timed out".
  */
 int ad_evq_pop(struct ad_evq *q, struct ad_row *out, int wait);
 
@@ -157,8 +198,13 @@ void ad_evidence_to_row(const struct ad_evidence *e, int64_t latency_ms,
 
 struct ad_evq_stats {
 	uint64_t queued, done, overflow, hashed_bytes;
+	uint64_t timed_out;	/* rows handed out without the worker */
 	int64_t max_latency_ms;
 };
 void ad_evq_stats(struct ad_evq *q, struct ad_evq_stats *out);
+
+/* Test seam (tests/unit/test_evidence.c): called by the worker with each
+ * job's path before it gathers, to stand for a stalled job.  NULL. */
+extern void (*ad_evq_job_hook)(const char *path);
 
 #endif

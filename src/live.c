@@ -962,9 +962,14 @@ loop(struct live *lv, int sfd)
 			for (i = 0; i < BATCH &&
 			    ad_nl_reader_pop(lv->nlr, &type, &line); i++)
 				netlink_line(lv, type, &line);
-			/* what the last record completed, out now */
-			if (i > 0)
+			/* what the last record completed, out now, and
+			 * the sinks told, so that a quiet host's finding
+			 * does not wait for the next timer tick */
+			if (i > 0) {
 				ad_norm_release(lv->norm);
+				ad_pipeline_tick(&lv->pipe,
+				    ad_store_now_ms());
+			}
 		}
 		if (n > 0 && (pfd[2].revents & POLLIN))
 			arm_notices(lv);

@@ -639,6 +639,30 @@ pick_items(struct ad_event *ev)
 		ev->file_idx = find_item(ev, fallback[i], 0);
 }
 
+/*
+ * PATH items by item number: records of an event may come in any order
+ * (forwarders reorder them), and what an item is (an exec's file is item
+ * 0, the loader item 1) is decided by number and nametype, never by
+ * record order.  Insertion sort: a handful of items, usually in order.
+ */
+static void
+sort_items(struct ad_event *ev)
+{
+	struct ad_item t;
+	int i, j;
+
+	for (i = 1; i < ev->nitems; i++) {
+		if ((unsigned)ev->items[i - 1].index <=
+		    (unsigned)ev->items[i].index)
+			continue;
+		t = ev->items[i];
+		for (j = i; j > 0 && (unsigned)ev->items[j - 1].index >
+		    (unsigned)t.index; j--)
+			ev->items[j] = ev->items[j - 1];
+		ev->items[j] = t;
+	}
+}
+
 static void
 finish_event(struct ad_norm *n)
 {
@@ -651,6 +675,7 @@ finish_event(struct ad_norm *n)
 		ev->syscall_name = audit_syscall_to_name(ev->syscall, machine);
 		ev->arch_name = audit_machine_to_name(machine);
 	}
+	sort_items(ev);
 	for (i = 0; i < ev->nitems; i++)
 		if (ev->items[i].name.s != NULL)
 			resolve_path(n, &ev->items[i]);

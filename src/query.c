@@ -106,7 +106,7 @@ query_usage(FILE *f)
 	    "\n"
 	    "  --db FILE|URI     the findings database (default ./audrift.db "
 	    "if it\n"
-	    "                    exists, else " AD_STORE_DEFAULT_DB "),\n"
+	    "                    exists and is safe, else " AD_STORE_DEFAULT_DB "),\n"
 	    "                    or a PostgreSQL URI postgresql://HOST/DB\n"
 	    "  --since WHEN      findings at or after WHEN: N followed by s, "
 	    "m, h, d\n"
@@ -143,25 +143,13 @@ severity_rank(const char *s)
 	return -1;
 }
 
-/* For the terminal: control bytes would let a file name drive it. */
+/* For the terminal: a file name must not drive it (ad_esc_text). */
 static void
 table_cell(struct ad_buf *b, const char *s, size_t len, size_t width,
     int pad)
 {
-	size_t i, w = 0;
-	unsigned char c;
+	size_t w = ad_esc_text(b, s, len);
 
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f) {
-			ad_buf_printf(b, "\\x%02x", c);
-			w += 4;
-		} else {
-			ad_buf_addc(b, (char)c);
-			if ((c & 0xc0) != 0x80)
-				w++;
-		}
-	}
 	for (; pad && w < width; w++)
 		ad_buf_addc(b, ' ');
 }
@@ -169,17 +157,7 @@ table_cell(struct ad_buf *b, const char *s, size_t len, size_t width,
 static size_t
 cell_width(const char *s, size_t len)
 {
-	size_t i, w = 0;
-	unsigned char c;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			w += 4;
-		else if ((c & 0xc0) != 0x80)
-			w++;
-	}
-	return w;
+	return ad_esc_text(NULL, s, len);
 }
 
 /* Value of table column k of row r, "-" when null; the container column
@@ -245,23 +223,37 @@ print_table(struct ad_row *rows, int n, FILE *out)
 	ad_buf_free(&b);
 }
 
-/* RFC 4180: quote a field holding a comma, quote, CR or LF. */
+/*
+ * RFC 4180, for a spreadsheet: the text escaped as for a terminal
+ * (ad_esc_text: ESC, CR, LF and other controls become \xNN), a field
+ * starting like a formula (= + - @, tab, CR) gets a leading ' so that it
+ * stays text, and a field holding a comma, a quote or that ' is quoted.
+ */
 static void
 csv_field(struct ad_buf *b, const char *s, size_t len)
 {
+	struct ad_buf e;
 	size_t i;
+	int formula = len > 0 && s[0] != '\0' &&
+	    strchr("=+-@\t\r", s[0]) != NULL;
 
-	if (strcspn(s, ",\"\r\n") >= len) {
-		ad_buf_add(b, s, len);
+	ad_buf_init(&e);
+	if (formula)
+		ad_buf_addc(&e, '\'');
+	ad_esc_text(&e, s, len);
+	if (e.len == 0 || (!formula && strcspn(e.p, ",\"") >= e.len)) {
+		ad_buf_add(b, e.p, e.len);
+		ad_buf_free(&e);
 		return;
 	}
 	ad_buf_addc(b, '"');
-	for (i = 0; i < len; i++) {
-		if (s[i] == '"')
+	for (i = 0; i < e.len; i++) {
+		if (e.p[i] == '"')
 			ad_buf_addc(b, '"');
-		ad_buf_addc(b, s[i]);
+		ad_buf_addc(b, e.p[i]);
 	}
 	ad_buf_addc(b, '"');
+	ad_buf_free(&e);
 }
 
 static void
@@ -483,6 +475,7 @@ cmd_query(int argc, char **argv)
 		    "--help", argv[optind]);
 		return 2;
 	}
+	/* ./audrift.db only when safe (ad_store_default_path) */
 	if (db == NULL)
 		db = ad_store_default_path();
 	memset(&o, 0, sizeof(o));
@@ -506,6 +499,9 @@ cmd_query(int argc, char **argv)
 		ad_buf_free(&o.b);
 		return 1;
 	}
+	if (ad_store_check_path(db, getenv("AUDRIFT_INSECURE_DB") != NULL,
+	    0) != 0)
+		return 1;
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(h, 5000) != SQLITE_OK ||
 	    sqlite3_create_function(h, "audrift_in_net", 2, SQLITE_UTF8 |

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libaudit.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,13 @@ struct ad_reader {
 	} ring[SERIAL_RING];
 	unsigned ring_pos;
 	uint64_t last_serial;
+	uint64_t untimed;	/* msg=? records, ignored as auparse does */
+	/* Records of one event can come in any order (forwarders): the
+	 * event-ending ones (PROCTITLE, EOE) are held until the next event's
+	 * first record, so what follows them still joins their event */
+	struct ad_buf held;
+	uint64_t key;		/* node + stamp of the current event */
+	int hold_across;	/* keep held records across reads (files) */
 };
 
 struct ad_reader *
@@ -49,8 +57,21 @@ ad_reader_new(struct ad_norm *norm, const char *label)
 	r->norm = norm;
 	r->label = label;
 	ad_buf_init(&r->part);
+	ad_buf_init(&r->held);
 	r->last_serial = UINT64_MAX;
 	return r;
+}
+
+void
+ad_reader_hold_across(struct ad_reader *r, int on)
+{
+	r->hold_across = on;
+}
+
+uint64_t
+ad_reader_untimed(const struct ad_reader *r)
+{
+	return r->untimed;
 }
 
 void
@@ -59,6 +80,7 @@ ad_reader_free(struct ad_reader *r)
 	if (r == NULL)
 		return;
 	ad_buf_free(&r->part);
+	ad_buf_free(&r->held);
 	free(r);
 }
 
@@ -109,12 +131,36 @@ lit(const char **pp, const char *end, const char *s)
 	return 1;
 }
 
+/* [p, end) has " cwd=" twice (memmem: the common line has none). */
+static int
+two_cwd(const char *p, const char *end)
+{
+	const char *c = memmem(p, (size_t)(end - p), " cwd=", 5);
+
+	return c != NULL && memmem(c + 5, (size_t)(end - c - 5), " cwd=", 5) !=
+	    NULL;
+}
+
+/* The record type is CWD the way libauparse reads it: by libaudit's
+ * name lookup, which ignores case and takes numbers ("cwd", "1307"). */
+static int
+is_cwd_type(const char *type, size_t len)
+{
+	char name[64];
+
+	if (len >= sizeof(name))
+		return 0;
+	memcpy(name, type, len);
+	name[len] = '\0';
+	return audit_name_to_msg_type(name) == AUDIT_CWD;
+}
+
 int
 ad_record_check(const char *line, size_t len, uint64_t *serial,
     const char **why)
 {
-	const char *p = line, *end = line + len, *s;
-	size_t i;
+	const char *p = line, *end = line + len, *s, *type;
+	size_t i, type_len;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
@@ -137,12 +183,26 @@ ad_record_check(const char *line, size_t len, uint64_t *serial,
 		*why = "not an audit record (no type=)";
 		return -1;
 	}
-	s = p;
+	type = s = p;
 	while (p < end && *p != ' ')
 		p++;
 	if (p == s) {
 		*why = "empty record type";
 		return -1;
+	}
+	/* a name (SYSCALL) or UNKNOWN[1334]: libauparse 3.0.9 loses an
+	 * event's memory on a type holding the \x1d separator (fuzz) */
+	for (; s < p; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || *s == '_' || *s == '[' ||
+		    *s == ']')) {
+			*why = "bad record type";
+			return -1;
+		}
+	type_len = (size_t)(p - type);
+	if ((size_t)(end - p) == 6 && memcmp(p, " msg=?", 6) == 0) {
+		*why = "no timestamp (msg=?)";
+		return 1;
 	}
 	if (!lit(&p, end, " msg=audit(") || !is_digits(&p, end) ||
 	    !lit(&p, end, ".") || !is_digits(&p, end) ||
@@ -151,11 +211,19 @@ ad_record_check(const char *line, size_t len, uint64_t *serial,
 		return -1;
 	}
 	s = p;
-	if (!is_digits(&p, end) || !lit(&p, end, "):")) {
+	/* "):" since audit 2.x; older daemon records have no colon */
+	if (!is_digits(&p, end) || !lit(&p, end, ")") ||
+	    (p < end && *p != ':' && *p != ' ')) {
 		*why = "bad serial in msg=audit(...)";
 		return -1;
 	}
 	*serial = strtoull(s, NULL, 10);
+	if (two_cwd(p, end) && is_cwd_type(type, type_len)) {
+		/* libauparse 3.0.9 keeps the first and loses the others'
+		 * memory (fuzz_normalize found it): never a kernel record */
+		*why = "CWD record with more than one cwd= field";
+		return -1;
+	}
 	return 0;
 }
 
@@ -197,6 +265,7 @@ check_line(struct ad_reader *r, const char *line, size_t len)
 	const char *why;
 	uint64_t serial;
 	char buf[128];
+	int rc;
 
 	if (len == 0)
 		return 0;	/* blank lines carry nothing */
@@ -207,7 +276,11 @@ check_line(struct ad_reader *r, const char *line, size_t len)
 		report(r, r->lineno, buf);
 		return 0;
 	}
-	if (ad_record_check(line, len, &serial, &why) != 0) {
+	if ((rc = ad_record_check(line, len, &serial, &why)) == 1) {
+		r->untimed++;	/* libauparse ignores them: so do we */
+		return 0;
+	}
+	if (rc != 0) {
 		snprintf(buf, sizeof(buf), "%s; skipped", why);
 		r->malformed++;
 		report(r, r->lineno, buf);
@@ -216,6 +289,79 @@ check_line(struct ad_reader *r, const char *line, size_t len)
 	r->records++;
 	remember_serial(r, serial);
 	return 1;
+}
+
+/*
+ * The event a checked record belongs to (its node= and msg=audit(...)
+ * stamp, hashed), and whether libauparse ends the event at it.
+ */
+static uint64_t
+record_key(const char *line, size_t len, int *ender)
+{
+	const char *p = line, *end = line + len;
+	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+
+	if (len >= 5 && memcmp(p, "node=", 5) == 0)
+		for (; p < end && *p != ' '; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	while (p < end && *p == ' ')
+		p++;
+	*ender = ((size_t)(end - p) >= 15 &&
+	    memcmp(p, "type=PROCTITLE ", 15) == 0) ||
+	    ((size_t)(end - p) >= 9 && memcmp(p, "type=EOE ", 9) == 0);
+	while (p < end && *p != '(')	/* checked: msg=audit( is there */
+		p++;
+	for (; p < end && *p != ')'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return h;
+}
+
+/* The held records of the last event go to the normalizer. */
+static void
+release_held(struct ad_reader *r)
+{
+	if (r->held.len == 0)
+		return;
+	ad_norm_feed(r->norm, r->held.p, r->held.len);
+	ad_buf_reset(&r->held);
+}
+
+/* The run of good lines [*run, upto) to the normalizer (run NULL: a line
+ * of r->part, no run). */
+static void
+feed_run(struct ad_reader *r, const char **run, const char *upto)
+{
+	if (run != NULL && *run != NULL) {
+		ad_norm_feed(r->norm, *run, (size_t)(upto - *run));
+		*run = NULL;
+	}
+}
+
+/*
+ * One checked line (len with its newline) on its way to the normalizer:
+ * added to the caller's run of lines (*run, lines of the input buffer),
+ * fed at once (run NULL), or held when it ends its event.  What is held
+ * goes out when the next event starts, after the run before it.
+ */
+static void
+route_line(struct ad_reader *r, const char *line, size_t len,
+    const char **run)
+{
+	int ender;
+	uint64_t key = record_key(line, len - 1, &ender);
+
+	if (key != r->key) {
+		feed_run(r, run, line);
+		release_held(r);
+		r->key = key;
+	}
+	if (ender) {
+		feed_run(r, run, line);
+		ad_buf_add(&r->held, line, len);
+	} else if (run == NULL)
+		ad_norm_feed(r->norm, line, len);
+	else if (*run == NULL)
+		*run = line;
 }
 
 void
@@ -258,15 +404,14 @@ ad_reader_input(struct ad_reader *r, const char *p, size_t len)
 			} else {
 				ad_buf_add(&r->part, p, (size_t)(nl - p) + 1);
 				if (check_line(r, r->part.p, r->part.len - 1))
-					ad_norm_feed(r->norm, r->part.p,
-					    r->part.len);
+					route_line(r, r->part.p, r->part.len,
+					    NULL);
 			}
 			ad_buf_reset(&r->part);
 			r->part.len = 0;
 		} else if (check_line(r, p, (size_t)(nl - p))) {
 			/* good lines in a row are fed in one call */
-			if (run == NULL)
-				run = p;
+			route_line(r, p, (size_t)(nl - p) + 1, &run);
 		} else if (run != NULL) {
 			ad_norm_feed(r->norm, run, (size_t)(p - run));
 			run = NULL;
@@ -275,7 +420,25 @@ ad_reader_input(struct ad_reader *r, const char *p, size_t len)
 	}
 	if (run != NULL)
 		ad_norm_feed(r->norm, run, (size_t)(p - run));
+	if (!r->hold_across)
+		release_held(r);	/* a stream: its event is complete */
 	ad_norm_release(r->norm);	/* live from a stream: no waiting */
+}
+
+/* A last line without newline that was cut while being written: it ends
+ * inside a quoted value, or its last word is no name=value. */
+static int
+line_cut(const char *s, size_t len)
+{
+	size_t i, quotes = 0, last = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			quotes++;
+		else if (s[i] == ' ' && !(quotes & 1))
+			last = i + 1;
+	}
+	return (quotes & 1) || memchr(s + last, '=', len - last) == NULL;
 }
 
 void
@@ -283,16 +446,32 @@ ad_reader_eof(struct ad_reader *r)
 {
 	char buf[128];
 
-	if (r->part.len > 0 || r->skipping) {
+	if (r->skipping) {
 		r->lineno++;
-		snprintf(buf, sizeof(buf), "last line has no newline (%zu "
-		    "bytes): the file was cut while being written; skipped",
-		    r->part.len);
+		snprintf(buf, sizeof(buf), "line of %zu bytes is longer than "
+		    "%d: not an audit record; skipped", r->part.len,
+		    AD_LINE_MAX);
 		r->malformed++;
 		report(r, r->lineno, buf);
-		ad_buf_reset(&r->part);
 		r->skipping = 0;
+	} else if (r->part.len > 0 && line_cut(r->part.p, r->part.len)) {
+		r->lineno++;
+		snprintf(buf, sizeof(buf), "last line has no newline and ends "
+		    "mid-field (%zu bytes): the file was cut while being "
+		    "written; skipped", r->part.len);
+		r->malformed++;
+		report(r, r->lineno, buf);
+	} else if (r->part.len > 0) {
+		/* a last line without its newline is a record all the
+		 * same (libauparse needs the newline) */
+		r->lineno++;
+		ad_buf_addc(&r->part, '\n');
+		if (check_line(r, r->part.p, r->part.len - 1))
+			route_line(r, r->part.p, r->part.len, NULL);
 	}
+	ad_buf_reset(&r->part);
+	r->part.len = 0;
+	release_held(r);
 	ad_norm_flush(r->norm);
 }
 
@@ -340,6 +519,7 @@ replay_file(struct replay *rp, struct ad_norm *norm, const char *path)
 		return -1;
 	}
 	rp->reader = ad_reader_new(norm, label);
+	ad_reader_hold_across(rp->reader, 1);	/* a file: reads split events */
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -364,6 +544,10 @@ replay_file(struct replay *rp, struct ad_norm *norm, const char *path)
 		    "not cut or corrupted", label,
 		    (unsigned long long)rp->reader->malformed,
 		    (unsigned long long)rp->reader->lineno);
+	if (ad_reader_untimed(rp->reader) > 0)
+		log_info("%s: %llu record(s) without a timestamp (msg=?) "
+		    "ignored, as libauparse does", label, (unsigned long long)
+		    ad_reader_untimed(rp->reader));
 	ad_reader_free(rp->reader);
 	rp->reader = NULL;
 	if (fd != STDIN_FILENO)

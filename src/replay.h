@@ -22,16 +22,26 @@ struct ad_reader *ad_reader_new(struct ad_norm *norm, const char *label);
 void ad_reader_free(struct ad_reader *r);
 /* Feed bytes as read (any split); complete lines are checked and fed. */
 void ad_reader_input(struct ad_reader *r, const char *p, size_t len);
-/* End of input: a last line without newline is reported and skipped. */
+/* End of input: a last line without its newline is a record too. */
 void ad_reader_eof(struct ad_reader *r);
+/* Records of one event may come in any order: the ones libauparse ends
+ * an event at (PROCTITLE, EOE) are held until the next event's first
+ * record.  A stream (default) releases them at the end of each input
+ * call; a file (on) holds them across reads. */
+void ad_reader_hold_across(struct ad_reader *r, int on);
+/* Records without a timestamp ("type=UNKNOWN[1329] msg=?"): ignored, as
+ * libauparse does, and counted here. */
+uint64_t ad_reader_untimed(const struct ad_reader *r);
 /* A normalizer problem in event `serial`: printed with file and line. */
 void ad_reader_event_error(struct ad_reader *r, uint64_t serial,
     const char *msg);
 uint64_t ad_reader_records(const struct ad_reader *r);
 uint64_t ad_reader_malformed(const struct ad_reader *r);
 
-/* Check one line (without its newline): 0 if it is an audit record,
- * else -1 with a static reason.  Pure; unit-tested. */
+/* Check one line (without its newline): 0 if it is an audit record
+ * ("):" or, in old daemon records, ")" after the serial), 1 if it is one
+ * without a timestamp (msg=?), else -1 with a static reason.  Pure;
+ * unit-tested. */
 int ad_record_check(const char *line, size_t len, uint64_t *serial,
     const char **why);
 

@@ -258,7 +258,7 @@ struct loader {
 	struct defs lists, macros, rules;
 	const char **stack;		/* names being expanded, for cycles */
 	int depth;
-	struct ad_sha256 sha;
+	struct ad_digest *sha;	/* of every file's text, in order */
 };
 
 #define ERR(L, loc, ...)	ad_diag_error((L)->d, (loc), __VA_ARGS__)
@@ -405,7 +405,8 @@ add_src(struct loader *L, const char *name, char *text, size_t len)
 
 	L->srcs = xrealloc(L->srcs, (size_t)(L->nsrcs + 1) * sizeof(*L->srcs));
 	L->srcs[L->nsrcs++] = src;
-	ad_sha256_update(&L->sha, text, len);
+	if (L->sha != NULL)
+		ad_digest_update(L->sha, text, len);
 	ad_parse_src(src, L->d, &L->stmts);
 }
 
@@ -1369,7 +1370,8 @@ build(struct loader *L)
 	rs->nfiles = L->nsrcs;
 	rs->nlists = L->lists.n;
 	rs->nmacros = L->macros.n;
-	ad_sha256_hex(&L->sha, rs->digest);
+	if (L->sha == NULL || ad_digest_hex(L->sha, rs->digest) != 0)
+		snprintf(rs->digest, sizeof(rs->digest), "unavailable");
 	return rs;
 }
 
@@ -1378,7 +1380,7 @@ loader_init(struct loader *L)
 {
 	memset(L, 0, sizeof(*L));
 	L->d = ad_diags_new();
-	ad_sha256_init(&L->sha);
+	L->sha = ad_digest_new(AD_DIGEST_SHA256);
 }
 
 /* Build the ruleset, print the errors if any, free the loader. */
@@ -1407,6 +1409,7 @@ loader_finish(struct loader *L, FILE *errout)
 		ad_src_free(L->srcs[i]);
 	free(L->srcs);
 	ad_diags_free(L->d);
+	ad_digest_free(L->sha);
 	return rs;
 }
 

@@ -25,7 +25,7 @@
 #include "util.h"
 
 #define JSONL_BATCH	512
-#define JSONL_BATCH_MS	200
+#define JSONL_BATCH_MS	1	/* the event loop ticks after each turn */
 #define JSONL_BUF_MAX	(8u << 20)
 #define JSONL_RETRY_MS	1000
 

@@ -75,7 +75,8 @@
  * the writer on its own thread, 32 KB pages cost it a quarter less than
  * 8 KB (fewer WAL frames, pwrites and page splits).  The price is more
  * WAL per small commit (the last page of the table and of each index is
- * rewritten): at most ~1 MB/s at one commit per batch_ms. */
+ * rewritten): at most ~7 MB/s at one commit per batch_ms (5 ms), only
+ * while findings keep coming one by one. */
 #define STORE_PAGE_SIZE		"32768"
 #endif
 
@@ -171,7 +172,10 @@ ad_store_opts_default(struct ad_store_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->path = AD_STORE_DEFAULT_DB;
 	o->batch_max = 512;
-	o->batch_ms = 200;
+	/* a finding is committed within ~5 ms of being made when findings
+	 * are few; under load batch_max fills first (512 rows), so the
+	 * commit rate stays bounded either way */
+	o->batch_ms = 5;
 	o->queue_max = 16384;
 	o->retain_days = 0;
 	o->insecure = 0;
@@ -380,18 +384,63 @@ ad_schema_apply(sqlite3 *db, int upto, const char *path)
 /* ---- path safety -------------------------------------------------- */
 
 /*
- * Refuse what would let someone else swap or read the database: a symlink
- * (ours or the -wal/-shm beside it), something not a regular file, a
- * world-writable file, a world-writable directory without the sticky bit.
- * Creates a missing directory 0750.  0 ok, -1 logged.
+ * Why st (of what, "database", "database directory", ...) would let
+ * someone else rewrite findings or plant triggers for root's writer:
+ * owned by a user who is neither root nor us, or group- or
+ * world-writable.  NULL when safe.
+ */
+static const char *
+unsafe_owner(const struct stat *st)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return "owned by another user";
+	if (st->st_mode & S_IWOTH)
+		return "world-writable";
+	if (st->st_mode & S_IWGRP)
+		return "group-writable";
+	return NULL;
+}
+
+/*
+ * The -wal and -shm files beside path, if present: regular files, not
+ * symlinks, and safe owners (unsafe_owner).  SQLite reads a -wal it finds
+ * (a forged one would add findings) and maps the -shm.  0 ok, -1 logged.
  */
 static int
-store_check_path(const char *path, int insecure)
+store_check_sides(const char *path)
 {
-	char dir[PATH_MAX], side[PATH_MAX + 8];
-	const char *slash, *sfx[] = { "-wal", "-shm" };
+	static const char *const sfx[] = { "-wal", "-shm" };
+	char side[PATH_MAX + 8];
+	const char *why;
 	struct stat st;
 	size_t i;
+
+	for (i = 0; i < AD_ARRAY_SIZE(sfx); i++) {
+		snprintf(side, sizeof(side), "%s%s", path, sfx[i]);
+		if (lstat(side, &st) != 0)
+			continue;
+		if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode)) {
+			log_warnx("%s is %s: refusing to open database %s; "
+			    "remove it", side, S_ISLNK(st.st_mode) ?
+			    "a symlink" : "not a regular file", path);
+			return -1;
+		}
+		if ((why = unsafe_owner(&st)) != NULL) {
+			log_warnx("%s is %s: refusing to open database %s; "
+			    "remove it (with the database closed) or chown "
+			    "and chmod g-w,o-w it", side, why, path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+ad_store_check_path(const char *path, int insecure, int create)
+{
+	char dir[PATH_MAX];
+	const char *slash, *why;
+	struct stat st;
 
 	slash = strrchr(path, '/');
 	if (slash == NULL)
@@ -402,19 +451,20 @@ store_check_path(const char *path, int insecure)
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 
 	if (stat(dir, &st) == -1) {
-		if (errno != ENOENT || mkdir(dir, 0750) == -1) {
-			log_warn("database directory %s: cannot create it; "
-			    "create it (mode 0750) or choose another --db", dir);
+		if (!create || errno != ENOENT || mkdir(dir, 0750) == -1) {
+			log_warn("database directory %s: cannot %s it; "
+			    "create it (mode 0750) or choose another --db", dir,
+			    create ? "create" : "read");
 			return -1;
 		}
 	} else if (!S_ISDIR(st.st_mode)) {
 		log_warnx("database directory %s is not a directory", dir);
 		return -1;
-	} else if (!insecure && (st.st_mode & S_IWOTH) &&
-	    !(st.st_mode & S_ISVTX)) {
-		log_warnx("database directory %s is world-writable: anyone "
-		    "could replace the database; chmod o-w it or choose "
-		    "another --db", dir);
+	} else if (!insecure && (why = unsafe_owner(&st)) != NULL) {
+		log_warnx("database directory %s is %s: someone else could "
+		    "replace the database or plant its -wal; choose a --db in "
+		    "a directory owned by root or you, mode 0750 (or chmod "
+		    "g-w,o-w it)", dir, why);
 		return -1;
 	}
 	if (insecure)
@@ -429,21 +479,15 @@ store_check_path(const char *path, int insecure)
 			log_warnx("database %s is not a regular file", path);
 			return -1;
 		}
-		if (st.st_mode & S_IWOTH) {
-			log_warnx("database %s is world-writable: anyone could "
-			    "rewrite the evidence; chmod o-w %s", path, path);
+		if ((why = unsafe_owner(&st)) != NULL) {
+			log_warnx("database %s is %s: its owner could rewrite "
+			    "the evidence or plant triggers; chown root and "
+			    "chmod g-w,o-w %s, or choose another --db", path,
+			    why, path);
 			return -1;
 		}
 	}
-	for (i = 0; i < AD_ARRAY_SIZE(sfx); i++) {
-		snprintf(side, sizeof(side), "%s%s", path, sfx[i]);
-		if (lstat(side, &st) == 0 && S_ISLNK(st.st_mode)) {
-			log_warnx("%s is a symlink: refusing to open database "
-			    "%s; remove it", side, path);
-			return -1;
-		}
-	}
-	return 0;
+	return store_check_sides(path);
 }
 
 /* Create the file 0640 without following a symlink. */
@@ -1434,7 +1478,7 @@ ad_store_open(const struct ad_store_opts *o)
 	ctr_cols();
 
 	omask = umask(027);
-	if (store_check_path(s->path, o->insecure) != 0 ||
+	if (ad_store_check_path(s->path, o->insecure, 1) != 0 ||
 	    store_create(s->path, o->insecure) != 0)
 		goto fail;
 #ifdef SQLITE_OPEN_NOFOLLOW
@@ -1455,6 +1499,8 @@ ad_store_open(const struct ad_store_opts *o)
 	    "PRAGMA journal_size_limit=67108864;"
 	    "PRAGMA cache_size=-32768", s->path) != 0 ||
 	    ad_schema_apply(s->db, ad_schema_version(), s->path) != 0 ||
+	    /* the -wal and -shm SQLite has made or opened by now */
+	    (!o->insecure && store_check_sides(s->path) != 0) ||
 	    store_prepare(s) != 0)
 		goto fail;
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
@@ -1479,8 +1525,17 @@ ad_store_default_path(void)
 {
 	struct stat st;
 
-	return stat(AD_STORE_LOCAL_DB, &st) == 0 ? AD_STORE_LOCAL_DB :
-	    AD_STORE_DEFAULT_DB;
+	if (stat(AD_STORE_LOCAL_DB, &st) != 0)
+		return AD_STORE_DEFAULT_DB;
+	/* whoever can write the cwd could hand root a crafted database:
+	 * ./audrift.db only when it, its -wal/-shm and the cwd are safe */
+	if (ad_store_check_path(AD_STORE_LOCAL_DB, 0, 0) != 0) {
+		log_warnx("not reading %s by default (above); reading %s: "
+		    "give --db to choose", AD_STORE_LOCAL_DB,
+		    AD_STORE_DEFAULT_DB);
+		return AD_STORE_DEFAULT_DB;
+	}
+	return AD_STORE_LOCAL_DB;
 }
 
 /*
@@ -1505,7 +1560,7 @@ ad_store_db_open(const char *path, int write, int insecure, const char *cmd)
 	}
 	if (write) {
 		omask = umask(027);
-		rc = store_check_path(path, insecure) != 0 ||
+		rc = ad_store_check_path(path, insecure, 1) != 0 ||
 		    store_create(path, insecure) != 0;
 		umask(omask);
 		if (rc)

@@ -38,6 +38,16 @@ struct ad_store_opts {
  * exists, else AD_STORE_DEFAULT_DB. */
 const char *ad_store_default_path(void);
 
+/*
+ * Refuse a database path someone else could use to rewrite findings or
+ * plant triggers: a symlink (the database or its -wal/-shm), not a
+ * regular file, or a file or its directory owned by a user who is
+ * neither root nor the caller, or group- or world-writable.  With create
+ * set, a missing directory is made 0750.  insecure (tests): only the
+ * directory's existence is checked.  0 ok, -1 logged with what to do.
+ */
+int ad_store_check_path(const char *path, int insecure, int create);
+
 void ad_store_opts_default(struct ad_store_opts *o);
 
 /* Open (creating and upgrading) the database, checking the path first,

@@ -746,8 +746,7 @@ ad_pg_open(const struct ad_store_opts *o)
 int
 ad_host_id(const char *db, char out[33])
 {
-	char buf[256], path[4096], hex[65];
-	struct ad_sha256 h;
+	char buf[256 + 16], path[4096], hex[65];
 	unsigned char rnd[16];
 	ssize_t n = -1;
 	int fd, i;
@@ -757,10 +756,11 @@ ad_host_id(const char *db, char out[33])
 		close(fd);
 	}
 	if (n >= 32) {
-		ad_sha256_init(&h);
-		ad_sha256_update(&h, "audrift host id\n", 16);
-		ad_sha256_update(&h, buf, 32);
-		ad_sha256_hex(&h, hex);
+		/* sha256("audrift host id\n" + the machine id's 32 chars) */
+		memmove(buf + 16, buf, 32);
+		memcpy(buf, "audrift host id\n", 16);
+		if (ad_digest_buf(AD_DIGEST_SHA256, buf, 48, hex) != 0)
+			return -1;
 		memcpy(out, hex, 32);
 		out[32] = '\0';
 		return 0;

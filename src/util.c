@@ -11,33 +11,75 @@
 #include "log.h"
 #include "util.h"
 
+/*
+ * The allocation-failure seam (--enable-alloc-fail): AUDRIFT_ALLOC_FAIL=N
+ * makes the Nth allocation through here fail, AUDRIFT_ALLOC_COUNT=1
+ * prints the count at exit.  Without the switch it compiles to nothing.
+ */
+#ifdef AD_ALLOC_FAIL
+static unsigned long alloc_count, alloc_fail_at;
+static int alloc_ready;
+
+static void
+alloc_report(void)
+{
+	fprintf(stderr, "audrift: allocations: %lu\n", alloc_count);
+}
+
+static int
+alloc_fails(void)
+{
+	const char *e;
+
+	if (!alloc_ready) {
+		alloc_ready = 1;
+		if ((e = getenv("AUDRIFT_ALLOC_FAIL")) != NULL)
+			alloc_fail_at = strtoul(e, NULL, 10);
+		if (getenv("AUDRIFT_ALLOC_COUNT") != NULL)
+			atexit(alloc_report);
+	}
+	if (__atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED) !=
+	    alloc_fail_at)
+		return 0;
+	errno = ENOMEM;		/* as malloc would */
+	return 1;
+}
+#define ALLOC_FAILS()	alloc_fails()
+#else
+#define ALLOC_FAILS()	0
+#endif
+
 void *
 xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = ALLOC_FAILS() ? NULL : malloc(n ? n : 1);
 
 	if (p == NULL)
-		fatal("out of memory allocating %zu bytes", n);
+		fatal("out of memory allocating %zu bytes; free memory or raise "
+		    "audrift's limit (ulimit -v, systemd MemoryMax=)", n);
 	return p;
 }
 
 void *
 xcalloc(size_t n, size_t size)
 {
-	void *p = calloc(n ? n : 1, size ? size : 1);
+	void *p = ALLOC_FAILS() ? NULL : calloc(n ? n : 1, size ? size : 1);
 
 	if (p == NULL)
-		fatal("out of memory allocating %zu x %zu bytes", n, size);
+		fatal("out of memory allocating %zu x %zu bytes; free memory or "
+		    "raise audrift's limit (ulimit -v, systemd MemoryMax=)", n,
+		    size);
 	return p;
 }
 
 void *
 xrealloc(void *p, size_t n)
 {
-	void *q = realloc(p, n ? n : 1);
+	void *q = ALLOC_FAILS() ? NULL : realloc(p, n ? n : 1);
 
 	if (q == NULL)
-		fatal("out of memory growing to %zu bytes", n);
+		fatal("out of memory growing to %zu bytes; free memory or raise "
+		    "audrift's limit (ulimit -v, systemd MemoryMax=)", n);
 	return q;
 }
 
@@ -205,6 +247,68 @@ utf8_seq(const unsigned char *s, size_t len)
 	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
 		return 0;
 	return n;
+}
+
+/* Code points a terminal or a spreadsheet must not get raw: C1 controls
+ * (U+009B is CSI: a whole escape sequence in one character), and the
+ * invisible ones that reorder or hide text (bidi embeddings, overrides
+ * and isolates, marks, zero-width characters, line separators, BOM). */
+static int
+cp_unsafe(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c ||
+	    (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+/* The code point of the valid n-byte UTF-8 sequence at s. */
+static unsigned
+utf8_cp(const unsigned char *s, size_t n)
+{
+	unsigned cp = n == 1 ? s[0] : s[0] & (0x7f >> n);
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return cp;
+}
+
+size_t
+ad_esc_text(struct ad_buf *b, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, start, n, w = 0;
+	unsigned cp;
+
+	while (i < len) {
+		start = i;
+		while (i < len && u[i] >= 0x20 && u[i] < 0x7f && u[i] != '\\')
+			i++;
+		w += i - start;
+		if (b != NULL && i > start)
+			ad_buf_add(b, s + start, i - start);
+		if (i >= len)
+			break;
+		n = u[i] >= 0x80 ? utf8_seq(u + i, len - i) : 0;
+		cp = n ? utf8_cp(u + i, n) : 0;
+		if (n == 0) {		/* a control, DEL, \\, or not UTF-8 */
+			if (b != NULL)
+				ad_buf_printf(b, "\\x%02x", u[i]);
+			w += 4;
+			i++;
+		} else if (cp_unsafe(cp)) {
+			if (b != NULL)
+				ad_buf_printf(b, "\\u%04x", cp);
+			w += 6;
+			i += n;
+		} else {
+			if (b != NULL)
+				ad_buf_add(b, s + i, n);
+			w++;
+			i += n;
+		}
+	}
+	return w;
 }
 
 int

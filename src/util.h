@@ -47,6 +47,18 @@ void ad_buf_printf(struct ad_buf *b, const char *fmt, ...)
 void ad_buf_add_int(struct ad_buf *b, int64_t v);
 void ad_buf_add_base(struct ad_buf *b, uint64_t v, int shift, int width);
 
+/*
+ * Text from an event or a container, made safe for a terminal, a table
+ * or a spreadsheet: printable ASCII and valid UTF-8 pass; control bytes
+ * (C0, DEL), '\\' and bytes that are not valid UTF-8 become \xNN; C1
+ * controls (U+0080-U+009F), bidi embeddings, overrides and isolates
+ * (U+202A-U+202E, U+2066-U+2069) and other invisible format characters
+ * become \uXXXX.  Appends to b (NULL: only measure); returns the width in
+ * terminal columns (one per code point).  The one escaper for text
+ * output: query's table and csv, diff, containers.
+ */
+size_t ad_esc_text(struct ad_buf *b, const char *s, size_t len);
+
 /* JSON output.  ad_json_str appends a quoted JSON string for any bytes:
  * valid UTF-8 is kept, control characters are escaped, and each byte that
  * is not part of valid UTF-8 becomes U+FFFD.  Returns 1 if the string was

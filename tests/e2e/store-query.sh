@@ -41,4 +41,25 @@ tr -d '\r' < "$T/csv" | tail -n +2 | cut -d, -f6 | sort -u | grep -qx critical |
 grep -q "bad --since" "$T/err" || fail "bad --since message"
 "$AUDRIFT" query --db "$T/none.db" 2>"$T/err" && fail "missing db"
 grep -q "no database" "$T/err" || fail "missing db message"
+# hostile text in a row (issue 13): ESC, a C1 CSI (U+009B), a bidi
+# override (U+202E), a byte that is not UTF-8; formulas for a spreadsheet
+sqlite3 "$DB" "UPDATE findings SET path = '/usr/bin/a' || char(27) ||
+    '[2J' || char(155) || 'b' || char(8238) || 'c' || CAST(x'ff' AS TEXT),
+    cmdline = '=HYPERLINK(\"x\")', comm = '@SUM(1)', exe = '-2+3'
+    WHERE id = (SELECT min(id) FROM findings);" || fail "sqlite3 update"
+raw() { LC_ALL=C grep -c "$(printf "$1")" "$2"; }
+"$AUDRIFT" query --db "$DB" > "$T/table" || fail "table"
+grep -qF '/usr/bin/a\x1b[2J\u009bb\u202ec\xff' "$T/table" ||
+	fail "table: hostile path not escaped: $(grep usr/bin/a "$T/table")"
+for b in '\033' '\302\233' '\342\200\256' '\377'; do
+	[ "$(raw "$b" "$T/table")" = 0 ] || fail "table: raw $b in the output"
+done
+"$AUDRIFT" query --db "$DB" --format csv > "$T/csv" || fail "csv"
+for b in '\033' '\302\233' '\342\200\256' '\377'; do
+	[ "$(raw "$b" "$T/csv")" = 0 ] || fail "csv: raw $b in the output"
+done
+grep -qF ",\"'=HYPERLINK(\"\"x\"\")\"," "$T/csv" ||
+	fail "csv: formula not neutralised: $(grep HYPERLINK "$T/csv")"
+grep -qF ",\"'@SUM(1)\"," "$T/csv" || fail "csv: @ formula: $(grep SUM "$T/csv")"
+grep -qF ",\"'-2+3\"," "$T/csv" || fail "csv: - formula: $(grep 2+3 "$T/csv")"
 echo "ok: table, json, csv"

@@ -1,5 +1,5 @@
 /*
- * test_evidence.c - digests (known vectors), the layer lookup, dpkg and
+ * test_evidence.c - digests (libcrypto wired in), the layer lookup, dpkg and
  * rpm package databases on fixture layers (tests/fixtures/evidence), the
  * evidence a finding gets, and the upper/lower diff.  The upper layer is
  * made at run time in a temp dir: a whiteout is a 0/0 char device and an
@@ -21,8 +21,10 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "evidence.h"
 #include "finding.h"
@@ -38,64 +40,44 @@ static const char L2[] = FIXTURE_DIR "/lower2";
 static void
 sha_of(const char *s, size_t n, char *hex)
 {
-	struct ad_sha256 c;
-
-	ad_sha256_init(&c);
-	ad_sha256_update(&c, s, n);
-	ad_sha256_hex(&c, hex);
+	assert_int_equal(ad_digest_buf(AD_DIGEST_SHA256, s, n, hex), 0);
 }
 
 static void
-test_sha256_vectors(void **state)
+md5_of(const char *s, size_t n, char *hex)
+{
+	assert_int_equal(ad_digest_buf(AD_DIGEST_MD5, s, n, hex), 0);
+}
+
+/* libcrypto wired in: one known value each, and a context fed in pieces
+ * gives what one buffer gives, and starts over after its digest. */
+static void
+test_digests(void **state)
 {
 	char hex[AD_SHA256_HEX], a[1000];
-	struct ad_sha256 c;
+	struct ad_digest *d;
 	size_t i;
 
 	(void)state;
-	sha_of("", 0, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb924"
-	    "27ae41e4649b934ca495991b7852b855");
 	sha_of("abc", 3, hex);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad");
-	sha_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
-	    hex);
-	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039"
-	    "a33ce45964ff2167f6ecedd419db06c1");
-	/* a million 'a', fed in uneven pieces */
+	md5_of("abc", 3, hex);
+	assert_string_equal(hex, "900150983cd24fb0d6963f7d28e17f72");
 	memset(a, 'a', sizeof(a));
-	ad_sha256_init(&c);
+	d = ad_digest_new(AD_DIGEST_SHA256);
+	assert_non_null(d);
 	for (i = 0; i < 1000000; i += 997)
-		ad_sha256_update(&c, a, i + 997 <= 1000000 ? 997 : 1000000 - i);
-	ad_sha256_hex(&c, hex);
+		ad_digest_update(d, a, i + 997 <= 1000000 ? 997 : 1000000 - i);
+	assert_int_equal(ad_digest_hex(d, hex), 0);
 	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67"
 	    "f1809a48a497200e046d39ccc7112cd0");
-}
-
-static void
-test_md5_vectors(void **state)
-{
-	static const char *const in[] = { "", "a", "abc", "message digest",
-	    "12345678901234567890123456789012345678901234567890123456789012"
-	    "345678901234567890" };
-	static const char *const out[] = {
-		"d41d8cd98f00b204e9800998ecf8427e",
-		"0cc175b9c0f1b6a831c399e269772661",
-		"900150983cd24fb0d6963f7d28e17f72",
-		"f96b697d7cb7938d525a2f31aaf161d0",
-		"57edf4a22be3c955ac49da2e2107b67a" };
-	char hex[AD_MD5_HEX];
-	struct ad_md5 c;
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < 5; i++) {
-		ad_md5_init(&c);
-		ad_md5_update(&c, in[i], strlen(in[i]));
-		ad_md5_hex(&c, hex);
-		assert_string_equal(hex, out[i]);
-	}
+	ad_digest_update(d, "abc", 3);
+	assert_int_equal(ad_digest_hex(d, hex), 0);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	ad_digest_free(d);
+	ad_digest_free(NULL);
 }
 
 static void
@@ -119,50 +101,282 @@ test_digest_fd_limit(void **state)
 static void
 test_dpkg_lookup(void **state)
 {
-	const char *layers[] = { L1, L2, NULL }, *algo;
-	char pkg[128], dg[AD_SHA256_HEX], want[AD_MD5_HEX];
-	struct ad_md5 c;
+	const char *layers[] = { L1, L2, NULL };
+	char want[AD_MD5_HEX];
+	struct ad_pkg pk;
 
 	(void)state;
-	ad_md5_init(&c);
-	ad_md5_update(&c, "#!/bin/sh\necho tool\n", 20);
-	ad_md5_hex(&c, want);
-	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/tool", pkg,
-	    sizeof(pkg), dg, sizeof(dg), &algo), 1);
-	assert_string_equal(pkg, "dpkg:tool");
-	assert_string_equal(algo, "md5");
-	assert_string_equal(dg, want);
+	md5_of("#!/bin/sh\necho tool\n", 20, want);
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/tool", 0, &pk), 1);
+	assert_string_equal(pk.name, "dpkg:tool");
+	assert_string_equal(pk.algo, "md5");
+	assert_string_equal(pk.digest, want);
 	/* no package owns it: dpkg database there, rpm's says no too */
-	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/nothing", pkg,
-	    sizeof(pkg), dg, sizeof(dg), &algo), 0);
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/nothing", 0, &pk), 0);
 	/* a prefix of a listed path is not it */
-	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/too", pkg,
-	    sizeof(pkg), dg, sizeof(dg), &algo), 0);
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/too", 0, &pk), 0);
 }
 
 static void
 test_rpm_lookup(void **state)
 {
 	const char *layers[] = { L2, NULL }, *both[] = { L1, L2, NULL };
-	const char *none[] = { FIXTURE_DIR "/lower1/opt", NULL }, *algo;
-	char pkg[128], dg[AD_SHA256_HEX], want[AD_SHA256_HEX];
+	const char *none[] = { FIXTURE_DIR "/lower1/opt", NULL };
+	char want[AD_SHA256_HEX];
+	struct ad_pkg pk;
 
 	(void)state;
 	sha_of("rpm tool\n", 9, want);
-	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/rtool", pkg,
-	    sizeof(pkg), dg, sizeof(dg), &algo), 1);
-	assert_string_equal(pkg, "rpm:rtool");
-	assert_string_equal(algo, "sha256");
-	assert_string_equal(dg, want);
-	assert_int_equal(ad_pkg_lookup(layers, "/etc/fstab", pkg,
-	    sizeof(pkg), dg, sizeof(dg), &algo), 1);
-	assert_string_equal(pkg, "rpm:filesystem");
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/rtool", 0, &pk), 1);
+	assert_string_equal(pk.name, "rpm:rtool");
+	assert_string_equal(pk.algo, "sha256");
+	assert_string_equal(pk.digest, want);
+	assert_int_equal(ad_pkg_lookup(layers, "/etc/fstab", 0, &pk), 1);
+	assert_string_equal(pk.name, "rpm:filesystem");
 	/* dpkg first, then rpm, in a mixed stack */
-	assert_int_equal(ad_pkg_lookup(both, "/usr/bin/rtool", pkg,
-	    sizeof(pkg), dg, sizeof(dg), &algo), 1);
-	assert_string_equal(pkg, "rpm:rtool");
-	assert_int_equal(ad_pkg_lookup(none, "/usr/bin/rtool", pkg,
-	    sizeof(pkg), dg, sizeof(dg), &algo), -1);
+	assert_int_equal(ad_pkg_lookup(both, "/usr/bin/rtool", 0, &pk), 1);
+	assert_string_equal(pk.name, "rpm:rtool");
+	assert_int_equal(ad_pkg_lookup(none, "/usr/bin/rtool", 0, &pk), -1);
+}
+
+/* ---- hostile package databases, made here ----------------------------- */
+
+static int64_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+be32_put(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/*
+ * An rpm header blob naming n files dir/bNNNNNNN (all in one dir), each
+ * with the digest "dNNNNNNN", the package "big".  Owned by the caller.
+ */
+static unsigned char *
+big_header(const char *dir, uint32_t n, size_t *len)
+{
+	struct ad_buf data;
+	unsigned char *blob, e[16];
+	uint32_t i, off[5], tag[5] = { 1000, 1117, 1118, 1116, 1035 };
+	uint32_t cnt[5];
+	char s[32];
+
+	ad_buf_init(&data);
+	off[0] = 0;
+	ad_buf_add(&data, "big", 4);
+	off[1] = (uint32_t)data.len;
+	for (i = 0; i < n; i++) {
+		snprintf(s, sizeof(s), "b%07u", i);
+		ad_buf_add(&data, s, strlen(s) + 1);
+	}
+	off[2] = (uint32_t)data.len;
+	ad_buf_add(&data, dir, strlen(dir) + 1);
+	while (data.len % 4)
+		ad_buf_addc(&data, '\0');
+	off[3] = (uint32_t)data.len;
+	for (i = 0; i < n; i++)
+		ad_buf_add(&data, "\0\0\0\0", 4);	/* dir index 0 */
+	off[4] = (uint32_t)data.len;
+	for (i = 0; i < n; i++) {
+		snprintf(s, sizeof(s), "d%07u", i);
+		ad_buf_add(&data, s, strlen(s) + 1);
+	}
+	cnt[0] = 1; cnt[1] = n; cnt[2] = 1; cnt[3] = n; cnt[4] = n;
+	*len = 8 + 16 * 5 + data.len;
+	blob = xmalloc(*len);
+	be32_put(blob, 5);
+	be32_put(blob + 4, (uint32_t)data.len);
+	for (i = 0; i < 5; i++) {
+		be32_put(e, tag[i]);
+		be32_put(e + 4, i == 3 ? 4 : 8);
+		be32_put(e + 8, off[i]);
+		be32_put(e + 12, cnt[i]);
+		memcpy(blob + 8 + 16 * i, e, 16);
+	}
+	memcpy(blob + 8 + 16 * 5, data.p, data.len);
+	ad_buf_free(&data);
+	return blob;
+}
+
+/* The last of 200,000 files of one header: one pass, not k passes
+ * (the k-th-string lookup from the start took minutes here). */
+static void
+test_rpm_header_linear(void **state)
+{
+	size_t len;
+	unsigned char *blob = big_header("/usr/bin/", 200000, &len);
+	struct ad_pkg pk;
+	int64_t t0 = mono_now();
+
+	(void)state;
+	memset(&pk, 0, sizeof(pk));
+	assert_int_equal(ad_rpm_header_find(blob, len, "/usr/bin/b0199999",
+	    &pk), 1);
+	assert_string_equal(pk.name, "rpm:big");
+	assert_string_equal(pk.digest, "d0199999");
+	assert_int_equal(ad_rpm_header_find(blob, len, "/usr/sbin/b0000001",
+	    &pk), 0);
+	assert_int_equal(ad_rpm_header_find(blob, len - 100,
+	    "/usr/bin/b0000001", &pk), 0);	/* truncated: refused */
+	assert_true(mono_now() - t0 < 500);
+	free(blob);
+}
+
+static char hostile[64];
+
+static void
+hostile_mkdirs(const char *rel)
+{
+	char p[256], *s;
+
+	snprintf(p, sizeof(p), "%s/%s", hostile, rel);
+	for (s = p + strlen(hostile) + 1; (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		(void)mkdir(p, 0755);
+		*s = '/';
+	}
+	(void)mkdir(p, 0755);
+}
+
+/* A fresh rpmdb.sqlite in the hostile layer, made by sql. */
+static void
+hostile_rpmdb(const char *sql)
+{
+	char p[256];
+	sqlite3 *db;
+
+	hostile_mkdirs("var/lib/rpm");
+	snprintf(p, sizeof(p), "%s/var/lib/rpm/rpmdb.sqlite", hostile);
+	unlink(p);
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *f);
+
+static int
+hostile_setup(void **state)
+{
+	(void)state;
+	strcpy(hostile, "/tmp/adev-hostileXXXXXX");
+	return mkdtemp(hostile) ? 0 : -1;
+}
+
+static int
+hostile_teardown(void **state)
+{
+	(void)state;
+	return nftw(hostile, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Packages as a never-ending recursive view: refused, at once. */
+static void
+test_rpmdb_recursive_view(void **state)
+{
+	const char *layers[] = { hostile, NULL };
+	struct ad_pkg pk;
+	int64_t t0;
+
+	(void)state;
+	hostile_rpmdb("CREATE VIEW Packages AS WITH RECURSIVE r(blob) AS "
+	    "(SELECT x'00' UNION ALL SELECT blob FROM r) SELECT blob FROM r;");
+	t0 = mono_now();
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/x", 0, &pk), -2);
+	assert_non_null(strstr(pk.why, "Packages is not a table"));
+	assert_true(mono_now() - t0 < AD_EVIDENCE_WAIT_MS);
+	/* a virtual table is not one either */
+	hostile_rpmdb("CREATE VIRTUAL TABLE Packages USING fts4(blob);");
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/x", 0, &pk), -2);
+}
+
+/* A real table too long to read by the deadline: the progress handler
+ * ends the scan there. */
+static void
+test_rpmdb_deadline(void **state)
+{
+	const char *layers[] = { hostile, NULL };
+	struct ad_pkg pk;
+	int64_t t0;
+
+	(void)state;
+	hostile_rpmdb("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, "
+	    "blob BLOB);"
+	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	    "WHERE i < 150000) INSERT INTO Packages(blob) SELECT "
+	    "zeroblob(64) FROM n;");
+	t0 = mono_now();
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/x", t0 + 2, &pk),
+	    -2);
+	assert_non_null(strstr(pk.why, "timed out"));
+	assert_true(mono_now() - t0 < 100);
+	/* given the time, the same table is read to its end */
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/x", t0 + 60000, &pk),
+	    0);
+}
+
+/* An image whose package database stopped a lookup is skipped for a
+ * while: one hostile image does not spend every finding's deadline. */
+static void
+test_evidence_pkg_cut(void **state)
+{
+	const char *lowers[] = { hostile, NULL };
+	struct ad_evidence e;
+	char up[96];
+	int64_t t0;
+
+	(void)state;
+	snprintf(up, sizeof(up), "%s/upper", hostile);
+	(void)mkdir(up, 0755);
+	hostile_rpmdb("CREATE VIEW Packages AS SELECT x'00' AS blob;");
+	ad_evidence_gather(up, lowers, "/usr/bin/x", NULL, &e);
+	assert_non_null(strstr(e.status, "Packages is not a table"));
+	t0 = mono_now();
+	ad_evidence_gather(up, lowers, "/usr/bin/y", NULL, &e);
+	assert_non_null(strstr(e.status, "package lookup skipped (rpmdb.sqlite "
+	    "refused: Packages is not a table, less than 60 s ago)"));
+	assert_true(mono_now() - t0 < 50);
+	rmdir(up);
+}
+
+/* 10,000 md5sums files: the lookup stops at the deadline. */
+static void
+test_dpkg_many_md5sums(void **state)
+{
+	const char *layers[] = { hostile, NULL };
+	char p[256];
+	struct ad_pkg pk;
+	int64_t t0;
+	int i, fd;
+
+	(void)state;
+	hostile_mkdirs("var/lib/dpkg/info");
+	for (i = 0; i < 10000; i++) {
+		snprintf(p, sizeof(p), "%s/var/lib/dpkg/info/p%05d.md5sums",
+		    hostile, i);
+		fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "00000000000000000000000000000000  "
+		    "usr/share/doc/x\n", 50), 50);
+		close(fd);
+	}
+	t0 = mono_now();
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/x", t0 + 20, &pk),
+	    -2);
+	assert_non_null(strstr(pk.why, "timed out after"));
+	assert_true(mono_now() - t0 < 200);
 }
 
 /* ---- an upper layer made here ----------------------------------------- */
@@ -437,12 +651,97 @@ test_worker(void **state)
 	ad_evq_free(q);
 }
 
+/* The image's dpkg database says tool is "changed\n"?  No: a forged
+ * md5sums in the container's upper layer is not read, and is reported. */
+static void
+test_evidence_upper_pkgdb(void **state)
+{
+	char p[256], line[128];
+	struct ad_evidence e;
+	char md5[AD_MD5_HEX];
+
+	(void)state;
+	md5_of("changed\n", 8, md5);
+	mk("var"); mk("var/lib"); mk("var/lib/dpkg"); mk("var/lib/dpkg/info");
+	snprintf(line, sizeof(line), "%s  usr/bin/tool\n", md5);
+	put("var/lib/dpkg/info/tool.md5sums", line, 0644);
+	gather("/usr/bin/tool", &e);
+	assert_string_equal(e.package, "dpkg:tool");
+	assert_int_equal(e.package_ok, 0);	/* the image's digest */
+	assert_string_equal(e.status,
+	    "ok; package_db: modified in container");
+	snprintf(p, sizeof(p), "%s/var", upper);
+	assert_int_equal(nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	gather("/usr/bin/tool", &e);
+	assert_string_equal(e.status, "ok");
+}
+
+/* A job stalled in the worker: its row and the one queued behind it come
+ * out "timed out" within AD_EVQ_STOP_MS, and free does not wait. */
+static void
+stall_hook(const char *path)
+{
+	if (strcmp(path, "/stall") == 0)
+		usleep(2500 * 1000);
+}
+
+static void
+test_worker_stalled(void **state)
+{
+	const char *lowers[] = { L1, L2, NULL };
+	struct ad_evq *q = ad_evq_new(4);
+	struct ad_evq_stats st;
+	struct ad_row row, out;
+	int64_t t0;
+	int got = 0;
+
+	(void)state;
+	assert_non_null(q);
+	ad_evq_job_hook = stall_hook;
+	ad_row_init(&row);
+	ad_row_init(&out);
+	ad_row_set_text(&row, "rule", "r1");
+	t0 = mono_now();
+	assert_int_equal(ad_evq_push(q, &row, upper, lowers, "/stall"), 0);
+	assert_int_equal(ad_evq_push(q, &row, upper, lowers, "/usr/bin/tool"),
+	    0);
+	/* without waiting: nothing until the stalled job is AD_EVQ_HARD_MS
+	 * old, then both, "timed out" */
+	while (got < 2 && mono_now() - t0 < 2000) {
+		if (ad_evq_pop(q, &out, 0)) {
+			got++;
+			assert_true(mono_now() - t0 >= AD_EVQ_HARD_MS - 50);
+			assert_string_equal(ad_row_text(&out,
+			    ad_col_index("rule"), NULL), "r1");
+			assert_non_null(strstr(ad_row_text(&out,
+			    ad_col_index("evidence"), NULL), "timed out"));
+		} else
+			usleep(10000);
+	}
+	assert_int_equal(got, 2);
+	/* one more, at stop: pop waits, then free gives up, all in ~1 s */
+	assert_int_equal(ad_evq_push(q, &row, upper, lowers, "/usr/bin/tool"),
+	    0);
+	t0 = mono_now();
+	assert_int_equal(ad_evq_pop(q, &out, 1), 1);
+	assert_non_null(strstr(ad_row_text(&out, ad_col_index("evidence"),
+	    NULL), "timed out"));
+	assert_int_equal(ad_evq_pop(q, &out, 1), 0);
+	ad_evq_stats(q, &st);
+	assert_int_equal(st.timed_out, 3);
+	ad_evq_free(q);
+	assert_true(mono_now() - t0 < AD_EVQ_STOP_MS + 200);
+	ad_evq_job_hook = NULL;
+	ad_row_free(&row);
+	ad_row_free(&out);
+	usleep(1500 * 1000);	/* the worker comes back and frees q */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha256_vectors),
-		cmocka_unit_test(test_md5_vectors),
+		cmocka_unit_test(test_digests),
 		cmocka_unit_test(test_digest_fd_limit),
 		cmocka_unit_test(test_dpkg_lookup),
 		cmocka_unit_test(test_rpm_lookup),
@@ -453,7 +752,19 @@ main(void)
 		cmocka_unit_test(test_whiteout_and_opaque),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_worker),
+		cmocka_unit_test(test_evidence_upper_pkgdb),
+		cmocka_unit_test(test_worker_stalled),
 	};
 
-	return cmocka_run_group_tests(tests, upper_setup, upper_teardown);
+	const struct CMUnitTest hostile_tests[] = {
+		cmocka_unit_test(test_rpm_header_linear),
+		cmocka_unit_test(test_rpmdb_recursive_view),
+		cmocka_unit_test(test_rpmdb_deadline),
+		cmocka_unit_test(test_evidence_pkg_cut),
+		cmocka_unit_test(test_dpkg_many_md5sums),
+	};
+
+	return cmocka_run_group_tests(tests, upper_setup, upper_teardown) |
+	    cmocka_run_group_tests(hostile_tests, hostile_setup,
+	    hostile_teardown);
 }

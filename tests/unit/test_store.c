@@ -510,6 +510,7 @@ test_refuse_unsafe(void **state)
 {
 	char link[128];
 	struct ad_store_opts o;
+	struct ad_sink *sk;
 
 	snprintf(link, sizeof(link), "%s/link.db", tmpdir);
 	assert_int_equal(symlink("f.db", link), 0);
@@ -525,11 +526,41 @@ test_refuse_unsafe(void **state)
 	o.path = dbpath;
 	o.insecure = 0;
 	assert_null(ad_store_open(&o));
-	assert_int_equal(chmod(tmpdir, 01777), 0);	/* sticky: fine */
-	ad_sink_free_all(ad_store_open(&o));
+	/* sticky or group-writable: someone else could plant the -wal */
+	assert_int_equal(chmod(tmpdir, 01777), 0);
+	assert_null(ad_store_open(&o));
+	assert_int_equal(chmod(tmpdir, 0770), 0);
+	assert_null(ad_store_open(&o));
 	assert_int_equal(chmod(tmpdir, 0700), 0);
 	assert_int_equal(chmod(dbpath, 0666), 0);
 	assert_null(ad_store_open(&o));
+	assert_int_equal(chmod(dbpath, 0660), 0);	/* group-writable */
+	assert_null(ad_store_open(&o));
+	assert_int_equal(chmod(dbpath, 0640), 0);
+	sk = ad_store_open(&o);				/* safe: opens */
+	assert_non_null(sk);
+	ad_sink_free_all(sk);
+	if (geteuid() == 0) {
+		char wal[160];
+		int fd;
+
+		/* owned by another user: the file, then a -wal planted */
+		assert_int_equal(chown(dbpath, 65534, 0), 0);
+		assert_null(ad_store_open(&o));
+		assert_int_equal(chown(dbpath, 0, 0), 0);
+		snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+		fd = open(wal, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		close(fd);
+		assert_int_equal(chown(wal, 65534, 0), 0);
+		assert_null(ad_store_open(&o));
+		assert_int_equal(unlink(wal), 0);
+		/* and the dir */
+		assert_int_equal(chown(tmpdir, 65534, 0), 0);
+		assert_null(ad_store_open(&o));
+		assert_int_equal(chown(tmpdir, 0, 0), 0);
+	}
+	ad_sink_free_all(ad_store_open(&o));
 }
 
 /* Run cmd_query with args, stdout into a file; returns its text. */

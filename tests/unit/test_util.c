@@ -172,12 +172,67 @@ test_record_check(void **state)
 	check_ok("node=web-1 type=PATH msg=audit(1.002:7): item=0", 7);
 	check_ok("type=UNKNOWN[1334] msg=audit(1.002:8): x=1", 8);
 	check_ok("type=PATH msg=audit(1.0:9): a=1\x1dUID=\"root\"", 9);
+	/* old daemon records: no colon after the stamp */
+	check_ok("type=DAEMON_START msg=audit(1.5:10) auditd start, ver=1.7", 10);
+	check_ok("type=DAEMON_END msg=audit(1.5:11)", 11);
+	check_bad("type=X msg=audit(1.5:11)x", 25, "bad serial");
+	/* fuzz_normalize: libauparse leaks a second cwd= (crash-e0cb42f5) */
+	check_bad("type=CWD msg=audit(1.012:5): cwd=v cwd=D", 40, "cwd=");
+	/* ... however its type is spelled (crash-349b76b4) */
+	check_bad("type=CWd msg=audit(19.604:0) cwd=b cwd=1", 40, "cwd=");
+	check_bad("type=1307 msg=audit(19.604:0): cwd=b cwd=1", 42, "cwd=");
+	check_ok("type=SYSCALL msg=audit(19.604:3): cwd=b cwd=1", 3);
+	check_ok("type=CWD msg=audit(1.012:5): cwd=2F61206377643D62", 5);
+	/* and one whose type holds the enriched separator (crash-8de7c871) */
+	check_bad("type=\x1d msg=audit(2.64:8):o", 26, "bad record type");
+	check_bad("type=a-b msg=audit(2.64:8): x=1", 31, "bad record type");
+	{
+		const char *why = NULL;
+		uint64_t serial = 0;
+
+		assert_int_equal(ad_record_check("type=UNKNOWN[1329] msg=?",
+		    24, &serial, &why), 1);
+	}
 	check_bad("hello world", 11, "no type=");
 	check_bad("type=SYSCALL arch=c000003e", 26, "timestamp");
 	check_bad("type=SYSCALL msg=audit(1.2:x): a", 32, "serial");
 	check_bad("type=SYSCALL msg=audit(1.2:3)\0: a", 33, "NUL");
 	check_bad("type=SYSCALL msg=audit(1.2:3):\x07", 31, "control");
 	check_bad("node=x", 6, "node=");
+}
+
+/* Terminal and spreadsheet text: what a file name could use to drive a
+ * terminal or hide itself is escaped; other UTF-8 passes. */
+static void
+test_esc_text(void **state)
+{
+	static const struct {
+		const char *in, *out;
+		size_t width;
+	} t[] = {
+		{ "/usr/bin/ls", "/usr/bin/ls", 11 },
+		{ "a\033[2Jb", "a\\x1b[2Jb", 9 },
+		{ "\xc2\x9b" "1m", "\\u009b1m", 8 },		/* C1 CSI */
+		{ "x\xe2\x80\xaetxt.exe", "x\\u202etxt.exe", 14 },	/* RLO */
+		{ "\xe2\x81\xa6i\xe2\x81\xa9", "\\u2066i\\u2069", 13 },
+		{ "caf\xc3\xa9 \xe6\x97\xa5", "caf\xc3\xa9 \xe6\x97\xa5", 6 },
+		{ "bad\xff\xc3", "bad\\xff\\xc3", 11 },
+		{ "back\\slash\x7f", "back\\x5cslash\\x7f", 17 },
+	};
+	struct ad_buf b;
+	size_t i;
+
+	(void)state;
+	ad_buf_init(&b);
+	for (i = 0; i < AD_ARRAY_SIZE(t); i++) {
+		ad_buf_reset(&b);
+		assert_int_equal(ad_esc_text(&b, t[i].in, strlen(t[i].in)),
+		    t[i].width);
+		assert_string_equal(b.p ? b.p : "", t[i].out);
+		assert_int_equal(ad_esc_text(NULL, t[i].in, strlen(t[i].in)),
+		    t[i].width);
+	}
+	ad_buf_free(&b);
 }
 
 int
@@ -191,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_numbers_time),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_record_check),
+		cmocka_unit_test(test_esc_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
