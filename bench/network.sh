@@ -69,7 +69,10 @@ bench_network_rows() {
 		{ c = $1; order[c] = order[c] ? order[c] : ++n; nr[c] = $2; na[c] = $3
 		  if ($4 > cc[c]) cc[c] = $4; if ($5 > ca[c]) ca[c] = $5
 		  if ($6 > oc[c]) oc[c] = $6; cpu[c] = cpu[c] " " $7; lost[c] += $8 }
-		END { for (c in order) { k = split(cpu[c], v, " "); asort(v)
+		END { for (c in order) { k = split(cpu[c], v, " ")
+		  for (i = 2; i <= k; i++)	# insertion sort (no asort in mawk)
+			for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
+				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
 		  printf "%d %s:%s:%s:%s:%s:%s:%s:%s\n", order[c], c, nr[c], na[c],
 		    cc[c], ca[c], oc[c], v[int((k + 1) / 2)], lost[c] } }' |
 		sort -n | cut -d' ' -f2)
