@@ -262,7 +262,8 @@ test_scanner_tokens(void **state)
 {
 	static const char text[] =
 	    "list x += [/usr/bin, apt-get, pci-dss-11.5, \"q\\\"s\\d\"] # c\n"
-	    "## prose\nrule r { when a == b and not c != 1 <= >= < > }";
+	    "## prose\nrule r { when a == b and not c != 1 <= >= < > }\n"
+	    "list n = [10.0.0.0/8, fc00::/7, ::1, ::ffff:10.0.0.0/104]";
 	static const struct { int tok; const char *s; } want[] = {
 		{ LIST, NULL }, { WORD, "x" }, { PLUSEQ, NULL }, { '[', NULL },
 		{ WORD, "/usr/bin" }, { ',', NULL }, { WORD, "apt-get" },
@@ -272,7 +273,13 @@ test_scanner_tokens(void **state)
 		{ WORD, "a" }, { OP, "==" }, { WORD, "b" }, { AND, NULL },
 		{ NOT, NULL }, { WORD, "c" }, { OP, "!=" }, { WORD, "1" },
 		{ OP, "<=" }, { OP, ">=" }, { OP, "<" }, { OP, ">" },
-		{ '}', NULL }, { 0, NULL },
+		{ '}', NULL },
+		/* addresses and networks are plain words: ':' and '/' are
+		 * word characters, so no token of their own is needed */
+		{ LIST, NULL }, { WORD, "n" }, { '=', NULL }, { '[', NULL },
+		{ WORD, "10.0.0.0/8" }, { ',', NULL }, { WORD, "fc00::/7" },
+		{ ',', NULL }, { WORD, "::1" }, { ',', NULL },
+		{ WORD, "::ffff:10.0.0.0/104" }, { ']', NULL }, { 0, NULL },
 	};
 	struct ad_src *src = ad_src_new("t", strdup(text), strlen(text), 1);
 	struct ad_diags *d = ad_diags_new();
