@@ -424,6 +424,15 @@ mkev(struct ad_event *ev, enum ad_op op, pid_t pid, uint64_t a0,
 	}
 }
 
+/* mkev, then the event through ns */
+static void
+step(struct ad_netstate *ns, struct ad_event *ev, enum ad_op op, pid_t pid,
+    uint64_t a0, const char *saddr)
+{
+	mkev(ev, op, pid, a0, saddr);
+	ad_netstate_event(ns, ev);
+}
+
 static void
 test_bind_listen(void **state)
 {
@@ -434,40 +443,31 @@ test_bind_listen(void **state)
 
 	(void)state;
 	/* bind fd 3 to 127.0.0.1:8080, then listen on fd 3 */
-	mkev(&ev, AD_OP_BIND, 100, 3, "02001F907F0000010000000000000000");
-	ad_netstate_event(ns, &ev);
-	mkev(&ev, AD_OP_LISTEN, 100, 3, NULL);
-	ad_netstate_event(ns, &ev);
+	step(ns, &ev, AD_OP_BIND, 100, 3, "02001F907F0000010000000000000000");
+	step(ns, &ev, AD_OP_LISTEN, 100, 3, NULL);
 	assert_true(ev.net.present);
 	assert_int_equal(ev.net.port, 8080);
 	assert_string_equal(addr_text(&ev.net), "127.0.0.1");
 	assert_int_equal(ev.net_src, AD_NSRC_BIND);
 	/* another process's fd 3, and another fd: no bind known, no /proc
 	 * (replay): the listen has no address, counted */
-	mkev(&ev, AD_OP_LISTEN, 101, 3, NULL);
-	ad_netstate_event(ns, &ev);
+	step(ns, &ev, AD_OP_LISTEN, 101, 3, NULL);
 	assert_false(ev.net.present);
-	mkev(&ev, AD_OP_LISTEN, 100, 4, NULL);
-	ad_netstate_event(ns, &ev);
+	step(ns, &ev, AD_OP_LISTEN, 100, 4, NULL);
 	assert_false(ev.net.present);
 	/* bind to port 0: the address, but no port */
-	mkev(&ev, AD_OP_BIND, 100, 5, "020000007F0000010000000000000000");
-	ad_netstate_event(ns, &ev);
-	mkev(&ev, AD_OP_LISTEN, 100, 5, NULL);
-	ad_netstate_event(ns, &ev);
+	step(ns, &ev, AD_OP_BIND, 100, 5, "020000007F0000010000000000000000");
+	step(ns, &ev, AD_OP_LISTEN, 100, 5, NULL);
 	assert_true(ev.net.present);
 	assert_int_equal(ev.net.port, -1);
 	/* a failed bind is not kept; an AF_UNIX one neither */
 	mkev(&ev, AD_OP_BIND, 102, 3, "02001F917F0000010000000000000000");
 	ev.success = 0;
 	ad_netstate_event(ns, &ev);
-	mkev(&ev, AD_OP_BIND, 102, 4, "01002F746D702F7800");
-	ad_netstate_event(ns, &ev);
-	mkev(&ev, AD_OP_LISTEN, 102, 3, NULL);
-	ad_netstate_event(ns, &ev);
+	step(ns, &ev, AD_OP_BIND, 102, 4, "01002F746D702F7800");
+	step(ns, &ev, AD_OP_LISTEN, 102, 3, NULL);
 	assert_false(ev.net.present);
-	mkev(&ev, AD_OP_LISTEN, 102, 4, NULL);
-	ad_netstate_event(ns, &ev);
+	step(ns, &ev, AD_OP_LISTEN, 102, 4, NULL);
 	assert_false(ev.net.present);
 	/* bounded: 1000 binds in a 16-slot table evict, never grow */
 	for (i = 0; i < 1000; i++) {
@@ -481,8 +481,7 @@ test_bind_listen(void **state)
 	assert_int_equal(st.listen_from_bind, 2);
 	assert_int_equal(st.listen_unknown, 4);
 	/* the newest binds are found */
-	mkev(&ev, AD_OP_LISTEN, 1999, 3, NULL);
-	ad_netstate_event(ns, &ev);
+	step(ns, &ev, AD_OP_LISTEN, 1999, 3, NULL);
 	assert_int_equal(ev.net.port, 8080);
 	ad_netstate_free(ns);
 	ad_netstate_free(NULL);
@@ -537,15 +536,13 @@ test_proc_fixture(void **state)
 
 	ns = ad_netstate_new(dir, 1, 0);
 	/* a listen with no bind seen: the socket's address from /proc */
-	mkev(&ev, AD_OP_LISTEN, 7, 5, NULL);
-	ad_netstate_event(ns, &ev);
+	step(ns, &ev, AD_OP_LISTEN, 7, 5, NULL);
 	assert_true(ev.net.present);
 	assert_int_equal(ev.net.port, 0xab91);
 	assert_string_equal(addr_text(&ev.net), "0.0.0.0");
 	assert_int_equal(ev.net_src, AD_NSRC_PROC);
 	/* a listen on an AF_UNIX socket: family local, its path */
-	mkev(&ev, AD_OP_LISTEN, 7, 6, NULL);
-	ad_netstate_event(ns, &ev);
+	step(ns, &ev, AD_OP_LISTEN, 7, 6, NULL);
 	assert_true(ev.net.present);
 	assert_int_equal(ev.net.family, AF_UNIX);
 	assert_string_equal(ev.net.path, "/run/app.sock");
@@ -566,8 +563,7 @@ test_proc_fixture(void **state)
 	ad_netstate_event(ns, &ev);
 	assert_int_equal(ev.stdio_net, AD_STDIO_NO);
 	/* gone before its fds were read: left unread, counted */
-	mkev(&ev, AD_OP_LISTEN, 8, 5, NULL);
-	ad_netstate_event(ns, &ev);
+	step(ns, &ev, AD_OP_LISTEN, 8, 5, NULL);
 	assert_false(ev.net.present);
 	mkev(&ev, AD_OP_DUP, 8, 5, NULL);
 	ev.a[1] = 0;
