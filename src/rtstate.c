@@ -154,6 +154,26 @@ owner_storage(const char *root, const char *layer, struct ad_rt_owner *o)
 	return found;
 }
 
+/* The first line of a small state file (not following a last symlink)
+ * into buf (cap bytes, NUL-ended, the newline dropped).  0 ok, -1 none
+ * or empty. */
+static int
+first_line(const char *path, char *buf, size_t cap)
+{
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -1;
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
 /* Docker: the container whose layerdb mount-id is `mid`. */
 static int
 owner_docker(const char *root, const char *mid, struct ad_rt_owner *o)
@@ -161,8 +181,7 @@ owner_docker(const char *root, const char *mid, struct ad_rt_owner *o)
 	char path[PATH_MAX], buf[AD_RT_ID_MAX];
 	struct dirent *de;
 	DIR *d;
-	ssize_t n;
-	int fd, found = 0;
+	int found = 0;
 
 	if ((size_t)snprintf(path, sizeof(path),
 	    "%s/image/overlay2/layerdb/mounts", root) >= sizeof(path) ||
@@ -173,15 +192,8 @@ owner_docker(const char *root, const char *mid, struct ad_rt_owner *o)
 		    sizeof(o->id)) ||
 		    (size_t)snprintf(path, sizeof(path), "%s/image/overlay2/"
 		    "layerdb/mounts/%s/mount-id", root, de->d_name) >=
-		    sizeof(path) ||
-		    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		    sizeof(path) || first_line(path, buf, sizeof(buf)) != 0)
 			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
 		if (strcmp(buf, mid) != 0)
 			continue;
 		strcpy(o->id, de->d_name);
@@ -497,8 +509,6 @@ layers_of(const char *host_root, const char *dir, const char *name,
 	char path[PATH_MAX], buf[16384], *tok, *save = NULL;
 	struct stat st;
 	size_t n = 0;
-	ssize_t len;
-	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s%s/%s/diff", host_root,
 	    dir, name) >= sizeof(path) || lstat(path, &st) != 0 ||
@@ -507,14 +517,8 @@ layers_of(const char *host_root, const char *dir, const char *name,
 	*upper = xstrdup(path);
 	*lower = NULL;
 	snprintf(path, sizeof(path), "%s%s/%s/lower", host_root, dir, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	if (first_line(path, buf, sizeof(buf)) != 0)
 		return 1;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 1;
-	buf[len] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
 	for (tok = strtok_r(buf, ":", &save); tok != NULL;
 	    tok = strtok_r(NULL, ":", &save)) {
 		if (tok[0] == '/' || strstr(tok, "..") != NULL ||
@@ -534,9 +538,8 @@ ad_rtstate_layers(const char *rt, const char *host_root, const char *root,
 {
 	char dir[PATH_MAX], mid[AD_RT_ID_MAX];
 	json_t *all, *c;
-	ssize_t n;
 	size_t i;
-	int fd, found = 0;
+	int found = 0;
 
 	*upper = NULL;
 	*lower = NULL;
@@ -567,14 +570,8 @@ ad_rtstate_layers(const char *rt, const char *host_root, const char *root,
 		root = DOCKER_ROOT;
 	if ((size_t)snprintf(dir, sizeof(dir), "%s%s/image/overlay2/layerdb/"
 	    "mounts/%s/mount-id", host_root, root, id) >= sizeof(dir) ||
-	    (fd = open(dir, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	    first_line(dir, mid, sizeof(mid)) != 0)
 		return 0;
-	n = read(fd, mid, sizeof(mid) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	mid[n] = '\0';
-	mid[strcspn(mid, "\n")] = '\0';
 	if (!ad_rt_id_ok(mid, strlen(mid), sizeof(mid)))
 		return 0;
 	snprintf(dir, sizeof(dir), "%s/overlay2", root);
