@@ -428,3 +428,16 @@ ad_event_time(const struct ad_event *ev, char *buf, size_t cap)
 	else if (cap > 0)
 		buf[0] = '\0';
 }
+
+void
+ad_event_synthetic(struct ad_event *ev, int64_t now_ms)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->sec = now_ms / 1000;
+	ev->ms = (unsigned)(now_ms % 1000);
+	ev->syscall = -1;
+	ev->success = -1;
+	ev->proc.auid = (uint32_t)-1;
+	ev->file_idx = ev->file2_idx = -1;
+	ev->exe_upper_layer = ev->file_upper_layer = -1;
+}

@@ -196,6 +196,13 @@ struct ad_event {
 	int file_upper_layer;	/* -1 unknown, 0 no, 1 yes */
 };
 
+/* An event audrift makes itself, with no audit record behind it (its
+ * own findings, changes found after the fact, container starts): zeroed,
+ * stamped with wall time now_ms, and every "not logged" marker set
+ * (no syscall, success unknown, auid unset, no file items, upper-layer
+ * flags unknown).  The caller fills what it knows. */
+void ad_event_synthetic(struct ad_event *ev, int64_t now_ms);
+
 /* Table lookups (event.c).  Names are static strings; never NULL. */
 const char *ad_op_name(enum ad_op op);
 int ad_op_from_name(const char *name, enum ad_op *out);	/* 0 ok, -1 no */

@@ -155,16 +155,7 @@ synthetic(struct live *lv, const char *rule, const char *severity,
 	struct ad_finding f;
 	int64_t now = ad_now_ms();
 
-	memset(&ev, 0, sizeof(ev));
-	ev.sec = now / 1000;
-	ev.ms = (unsigned)(now % 1000);
-	ev.syscall = -1;
-	ev.success = -1;
-	ev.file_idx = -1;
-	ev.file2_idx = -1;
-	ev.proc.auid = (uint32_t)-1;
-	ev.exe_upper_layer = -1;
-	ev.file_upper_layer = -1;
+	ad_event_synthetic(&ev, now);
 	memset(&f, 0, sizeof(f));
 	f.rule = rule;
 	f.severity = severity;
@@ -745,12 +736,7 @@ late_change(void *arg, const char *path, const struct stat *st,
 	int64_t now = ad_now_ms();
 	const char *slash = strrchr(path, '/');
 
-	memset(&ev, 0, sizeof(ev));
-	ev.sec = now / 1000;
-	ev.ms = (unsigned)(now % 1000);
-	ev.syscall = -1;
-	ev.success = -1;
-	ev.proc.auid = (uint32_t)-1;
+	ad_event_synthetic(&ev, now);
 	ev.op = op;
 	ev.nitems = 2;
 	ev.items[0].index = 0;
@@ -770,10 +756,8 @@ late_change(void *arg, const char *path, const struct stat *st,
 	ev.items[1].ouid = st->st_uid;
 	ev.items[1].ogid = st->st_gid;
 	ev.file_idx = 1;
-	ev.file2_idx = -1;
 	ev.container = lc->c;
 	ev.attribution = AD_ATTR_LATE;
-	ev.exe_upper_layer = -1;
 	ev.file_upper_layer = op == AD_OP_UNLINK ? -1 : 1;
 	lc->lv->late++;
 	ad_pipeline_event(&lc->lv->pipe, &ev);

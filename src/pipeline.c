@@ -274,14 +274,7 @@ ad_pipeline_container_start(struct ad_pipeline *p,
 {
 	struct ad_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.sec = now_ms / 1000;
-	ev.ms = (unsigned)(now_ms % 1000);
-	ev.syscall = -1;
-	ev.success = -1;
-	ev.proc.auid = (uint32_t)-1;
-	ev.file_idx = ev.file2_idx = -1;
-	ev.exe_upper_layer = ev.file_upper_layer = -1;
+	ad_event_synthetic(&ev, now_ms);
 	ev.kind = AD_KIND_CONTAINER_START;
 	ev.container = c;
 	ev.attribution = c->has_root_dev ? AD_ATTR_DEVICE : AD_ATTR_PID;
