@@ -20,6 +20,7 @@
 
 #include "armer.h"
 #include "log.h"
+#include "pipeline.h"
 #include "util.h"
 
 #define QUEUE_MAX	65536	/* notices waiting for the event thread */
@@ -45,15 +46,6 @@ struct ad_armer {
 	char *buf;
 	size_t cap;
 };
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Queue a notice (m is moved into it).  Under a->mu. */
 static void
@@ -111,7 +103,7 @@ scan(struct ad_armer *a, int all)
 		    "are not covered until it can be read");
 		return;
 	}
-	seen = wall_ms();
+	seen = ad_now_ms();
 	bad = ad_mounts_parse(a->buf, (size_t)len, &now);
 	for (i = 0; i < now.n; i++)
 		ad_mount_identify(&now.v[i]);
@@ -144,7 +136,7 @@ scan(struct ad_armer *a, int all)
 		if (j == a->known.n) {
 			ad_mount_copy(&cp, &now.v[i]);
 			post(a, AD_ARM_MOUNTED, &cp, seen, err == 0 &&
-			    a->ctl >= 0 ? wall_ms() : 0, err);
+			    a->ctl >= 0 ? ad_now_ms() : 0, err);
 		}
 		pthread_mutex_unlock(&a->mu);
 		if (err != 0 && err != ENOENT)
