@@ -43,6 +43,7 @@
 #define MOUNT_TRIES	3	/* mountinfo reads per record before giving up */
 #define MAX_PRIV_DEVS	8	/* private tmpfs devices kept per container */
 #define MAX_ROOTS	8	/* runtimes' data roots learned from mounts */
+#define GONE_SLOTS	256	/* pids remembered gone (direct-mapped) */
 
 /* --- the cgroup pattern table ------------------------------------------ */
 
@@ -496,7 +497,32 @@ struct ad_resolver {
 	struct ad_buf tmp;	/* JSON strings, reused */
 	char path[PATH_MAX];
 	struct ad_resolver_stats st;
+	/* pids found gone, and when: an event no later than that can only
+	 * be the dead process's (a reused pid starts after it), so its
+	 * /proc is not read again.  Direct-mapped by pid. */
+	struct gone { pid_t pid; int64_t ms; } gone[GONE_SLOTS];
 };
+
+static int64_t now_ms(const struct ad_resolver *r);
+
+/* pid was found gone at or after t: reading its /proc again for an
+ * event at t tells nothing new. */
+static int
+known_gone(const struct ad_resolver *r, pid_t pid, int64_t t)
+{
+	const struct gone *g = &r->gone[(uint32_t)pid % GONE_SLOTS];
+
+	return g->pid == pid && t <= g->ms;
+}
+
+static void
+mark_gone(struct ad_resolver *r, pid_t pid)
+{
+	struct gone *g = &r->gone[(uint32_t)pid % GONE_SLOTS];
+
+	g->pid = pid;
+	g->ms = now_ms(r);
+}
 
 static int64_t
 clock_ms(clockid_t id)
@@ -1290,8 +1316,18 @@ live_pid(struct ad_resolver *r, pid_t pid, int64_t t, struct crec **rec,
 
 	*rec = NULL;
 	*ent = NULL;
-	if (pid <= 0 || !proc_stat(r, pid, &ppid, &ticks))
+	if (pid <= 0)
 		return 0;
+	if (known_gone(r, pid, t)) {
+		r->st.gone_skipped++;
+		return 0;
+	}
+	errno = 0;
+	if (!proc_stat(r, pid, &ppid, &ticks)) {
+		if (errno == ENOENT || errno == ESRCH)
+			mark_gone(r, pid);
+		return 0;
+	}
 	if (ticks_ms(r, ticks) > t + r->slack_ms) {
 		r->st.pid_reused++;
 		return 0;

@@ -38,13 +38,17 @@ struct ad_nl_reader;
 
 /* Start the reader thread on fd (borrowed: closed by the caller after
  * ad_nl_reader_stop).  qmax: queue capacity in records; block: when it
- * is full, wait (the daemon source) rather than drop and count. */
+ * is full, wait (the daemon source) rather than drop and count.
+ * AUDRIFT_TEST_RECORDS=FILE (benchmarks): read recorded datagrams from
+ * FILE instead of fd (bench/nl-records.c writes them). */
 struct ad_nl_reader *ad_nl_reader_start(int fd, int qmax, int block);
 /* An fd that polls readable while the queue holds records. */
 int ad_nl_reader_fd(const struct ad_nl_reader *r);
 /* Take the oldest record: 1 with its type and text (swapped into line,
  * whose old bytes the queue reuses), 0 if the queue is empty. */
 int ad_nl_reader_pop(struct ad_nl_reader *r, int *type, struct ad_buf *line);
+/* The recorded file has ended and every record was taken. */
+int ad_nl_reader_done(struct ad_nl_reader *r);
 /* Counters so far: records queued, multicast ENOBUFS, queue overflow. */
 void ad_nl_reader_counts(struct ad_nl_reader *r, uint64_t *records,
     uint64_t *enobufs, uint64_t *overflow);

@@ -109,14 +109,41 @@ bad_field(struct ad_norm *n, const char *rtype, const char *field,
 	n->efn(n->arg, n->ev.serial, msg);
 }
 
+/* c's value as a digit of base (8, 10 or 16), or -1. */
+static int
+digit(char c, int base)
+{
+	int d = ad_hexval((unsigned char)c);
+
+	return d >= 0 && d < base ? d : -1;
+}
+
+/*
+ * The kernel writes plain digits: those are read here, a field of a
+ * SYSCALL record at a time being a tenth of the main thread's work with
+ * strtoull's locale and errno.  Anything else (a sign, 0x, overflow,
+ * garbage) gets strtoull's answer, as before.
+ */
 static int
 parse_u64(const char *val, int base, uint64_t *out)
 {
+	const char *p;
 	char *end;
 	unsigned long long v;
+	uint64_t f = 0;
+	int d;
 
 	if (val == NULL || *val == '\0' || *val == '-')
 		return -1;
+	for (p = val; (d = digit(*p, base)) >= 0; p++) {
+		if (f > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			break;
+		f = f * (uint64_t)base + (uint64_t)d;
+	}
+	if (*p == '\0') {
+		*out = f;
+		return 0;
+	}
 	errno = 0;
 	v = strtoull(val, &end, base);
 	if (errno != 0 || *end != '\0')
@@ -130,14 +157,49 @@ parse_i64(const char *val, int64_t *out)
 {
 	char *end;
 	long long v;
+	uint64_t u;
 
 	if (val == NULL || *val == '\0')
 		return -1;
+	if (val[0] != '-' && parse_u64(val, 10, &u) == 0) {
+		if (u > INT64_MAX)
+			return -1;
+		*out = (int64_t)u;
+		return 0;
+	}
 	errno = 0;
 	v = strtoll(val, &end, 10);
 	if (errno != 0 || *end != '\0')
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/* One hex number of at most 8 digits, up to stop (or the end). */
+static const char *
+hex32(const char *p, char stop, unsigned *out)
+{
+	unsigned v = 0;
+	int d, i;
+
+	for (i = 0; p[i] != '\0' && p[i] != stop; i++) {
+		if (i == 8 || (d = ad_hexval((unsigned char)p[i])) < 0)
+			return NULL;
+		v = v << 4 | (unsigned)d;
+	}
+	*out = v;
+	return i > 0 ? p + i : NULL;
+}
+
+/* dev=MAJ:MIN, hex, as the kernel writes it (%02x:%02x). */
+static int
+parse_dev(const char *val, unsigned *maj, unsigned *min)
+{
+	const char *p;
+
+	if ((p = hex32(val, ':', maj)) == NULL || *p != ':' ||
+	    (p = hex32(p + 1, '\0', min)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -404,40 +466,58 @@ do_path(struct ad_norm *n)
 		val = auparse_get_field_str(n->au);
 		if (name == NULL || val == NULL)
 			continue;
-		if (strcmp(name, "item") == 0) {
-			if (parse_i64(val, &s) == 0 && s >= 0 && s < 100000)
-				it.index = (int)s;
-			else
-				bad_field(n, "PATH", name, val);
-		} else if (strcmp(name, "name") == 0) {
-			if (strcmp(val, "(null)") == 0)
-				continue;
-			named = 1;
-			if (ev->nitems < AD_MAX_ITEMS)
-				set_decoded(n, &it.name, val);
-		} else if (strcmp(name, "inode") == 0) {
-			if (parse_u64(val, 10, &v) == 0) {
-				it.inode = v;
-				it.has_inode = 1;
-			} else
-				bad_field(n, "PATH", name, val);
-		} else if (strcmp(name, "dev") == 0) {
-			if (sscanf(val, "%x:%x", &maj, &min) == 2) {
+		/* by first letter: a PATH record has 15 fields, most of
+		 * them (cap_*, rdev) not read */
+		switch (name[0]) {
+		case 'i':
+			if (strcmp(name, "item") == 0) {
+				if (parse_i64(val, &s) == 0 && s >= 0 &&
+				    s < 100000)
+					it.index = (int)s;
+				else
+					bad_field(n, "PATH", name, val);
+			} else if (strcmp(name, "inode") == 0) {
+				if (parse_u64(val, 10, &v) == 0) {
+					it.inode = v;
+					it.has_inode = 1;
+				} else
+					bad_field(n, "PATH", name, val);
+			}
+			break;
+		case 'n':
+			if (strcmp(name, "name") == 0) {
+				if (strcmp(val, "(null)") == 0)
+					continue;
+				named = 1;
+				if (ev->nitems < AD_MAX_ITEMS)
+					set_decoded(n, &it.name, val);
+			} else if (strcmp(name, "nametype") == 0)
+				it.nametype = nametype_parse(val);
+			break;
+		case 'd':
+			if (strcmp(name, "dev") != 0)
+				break;
+			if (parse_dev(val, &maj, &min) == 0) {
 				it.dev_major = maj;
 				it.dev_minor = min;
 			} else
 				bad_field(n, "PATH", name, val);
-		} else if (strcmp(name, "mode") == 0) {
+			break;
+		case 'm':
+			if (strcmp(name, "mode") != 0)
+				break;
 			if (parse_u64(val, 8, &v) == 0 && v <= UINT32_MAX)
 				it.mode = (unsigned)v;
 			else
 				bad_field(n, "PATH", name, val);
-		} else if (strcmp(name, "ouid") == 0)
-			get_id(n, "PATH", name, val, &it.ouid);
-		else if (strcmp(name, "ogid") == 0)
-			get_id(n, "PATH", name, val, &it.ogid);
-		else if (strcmp(name, "nametype") == 0)
-			it.nametype = nametype_parse(val);
+			break;
+		case 'o':
+			if (strcmp(name, "ouid") == 0)
+				get_id(n, "PATH", name, val, &it.ouid);
+			else if (strcmp(name, "ogid") == 0)
+				get_id(n, "PATH", name, val, &it.ogid);
+			break;
+		}
 	} while (auparse_next_field(n->au) > 0);
 
 	if (!named) {

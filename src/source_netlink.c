@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
 
@@ -153,6 +154,14 @@ nl_line(const char *buf, size_t n, struct ad_buf *line, int *type)
  */
 #define READ_BURST	256
 #define RECV_MSGS	64	/* datagrams per recvmmsg */
+/*
+ * The main thread is woken at most once per WAKE_NS, or when WAKE_RECORDS
+ * wait: in a storm each wakeup (a context switch each way, on a VM the
+ * dearest part of a record) then carries hundreds of records, not a
+ * handful.  The first record after a quiet spell wakes it at once.
+ */
+#define WAKE_RECORDS	512
+#define WAKE_NS		1000000
 /* one datagram's room, a multiple of 16: each starts with an nlmsghdr */
 #define RECV_SIZE	((MAX_AUDIT_MESSAGE_LENGTH + NLMSG_HDRLEN + 79) & ~15)
 
@@ -166,6 +175,8 @@ struct ad_nl_reader {
 	int evfd;		/* eventfd: the queue is not empty */
 	int stopfd;		/* eventfd: stop the thread */
 	int block;		/* full queue: wait (1) or drop (0) */
+	FILE *recorded;		/* datagrams from a file (a seam), or NULL */
+	int at_eof;		/* under mu: the file has ended */
 	pthread_t thread;
 	int running;
 
@@ -174,6 +185,9 @@ struct ad_nl_reader {
 	struct slot *q;
 	int qmax, head, count;	/* shared, under mu */
 	int stopping;		/* under mu */
+	int armed;		/* under mu: the main thread found the queue
+				   empty and waits for the eventfd */
+	int64_t last_wake;	/* under mu: CLOCK_MONOTONIC ns */
 	uint64_t records, enobufs, overflow;
 	int failed;		/* recv failed for good (errno in err) */
 	int err;
@@ -187,44 +201,75 @@ struct ad_nl_reader {
 	int c_head, c_avail, c_taken;
 };
 
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Under mu: wake the main thread if it waits and records are queued, and
+ * either enough of them or the last wakeup is WAKE_NS old (force: now).
+ * Returns the ns until a deferred wakeup is due, 0 when none is pending.
+ */
+static int64_t
+reader_wake(struct ad_nl_reader *r, int force)
+{
+	uint64_t one = 1;
+	int64_t now;
+
+	if (!r->armed || r->count == 0)
+		return 0;
+	now = mono_ns();
+	if (!force && r->count < WAKE_RECORDS &&
+	    now - r->last_wake < WAKE_NS)
+		return r->last_wake + WAKE_NS - now;
+	r->armed = 0;
+	r->last_wake = now;
+	if (write(r->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("reader: eventfd write");
+	return 0;
+}
+
 /*
  * Wait until the queue has a free slot, or stop is asked.  Returns the
  * first free slot's index and how many are free (contiguity is not
- * needed: the ring wraps by index), or -1 to stop.
+ * needed: the ring wraps by index), or -1 to stop; *due: ns until a
+ * deferred wakeup of the main thread, 0 none.
  */
 static int
-reader_space(struct ad_nl_reader *r, int *tail)
+reader_space(struct ad_nl_reader *r, int *tail, int64_t *due)
 {
 	int nfree;
 
 	pthread_mutex_lock(&r->mu);
-	while (r->count == r->qmax && r->block && !r->stopping)
+	while (r->count == r->qmax && r->block && !r->stopping) {
+		(void)reader_wake(r, 1);
 		pthread_cond_wait(&r->space, &r->mu);
+	}
 	nfree = r->stopping ? -1 : r->qmax - r->count;
 	*tail = (r->head + r->count) % r->qmax;
+	*due = reader_wake(r, 0);
 	pthread_mutex_unlock(&r->mu);
 	return nfree;
 }
 
 /* Publish n records received into the slots after the tail, with what
- * else this burst counted; wake the main thread if it found the queue
- * empty. */
+ * else this burst counted; wake the main thread if it waits (above). */
 static void
 reader_publish(struct ad_nl_reader *r, int n, uint64_t enobufs,
     uint64_t overflow)
 {
-	uint64_t one = 1;
-	int wake;
-
 	pthread_mutex_lock(&r->mu);
-	wake = r->count == 0 && n > 0;
 	r->count += n;
 	r->records += (uint64_t)n + overflow;
 	r->enobufs += enobufs;
 	r->overflow += overflow;
+	(void)reader_wake(r, 0);
 	pthread_mutex_unlock(&r->mu);
-	if (wake && write(r->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_warn("reader: eventfd write");
 }
 
 /*
@@ -233,10 +278,49 @@ reader_publish(struct ad_nl_reader *r, int n, uint64_t enobufs,
  * multicast socket overran; reported once per overrun) counts in
  * *enobufs, and what is still queued is read.
  */
+/*
+ * The benchmark seam (AUDRIFT_TEST_RECORDS): datagrams from a file, each
+ * an nlmsghdr whose nlmsg_len is the datagram's size, then its payload,
+ * padded to NLMSG_ALIGN, as bench/nl-records writes them.  They go
+ * through the same conversion and queue as the socket's.
+ */
+static int
+recorded_recv(struct ad_nl_reader *r, int want)
+{
+	struct nlmsghdr nh;
+	size_t len;
+	int i;
+
+	for (i = 0; i < want; i++) {
+		if (fread(&nh, sizeof(nh), 1, r->recorded) != 1)
+			break;
+		len = NLMSG_ALIGN(nh.nlmsg_len);
+		if (nh.nlmsg_len < NLMSG_HDRLEN || len > RECV_SIZE) {
+			errno = EINVAL;
+			return -1;
+		}
+		memcpy(r->rbuf + (size_t)i * RECV_SIZE, &nh, sizeof(nh));
+		if (len > NLMSG_HDRLEN && fread(r->rbuf + (size_t)i *
+		    RECV_SIZE + NLMSG_HDRLEN, len - NLMSG_HDRLEN, 1,
+		    r->recorded) != 1)
+			break;
+		r->mm[i].msg_len = nh.nlmsg_len;
+	}
+	if (i < want) {
+		pthread_mutex_lock(&r->mu);
+		r->at_eof = 1;
+		pthread_mutex_unlock(&r->mu);
+	}
+	return i;
+}
+
 static int
 reader_recv(struct ad_nl_reader *r, int want, uint64_t *enobufs)
 {
 	int i, got;
+
+	if (r->recorded != NULL)
+		return recorded_recv(r, want);
 
 	for (i = 0; i < want; i++) {
 		r->iov[i].iov_base = r->rbuf + (size_t)i * RECV_SIZE;
@@ -269,19 +353,27 @@ reader_main(void *arg)
 		{ .fd = r->stopfd, .events = POLLIN },
 	};
 	struct ad_buf drop;
+	struct timespec ts;
 	uint64_t enobufs, overflow;
-	int nfree, tail, type, got, want, n, i, err = 0;
+	int64_t due;
+	int nfree, tail, type, got, want, n, i, rc, err = 0;
 	struct slot *s;
 
 	ad_buf_init(&drop);
 	for (;;) {
-		if ((nfree = reader_space(r, &tail)) < 0)
+		if ((nfree = reader_space(r, &tail, &due)) < 0)
 			break;
-		if (poll(pfd, 2, -1) < 0) {
+		ts.tv_sec = due / 1000000000;
+		ts.tv_nsec = due % 1000000000;
+		if (r->recorded != NULL)	/* a file is always readable */
+			rc = 1;
+		else if ((rc = ppoll(pfd, 2, due > 0 ? &ts : NULL, NULL)) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		if (rc == 0)		/* a deferred wakeup is due */
+			continue;
 		if (pfd[1].revents)
 			break;
 		/* a bounded burst, then publish and look at stop again */
@@ -316,6 +408,12 @@ reader_main(void *arg)
 				break;
 		}
 		reader_publish(r, n, enobufs, overflow);
+		if (r->recorded != NULL && r->at_eof) {
+			pthread_mutex_lock(&r->mu);
+			(void)reader_wake(r, 1);
+			pthread_mutex_unlock(&r->mu);
+			break;
+		}
 		if (got < 0) {
 			pthread_mutex_lock(&r->mu);
 			r->failed = 1;
@@ -332,8 +430,11 @@ struct ad_nl_reader *
 ad_nl_reader_start(int fd, int qmax, int block)
 {
 	struct ad_nl_reader *r = xcalloc(1, sizeof(*r));
+	const char *recorded = getenv("AUDRIFT_TEST_RECORDS");
 	int i;
 
+	if (recorded != NULL && (r->recorded = fopen(recorded, "re")) == NULL)
+		log_warn("AUDRIFT_TEST_RECORDS: %s", recorded);
 	r->fd = fd;
 	r->block = block;
 	r->qmax = qmax > 0 ? qmax : AD_LIVE_QUEUE_DEFAULT;
@@ -343,6 +444,7 @@ ad_nl_reader_start(int fd, int qmax, int block)
 		ad_buf_init(&r->q[i].text);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->space, NULL);
+	r->armed = 1;
 	r->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->evfd < 0 || r->stopfd < 0) {
@@ -383,9 +485,11 @@ reader_refill(struct ad_nl_reader *r)
 		pthread_cond_signal(&r->space);
 	}
 	r->c_avail = r->count;
-	if (r->count == 0 && read(r->evfd, &v, sizeof(v)) < 0 &&
-	    errno != EAGAIN)
-		log_warn("reader: eventfd read");
+	if (r->count == 0) {
+		if (read(r->evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			log_warn("reader: eventfd read");
+		r->armed = 1;
+	}
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -409,6 +513,17 @@ ad_nl_reader_pop(struct ad_nl_reader *r, int *type, struct ad_buf *line)
 	r->c_avail--;
 	r->c_taken++;
 	return 1;
+}
+
+int
+ad_nl_reader_done(struct ad_nl_reader *r)
+{
+	int done;
+
+	pthread_mutex_lock(&r->mu);
+	done = r->at_eof && r->count == 0 && r->c_avail == 0;
+	pthread_mutex_unlock(&r->mu);
+	return done;
 }
 
 void
@@ -456,6 +571,8 @@ ad_nl_reader_free(struct ad_nl_reader *r)
 		ad_buf_free(&r->q[i].text);
 	free(r->q);
 	free(r->rbuf);
+	if (r->recorded != NULL)
+		fclose(r->recorded);
 	if (r->evfd >= 0)
 		close(r->evfd);
 	if (r->stopfd >= 0)

@@ -437,17 +437,12 @@ ad_json_member_int(struct ad_buf *b, const char *key, int64_t v)
 	ad_buf_add_int(b, v);
 }
 
-int
-ad_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+const unsigned char ad_hex_digits[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
 
 long
 ad_audit_decode(const char *val, struct ad_buf *out)
@@ -465,17 +460,20 @@ ad_audit_decode(const char *val, struct ad_buf *out)
 	if (len == 0 || strcmp(val, "(null)") == 0 || strcmp(val, "?") == 0)
 		return -1;
 	if (len % 2 == 0) {
-		for (i = 0; i < len; i++)
-			if (ad_hexval((unsigned char)val[i]) < 0)
+		/* one pass: decode, and give up at the first non-hex byte */
+		ad_buf_reserve(out, len / 2);
+		for (i = 0; i < len; i += 2) {
+			int hi = ad_hexval(val[i]), lo = ad_hexval(val[i + 1]);
+
+			if (hi < 0 || lo < 0)
 				break;
+			out->p[out->len++] = (char)(hi << 4 | lo);
+		}
 		if (i == len) {
-			ad_buf_reserve(out, len / 2);
-			for (i = 0; i < len; i += 2)
-				out->p[out->len++] = (char)(ad_hexval(val[i]) << 4 |
-				    ad_hexval(val[i + 1]));
 			out->p[out->len] = '\0';
 			return (long)out->len;
 		}
+		ad_buf_reset(out);
 	}
 	ad_buf_add(out, val, len);
 	return (long)out->len;

@@ -73,8 +73,14 @@ void ad_json_member_str(struct ad_buf *b, const char *key,
     const char *s, size_t len);
 void ad_json_member_int(struct ad_buf *b, const char *key, int64_t v);
 
-/* Value of a hex digit (either case), or -1. */
-int ad_hexval(int c);
+/* Value of a hex digit (either case), or -1: a table (one load per
+ * character; the audit decoder reads every byte of a hex proctitle). */
+extern const unsigned char ad_hex_digits[256];	/* value + 1, 0: none */
+static inline int
+ad_hexval(int c)
+{
+	return (int)ad_hex_digits[(unsigned char)c] - 1;
+}
 
 /* Decode an audit value as logged (quoted "text", hex, or (null)) into
  * out.  Returns the decoded length, or -1 for (null)/empty-unquoted.

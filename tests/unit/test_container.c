@@ -437,6 +437,35 @@ test_layout(void **state)
 	ad_resolver_free(r);
 }
 
+/* A pid found gone is not read again for events no later than that; an
+ * event after it (a reused pid) is. */
+static void
+test_gone(void **state)
+{
+	struct ad_resolver *r = open_layout(FIXTURE_DIR, "podman-cgroupfs");
+	struct ad_resolver_stats st;
+	struct ad_event ev;
+	uint64_t reads;
+
+	ev_init(&ev, 999999, 0, AD_OP_CHMOD, EVENT_MS);
+	assert_int_equal(ad_resolve_event(r, &ev), 0);
+	assert_int_equal(ev.attribution, AD_ATTR_UNKNOWN);
+	ad_resolver_stats(r, &st);
+	reads = st.proc_reads;
+	assert_int_equal(st.gone_skipped, 0);
+	ev_init(&ev, 999999, 0, AD_OP_CHMOD, EVENT_MS + 1);
+	assert_int_equal(ad_resolve_event(r, &ev), 0);
+	ad_resolver_stats(r, &st);
+	assert_int_equal(st.proc_reads, reads);
+	assert_int_equal(st.gone_skipped, 1);
+	/* later than it was found gone: read again */
+	ev_init(&ev, 999999, 0, AD_OP_CHMOD, NOW_MS + 1);
+	assert_int_equal(ad_resolve_event(r, &ev), 0);
+	ad_resolver_stats(r, &st);
+	assert_int_equal(st.proc_reads, reads + 1);
+	ad_resolver_free(r);
+}
+
 /* Every layout found by a scan, and the helpers left out. */
 static void
 test_scan(void **state)
@@ -1057,6 +1086,7 @@ main(void)
 		tests[n++] = t;
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_scan);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gone);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_pid_reuse);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_vpid);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_order);

@@ -358,6 +358,44 @@ test_bad_field(void **state)
 	assert_string_equal(seen[0].comm, "chmod");
 }
 
+/*
+ * Numbers: the kernel's plain digits take the fast path; a sign, an
+ * overflow, a 0x or trailing bytes get what strtoull says, as before it;
+ * dev= is hex MAJ:MIN and nothing else.
+ */
+static void
+test_numbers(void **state)
+{
+	feed(SC(41, "syscall=90 success=yes exit=-2 a0=1 items=1 ppid=1 "
+	    "pid=+7 auid=4294967295 uid=18446744073709551616 gid=0 "
+	    "euid=-1 suid=0 fsuid=0 egid=0 ses=1 comm=\"c\" exe=\"/e\" "
+	    "key=(null)")
+	    REC("PATH", 41, "item=0 name=\"/f\" inode=99 dev=fd:0a1 "
+	    "mode=0100644 ouid=0 ogid=0 nametype=NORMAL"));
+	assert_int_equal(nseen, 1);
+	assert_int_equal(seen[0].pid, 7);		/* strtoll's "+7" */
+	assert_int_equal(seen[0].auid, UINT32_MAX);
+	assert_int_equal(seen[0].uid, 0);		/* overflow: unset */
+	assert_int_equal(nerrors, 1);
+	assert_int_equal(seen[0].dev_major, 0xfd);
+	assert_int_equal(seen[0].dev_minor, 0xa1);
+
+	/* dev= with trailing bytes, a sign or 9 digits: not a device */
+	feed(SC(42, "syscall=90 success=yes exit=0 items=1 ppid=1 pid=2 "
+	    "auid=0 uid=0 comm=\"c\" exe=\"/e\"")
+	    REC("PATH", 42, "item=0 name=\"/f\" inode=1 dev=fd:00x")
+	    SC(43, "syscall=90 success=yes exit=0 items=1 ppid=1 pid=2 "
+	    "auid=0 uid=0 comm=\"c\" exe=\"/e\"")
+	    REC("PATH", 43, "item=0 name=\"/f\" inode=1 dev=-1:00")
+	    SC(44, "syscall=90 success=yes exit=0 items=1 ppid=1 pid=2 "
+	    "auid=0 uid=0 comm=\"c\" exe=\"/e\"")
+	    REC("PATH", 44, "item=0 name=\"/f\" inode=1 dev=123456789:0"));
+	assert_int_equal(nseen, 3);
+	assert_int_equal(nerrors, 3);
+	assert_int_equal(seen[0].dev_major, 0);
+	assert_int_equal(seen[2].dev_minor, 0);
+}
+
 static void
 test_path_folding(void **state)
 {
@@ -386,6 +424,7 @@ main(void)
 		cmocka_unit_test_teardown(test_open_flags, teardown),
 		cmocka_unit_test_teardown(test_enriched_and_node, teardown),
 		cmocka_unit_test_teardown(test_bad_field, teardown),
+		cmocka_unit_test_teardown(test_numbers, teardown),
 		cmocka_unit_test_teardown(test_path_folding, teardown),
 		cmocka_unit_test_teardown(test_batch_released, teardown),
 	};
