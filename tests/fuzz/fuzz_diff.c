@@ -6,6 +6,13 @@
  * need root, made when possible).  Both output formats are written to
  * /dev/null.  The tree is made under $FUZZ_TMPDIR (default /tmp) and
  * removed after each input.
+ *
+ * Every entry is made with the *at() calls from its parent's fd, opened
+ * O_NOFOLLOW one component at a time, and no name is "..": a symlink the
+ * input planted (to /, to /usr/bin) is never gone through.  (The first
+ * version built paths as strings: its writes followed those symlinks and
+ * left files, fifos, whiteouts and opaque xattrs on the host's /, /usr
+ * and /usr/bin.)
  */
 #include "config.h"
 
@@ -24,7 +31,7 @@
 #include "util.h"
 
 static const char *const names[] = {
-	"usr", "bin", "a", "b", "x y", "\xff\xfe", "..", ".wh.a", "lib"
+	"usr", "bin", "a", "b", "x y", "\xff\xfe", "...", ".wh.a", "lib"
 };
 static const char *const targets[] = {
 	"/", "/etc/passwd", "..", "../../..", "a", "/usr/bin", "bin/a", ""
@@ -43,9 +50,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *layers[4] = { lay[0], lay[1], lay[2], NULL };
 	static FILE *null;
-	char p[512];
-	size_t i, k, depth, len;
-	int fd;
+	const char *name = NULL;
+	size_t i, k, depth;
+	int fd, dfd;
 
 	if (root[0] == '\0')
 		snprintf(root, sizeof(root), "%.40s/fuzz_diff.%d",
@@ -60,39 +67,58 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* records of 4 bytes: op+layer, depth, two name picks */
 	for (i = 0; i + 4 <= size && i < 4 * 64; i += 4) {
-		len = (size_t)snprintf(p, sizeof(p), "%s", lay[data[i] % 3]);
 		depth = 1 + data[i + 1] % 3;
-		for (k = 0; k < depth; k++)
-			len += (size_t)snprintf(p + len, sizeof(p) - len, "/%s",
-			    names[(k ? data[i + 3] >> (k * 3) : data[i + 2]) %
-			    AD_ARRAY_SIZE(names)]);
+		/* the parent: existing dirs only, never through a symlink */
+		if ((dfd = open(lay[data[i] % 3], O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) < 0)
+			continue;
+		for (k = 0; k < depth; k++) {
+			name = names[(k ? data[i + 3] >> (k * 3) : data[i + 2]) %
+			    AD_ARRAY_SIZE(names)];
+			if (k + 1 == depth)
+				break;
+			fd = openat(dfd, name, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+			close(dfd);
+			if ((dfd = fd) < 0)
+				break;
+		}
+		if (dfd < 0)
+			continue;
 		switch ((data[i] / 3) % 6) {
 		case 0:
-			mkdir(p, 0755);
+			mkdirat(dfd, name, 0755);
 			break;
 		case 1:
 			/* O_NONBLOCK: a fifo made before must not block */
-			if ((fd = open(p, O_WRONLY | O_CREAT | O_TRUNC |
-			    O_NOFOLLOW | O_NONBLOCK, 0644)) >= 0) {
+			if ((fd = openat(dfd, name, O_WRONLY | O_CREAT |
+			    O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+			    0644)) >= 0) {
 				(void)write(fd, data + i, 4);
 				close(fd);
 			}
 			break;
 		case 2:
-			(void)symlink(targets[data[i + 3] %
-			    AD_ARRAY_SIZE(targets)], p);
+			(void)symlinkat(targets[data[i + 3] %
+			    AD_ARRAY_SIZE(targets)], dfd, name);
 			break;
 		case 3:
-			(void)mknod(p, S_IFCHR | 0, makedev(0, 0));
+			(void)mknodat(dfd, name, S_IFCHR | 0, makedev(0, 0));
 			break;
 		case 4:
-			mkdir(p, 0755);
-			(void)setxattr(p, "trusted.overlay.opaque", "y", 1, 0);
+			mkdirat(dfd, name, 0755);
+			if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+				(void)fsetxattr(fd, "trusted.overlay.opaque",
+				    "y", 1, 0);
+				close(fd);
+			}
 			break;
 		default:
-			(void)mknod(p, S_IFIFO | 0644, 0);
+			(void)mknodat(dfd, name, S_IFIFO | 0644, 0);
 			break;
 		}
+		close(dfd);
 	}
 	(void)ad_diff_layers(layers, 0, null);
 	(void)ad_diff_layers(layers, 1, null);
