@@ -1,16 +1,18 @@
 /*
- * latency.c - syscall -> finding visible to a database reader.  For each
- * sample: create DIR/lat.I (one open(O_CREAT) syscall), then poll the
- * findings table, as another reader would, until a row with that path is
- * there.  Prints every latency sorted, then "n N p50_ms X p99_ms Y
- * max_ms Z missed N".  A benchmark tool, not a test.
+ * latency.c - syscall -> finding visible to a database reader, or written
+ * as a JSON line.  For each sample: create DIR/lat.I (one open(O_CREAT)
+ * syscall), then poll the findings table, as another reader would, or
+ * the JSON lines file audrift run --json appends to, until the finding
+ * with that path is there.  Prints "n N p50_ms X p99_ms Y max_ms Z
+ * missed N".  A benchmark tool, not a test.
  *
- *   latency DIR DB N [TIMEOUT_MS]
+ *   latency DIR DB|FILE.json N [TIMEOUT_MS]
  */
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +39,41 @@ seen(sqlite3_stmt *st, const char *path)
 	return rc == SQLITE_DONE || rc == SQLITE_BUSY ? found : -1;
 }
 
+/* The JSON lines file, read as it grows: 1 once a line names path. */
+struct tail {
+	int fd;
+	char buf[1 << 16];
+	size_t len;
+};
+
+static int
+json_seen(struct tail *t, const char *path)
+{
+	char want[4200];
+	ssize_t n;
+	char *nl;
+
+	snprintf(want, sizeof(want), "\"%s\"", path);
+	for (;;) {
+		n = read(t->fd, t->buf + t->len, sizeof(t->buf) - 1 - t->len);
+		if (n > 0)
+			t->len += (size_t)n;
+		t->buf[t->len] = '\0';
+		if (strstr(t->buf, want) != NULL) {
+			t->len = 0;
+			return 1;
+		}
+		/* keep the last, maybe partial, line */
+		if ((nl = strrchr(t->buf, '\n')) != NULL) {
+			t->len -= (size_t)(nl + 1 - t->buf);
+			memmove(t->buf, nl + 1, t->len);
+		} else if (t->len == sizeof(t->buf) - 1)
+			t->len = 0;
+		if (n <= 0)
+			return 0;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -44,8 +81,10 @@ main(int argc, char **argv)
 	double *lat, t0, timeout;
 	char path[4096];
 	sqlite3_stmt *st = NULL;
-	sqlite3 *db;
-	int i, n, got = 0, missed = 0, fd, r;
+	sqlite3 *db = NULL;
+	struct tail tl;
+	size_t alen;
+	int i, n, got = 0, missed = 0, fd, r, json;
 
 	if (argc < 4 || (n = atoi(argv[3])) <= 0) {
 		fprintf(stderr, "usage: latency DIR DB N [TIMEOUT_MS]\n");
@@ -54,7 +93,16 @@ main(int argc, char **argv)
 	timeout = argc > 4 ? atof(argv[4]) : 5000.0;
 	if ((lat = calloc((size_t)n, sizeof(*lat))) == NULL)
 		return 1;
-	if (sqlite3_open_v2(argv[2], &db, SQLITE_OPEN_READONLY, NULL) !=
+	alen = strlen(argv[2]);
+	json = alen > 5 && strcmp(argv[2] + alen - 5, ".json") == 0;
+	tl.len = 0;
+	if (json && (tl.fd = open(argv[2], O_RDONLY)) < 0) {
+		perror(argv[2]);
+		return 1;
+	}
+	if (json)
+		(void)lseek(tl.fd, 0, SEEK_END);
+	else if (sqlite3_open_v2(argv[2], &db, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK || sqlite3_busy_timeout(db, 100) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "latency: %s: %s\n", argv[2], sqlite3_errmsg(db));
@@ -68,8 +116,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 		close(fd);
-		while ((r = seen(st, path)) == 0 &&
-		    bench_now() * 1e3 - t0 < timeout)
+		while ((r = json ? json_seen(&tl, path) : seen(st, path)) ==
+		    0 && bench_now() * 1e3 - t0 < timeout)
 			usleep(200);
 		if (r < 0) {
 			fprintf(stderr, "latency: %s\n", sqlite3_errmsg(db));
@@ -84,6 +132,8 @@ main(int argc, char **argv)
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+	if (json)
+		close(tl.fd);
 	qsort(lat, (size_t)got, sizeof(*lat), cmp);
 	printf("n %d p50_ms %.1f p99_ms %.1f max_ms %.1f missed %d\n", got,
 	    got ? lat[got / 2] : 0.0, got ? lat[(got * 99) / 100 >= got ?

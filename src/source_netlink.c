@@ -155,13 +155,19 @@ nl_line(const char *buf, size_t n, struct ad_buf *line, int *type)
 #define READ_BURST	256
 #define RECV_MSGS	64	/* datagrams per recvmmsg */
 /*
- * The main thread is woken at most once per WAKE_NS, or when WAKE_RECORDS
- * wait: in a storm each wakeup (a context switch each way, on a VM the
- * dearest part of a record) then carries hundreds of records, not a
- * handful.  The first record after a quiet spell wakes it at once.
+ * When to wake the main thread.  Each wakeup is a context switch each
+ * way, on a VM the dearest part of a record, so it should carry a whole
+ * event at a low rate and hundreds of records in a storm:
+ * - at once when WAKE_RECORDS wait, or when the queue's last record ends
+ *   an event (its EOE, or a record that stands alone) and the last
+ *   wakeup is WAKE_NS old;
+ * - an event's first records wait up to PART_NS for the rest (the kernel
+ *   sends them back to back), and in a storm at most WAKE_NS pass
+ *   between wakeups.
  */
 #define WAKE_RECORDS	512
-#define WAKE_NS		1000000
+#define WAKE_NS		250000
+#define PART_NS		100000
 /* one datagram's room, a multiple of 16: each starts with an nlmsghdr */
 #define RECV_SIZE	((MAX_AUDIT_MESSAGE_LENGTH + NLMSG_HDRLEN + 79) & ~15)
 
@@ -188,6 +194,10 @@ struct ad_nl_reader {
 	int armed;		/* under mu: the main thread found the queue
 				   empty and waits for the eventfd */
 	int64_t last_wake;	/* under mu: CLOCK_MONOTONIC ns */
+	int64_t pending;	/* under mu: when the first record the main
+				   thread was not woken for came, 0 none */
+	int ends;		/* under mu: the last record queued ends
+				   its event */
 	uint64_t records, enobufs, overflow;
 	int failed;		/* recv failed for good (errno in err) */
 	int err;
@@ -211,27 +221,44 @@ mono_ns(void)
 }
 
 /*
- * Under mu: wake the main thread if it waits and records are queued, and
- * either enough of them or the last wakeup is WAKE_NS old (force: now).
- * Returns the ns until a deferred wakeup is due, 0 when none is pending.
+ * Under mu: wake the main thread if it waits, records are queued and it
+ * is time (above; force: now).  Returns the ns until a deferred wakeup is
+ * due, 0 when none is pending.
  */
 static int64_t
 reader_wake(struct ad_nl_reader *r, int force)
 {
 	uint64_t one = 1;
-	int64_t now;
+	int64_t now, due;
 
 	if (!r->armed || r->count == 0)
 		return 0;
 	now = mono_ns();
-	if (!force && r->count < WAKE_RECORDS &&
-	    now - r->last_wake < WAKE_NS)
-		return r->last_wake + WAKE_NS - now;
+	if (r->pending == 0)
+		r->pending = now;
+	if (!force && r->count < WAKE_RECORDS) {
+		due = r->last_wake + WAKE_NS;
+		if (!r->ends && due < r->pending + PART_NS)
+			due = r->pending + PART_NS;
+		if (now < due)
+			return due - now;
+	}
 	r->armed = 0;
+	r->pending = 0;
 	r->last_wake = now;
 	if (write(r->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		log_warn("reader: eventfd write");
 	return 0;
+}
+
+/* The record ends its event: EOE, or one outside a syscall's records
+ * (user messages, AVCs, ... below 1300 or from 1400), which get no EOE.
+ * A CONFIG_CHANGE (1305) has none either: PART_NS lets it go. */
+static int
+ends_event(int type)
+{
+	return type == AUDIT_EOE || type < AUDIT_FIRST_EVENT ||
+	    type >= AUDIT_FIRST_EVENT + 100;
 }
 
 /*
@@ -264,6 +291,9 @@ reader_publish(struct ad_nl_reader *r, int n, uint64_t enobufs,
     uint64_t overflow)
 {
 	pthread_mutex_lock(&r->mu);
+	if (n > 0)
+		r->ends = ends_event(r->q[(r->head + r->count + n - 1) %
+		    r->qmax].type);
 	r->count += n;
 	r->records += (uint64_t)n + overflow;
 	r->enobufs += enobufs;
