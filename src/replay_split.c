@@ -39,7 +39,7 @@
 #include "util.h"
 
 #define READ_BLOCK	(256 * 1024)	/* replay.c's read size: same feeds */
-#define LOOK		16	/* records each side a cut must not share */
+#define SPLIT_BACK	(512 * 1024)	/* walked before a cut's window */
 #define CREDITS		2	/* chunks a worker may be ahead */
 
 /* --- where to cut ---------------------------------------------------------- */
@@ -90,56 +90,99 @@ cut_exact(const char *p, size_t len, size_t at, uint64_t *k0, uint64_t *k1,
 	return *k0 != *k1 && s0 != s1;
 }
 
-/* ... and no event seems to go on across it (records interleaved). */
-static int
-cut_ok(const char *p, size_t len, size_t at, int *ender)
-{
-	uint64_t k0, k1, k, s;
-	size_t ls, le;
-	int i, e;
+/*
+ * Events open at each line: a forward walk (an approximation of
+ * libauparse's own state: an event is open from its first record to a
+ * record that ends it, PROCTITLE or EOE, or a one-record type).
+ */
+#define OPEN_SLOTS	(1u << 15)
+struct open_set {
+	uint64_t key[OPEN_SLOTS];
+	unsigned char open[OPEN_SLOTS];
+	size_t used, nopen;
+};
 
-	if (!cut_exact(p, len, at, &k0, &k1, ender))
+/* 1 if a record of this type ends its event in libauparse's view. */
+static int
+type_ends(const char *line, size_t len, int ender)
+{
+	const char *t = memmem(line, len, "type=", 5);
+	int v;
+
+	if (ender)
+		return 1;
+	if (t == NULL)
 		return 0;
-	le = line_start_before(p, at);
-	for (i = 0; i < LOOK && le > 0; i++) {
-		ls = line_start_before(p, le);
-		if (ad_record_route(p + ls, le - 1 - ls, &k, &s, &e) &&
-		    k == k1)
-			return 0;
-		le = ls;
+	t += 5;
+	/* one-record kinds (audit numbers below 1300 and from 1700 on) */
+	if (strncmp(t, "USER", 4) == 0 || strncmp(t, "DAEMON", 6) == 0 ||
+	    strncmp(t, "ANOM", 4) == 0 || strncmp(t, "LOGIN", 5) == 0 ||
+	    strncmp(t, "CRED", 4) == 0 || strncmp(t, "SERVICE", 7) == 0)
+		return 1;
+	if (strncmp(t, "UNKNOWN[", 8) == 0) {
+		v = atoi(t + 8);
+		return v < 1300 || v >= 1700;
 	}
-	ls = line_end(p, len, at) + 1;
-	for (i = 0; i < LOOK && ls < len; i++) {
-		le = line_end(p, len, ls);
-		if (ad_record_route(p + ls, le - ls, &k, &s, &e) && k == k0)
-			return 0;
-		ls = le + 1;
+	return 0;
+}
+
+/* One record of event `key` into the set.  -1 if the set is full. */
+static int
+open_add(struct open_set *o, uint64_t key, int ends)
+{
+	size_t i = (size_t)(key ^ (key >> 29)) & (OPEN_SLOTS - 1);
+
+	while (o->key[i] != 0 && o->key[i] != key)
+		i = (i + 1) & (OPEN_SLOTS - 1);
+	if (o->key[i] == 0) {
+		if (o->used++ > OPEN_SLOTS / 2)
+			return -1;
+		o->key[i] = key;
 	}
-	return 1;
+	if (o->open[i] && ends)
+		o->nopen--;
+	else if (!o->open[i] && !ends)
+		o->nopen++;
+	o->open[i] = !ends;
+	return 0;
 }
 
 size_t
 ad_split_find(const char *p, size_t len, size_t from, size_t window)
 {
-	size_t at = from, limit, fallback = 0;
-	int ender;
+	struct open_set *o;
+	size_t at, limit, le, fallback = 0, found = 0;
+	uint64_t key, serial, k0, k1;
+	int ender, e;
 
 	if (from >= len)
 		return 0;
 	limit = window < len - from ? from + window : len;
-	if (at == 0 || p[at - 1] != '\n') {
+	/* the walk starts a little before, so that events open at `from`
+	 * are seen open */
+	at = from > SPLIT_BACK ? from - SPLIT_BACK : 0;
+	if (at > 0 && p[at - 1] != '\n')
 		at = line_end(p, len, at) + 1;
-	}
+	o = xcalloc(1, sizeof(*o));
 	while (at < limit) {
-		if (cut_ok(p, len, at, &ender)) {
-			if (ender)
-				return at;
+		if (at > from && cut_exact(p, len, at, &k0, &k1, &ender)) {
+			if (o->nopen == 0) {
+				found = at;	/* nothing open: the cut */
+				break;
+			}
 			if (fallback == 0)
 				fallback = at;
 		}
-		at = line_end(p, len, at) + 1;
+		le = line_end(p, len, at);
+		if (le == len)
+			break;
+		if (ad_record_route(p + at, le - at, &key, &serial, &e) &&
+		    open_add(o, key, type_ends(p + at, le - at, e)) != 0)
+			break;		/* too many events: give up */
+		at = le + 1;
 	}
-	return fallback;
+	free(o);
+	return found != 0 ? found : fallback;
 }
 
 /* --- one chunk, normalized ------------------------------------------------- */
@@ -397,6 +440,7 @@ struct merge {
 	void *arg;
 	size_t cursor;		/* bytes handed out, exactly */
 	uint64_t base;		/* lines before cursor */
+	size_t redone;		/* parts normalized again here */
 	struct worker self;	/* for a part normalized here */
 };
 
@@ -429,6 +473,8 @@ merge_here(struct merge *m, size_t end)
 {
 	struct chunk c;
 
+	log_debug("%s: bytes %zu-%zu normalized here (a chunk before ran on)",
+	    m->self.label, m->cursor, end);
 	memset(&c, 0, sizeof(c));
 	c.start = m->cursor;
 	c.end = end;
@@ -441,6 +487,7 @@ merge_here(struct merge *m, size_t end)
 	}
 	chunk_run(&m->self, &c);
 	merge_items(m, &c, m->self.out.p);
+	m->redone++;
 }
 
 /* Chunk c in order: its items p from a worker (have), or none (its
@@ -568,6 +615,8 @@ ad_split_replay(int fd, size_t size, struct ad_reader *r,
 				    MADV_DONTNEED);
 		}
 	}
+	log_debug("%s: %zu chunks on %d workers, %zu normalized again here",
+	    ad_reader_label(r), n, jobs, m.redone);
 	for (j = 0; j < jobs; j++) {
 		if (socks[j] >= 0)
 			close(socks[j]);
