@@ -6,11 +6,14 @@
 
 #include <fcntl.h>
 #include <libaudit.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "event.h"
+#include "util.h"
 
 /* Operation class names, as rules and the database spell them. */
 static const char *const op_names[AD_OP__COUNT] = {
@@ -440,4 +443,103 @@ ad_event_synthetic(struct ad_event *ev, int64_t now_ms)
 	ev->proc.auid = (uint32_t)-1;
 	ev->file_idx = ev->file2_idx = -1;
 	ev->exe_upper_layer = ev->file_upper_layer = -1;
+}
+
+/* --- a deep copy, to hand an event to another thread ------------------- */
+
+/* Every counted string of ev, for pack and unpack to walk alike. */
+static int
+event_strs(struct ad_event *ev, struct ad_str **out)
+{
+	int i, n = 0;
+
+	out[n++] = &ev->node;
+	out[n++] = &ev->proc.tty;
+	out[n++] = &ev->proc.comm;
+	out[n++] = &ev->proc.exe;
+	out[n++] = &ev->proc.cmdline;
+	out[n++] = &ev->proc.proctitle;
+	out[n++] = &ev->cwd;
+	out[n++] = &ev->key;
+	for (i = 0; i < AD_MAX_ITEMS; i++) {
+		out[n++] = &ev->items[i].name;
+		out[n++] = &ev->items[i].path;
+	}
+	return n;
+}
+
+#define PACK_STRS	(8 + 2 * AD_MAX_ITEMS)
+#define PACK_ALIGN(x)	(((x) + 7) & ~(size_t)7)
+
+/* Append one string at the end of b; its offset from start, 0 if NULL. */
+static uintptr_t
+pack_str(struct ad_buf *b, size_t start, const struct ad_str *s)
+{
+	uintptr_t off;
+
+	if (s->s == NULL)
+		return 0;
+	off = (uintptr_t)(b->len - start);
+	ad_buf_add(b, s->s, s->len);
+	ad_buf_addc(b, '\0');
+	return off;
+}
+
+size_t
+ad_event_pack(struct ad_buf *b, const struct ad_event *ev)
+{
+	struct ad_event c = *ev;
+	struct ad_str *strs[PACK_STRS], *argv = NULL;
+	size_t start, argv_off = 0, pad;
+	int i, n;
+
+	pad = PACK_ALIGN(b->len) - b->len;
+	while (pad-- > 0)
+		ad_buf_addc(b, '\0');
+	start = b->len;
+	ad_buf_add(b, &c, sizeof(c));	/* its place; written last */
+	if (ev->proc.argc > 0 && ev->proc.argv != NULL) {
+		argv_off = b->len - start;
+		argv = xcalloc((size_t)ev->proc.argc, sizeof(*argv));
+		ad_buf_add(b, argv, (size_t)ev->proc.argc * sizeof(*argv));
+		for (i = 0; i < ev->proc.argc; i++) {
+			argv[i].len = ev->proc.argv[i].len;
+			argv[i].s = (const char *)pack_str(b, start,
+			    &ev->proc.argv[i]);
+		}
+		memcpy(b->p + start + argv_off, argv,
+		    (size_t)ev->proc.argc * sizeof(*argv));
+		free(argv);
+	}
+	c.proc.argv = (const struct ad_str *)(uintptr_t)argv_off;
+	n = event_strs(&c, strs);
+	for (i = 0; i < n; i++)
+		strs[i]->s = (const char *)pack_str(b, start, strs[i]);
+	memcpy(b->p + start, &c, sizeof(c));
+	pad = PACK_ALIGN(b->len) - b->len;
+	while (pad-- > 0)
+		ad_buf_addc(b, '\0');
+	return b->len - start;
+}
+
+struct ad_event *
+ad_event_unpack(void *p)
+{
+	struct ad_event *ev = p;
+	char *base = p;
+	struct ad_str *strs[PACK_STRS], *argv;
+	int i, n;
+
+	if (ev->proc.argv != NULL) {
+		argv = (struct ad_str *)(base + (uintptr_t)ev->proc.argv);
+		for (i = 0; i < ev->proc.argc; i++)
+			if (argv[i].s != NULL)
+				argv[i].s = base + (uintptr_t)argv[i].s;
+		ev->proc.argv = argv;
+	}
+	n = event_strs(ev, strs);
+	for (i = 0; i < n; i++)
+		if (strs[i]->s != NULL)
+			strs[i]->s = base + (uintptr_t)strs[i]->s;
+	return ev;
 }

@@ -203,6 +203,17 @@ struct ad_event {
  * flags unknown).  The caller fills what it knows. */
 void ad_event_synthetic(struct ad_event *ev, int64_t now_ms);
 
+/* A deep copy of ev appended to b (8-aligned): the event, its argv and
+ * every string, pointers turned into offsets; static names (arch_name,
+ * syscall_name) and container are kept as they are.  For handing an
+ * event owned by one thread's normalizer to another (replay_split.c).
+ * Returns the bytes appended, a multiple of 8 with the padding. */
+struct ad_buf;
+size_t ad_event_pack(struct ad_buf *b, const struct ad_event *ev);
+/* The event ad_event_pack wrote at p (8-aligned, writable), made usable
+ * in place: its pointers turned back.  Valid while p is; call once. */
+struct ad_event *ad_event_unpack(void *p);
+
 /* Table lookups (event.c).  Names are static strings; never NULL. */
 const char *ad_op_name(enum ad_op op);
 int ad_op_from_name(const char *name, enum ad_op *out);	/* 0 ok, -1 no */

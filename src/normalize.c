@@ -956,6 +956,12 @@ ad_norm_age(struct ad_norm *n)
 	auparse_feed_age_events(n->au);
 }
 
+int
+ad_norm_pending(struct ad_norm *n)
+{
+	return auparse_feed_has_data(n->au);
+}
+
 const struct ad_norm_stats *
 ad_norm_stats(const struct ad_norm *n)
 {

@@ -44,6 +44,8 @@ int ad_norm_feed(struct ad_norm *n, const char *data, size_t len);
 void ad_norm_release(struct ad_norm *n);
 void ad_norm_flush(struct ad_norm *n);
 void ad_norm_age(struct ad_norm *n);
+/* 1 if libauparse holds records of an event not yet handed out. */
+int ad_norm_pending(struct ad_norm *n);
 const struct ad_norm_stats *ad_norm_stats(const struct ad_norm *n);
 
 #endif

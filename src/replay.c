@@ -12,13 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "commands.h"
 #include "log.h"
 #include "netstate.h"
 #include "pipeline.h"
 #include "replay.h"
+#include "replay_split.h"
 #include "ruleset.h"
 #include "store.h"
 #include "util.h"
@@ -47,6 +50,10 @@ struct ad_reader {
 	struct ad_buf held;
 	uint64_t key;		/* node + stamp of the current event */
 	int hold_across;	/* keep held records across reads (files) */
+	/* A reader in a worker (replay_split.c) hands its problems to
+	 * report_fn instead of printing them */
+	ad_reader_report_fn report_fn;
+	void *report_arg;
 };
 
 struct ad_reader *
@@ -96,15 +103,59 @@ ad_reader_malformed(const struct ad_reader *r)
 	return r->malformed;
 }
 
-static void
-report(struct ad_reader *r, uint64_t line, const char *what)
+void
+ad_reader_set_report(struct ad_reader *r, ad_reader_report_fn fn, void *arg)
 {
+	r->report_fn = fn;
+	r->report_arg = arg;
+}
+
+const char *
+ad_reader_label(const struct ad_reader *r)
+{
+	return r->label;
+}
+
+uint64_t
+ad_reader_lines(const struct ad_reader *r)
+{
+	return r->lineno;
+}
+
+void
+ad_reader_absorb(struct ad_reader *r, uint64_t lines, uint64_t records,
+    uint64_t malformed, uint64_t untimed)
+{
+	r->lineno += lines;
+	r->records += records;
+	r->malformed += malformed;
+	r->untimed += untimed;
+}
+
+void
+ad_reader_say(struct ad_reader *r, uint64_t line, const char *what)
+{
+	if (line == 0) {
+		/* an event whose line is no longer known */
+		if (r->shown++ < ERRORS_SHOWN)
+			log_warnx("%s: %s", r->label, what);
+		return;
+	}
 	if (r->shown++ < ERRORS_SHOWN)
 		log_warnx("%s:%llu: %s", r->label, (unsigned long long)line,
 		    what);
 	else if (r->shown == ERRORS_SHOWN + 1)
 		log_warnx("%s: more problems follow; they are counted but "
 		    "not shown", r->label);
+}
+
+static void
+report(struct ad_reader *r, uint64_t line, const char *what)
+{
+	if (r->report_fn != NULL)
+		r->report_fn(r->report_arg, line, what);
+	else
+		ad_reader_say(r, line, what);
 }
 
 static int
@@ -242,19 +293,21 @@ void
 ad_reader_event_error(struct ad_reader *r, uint64_t serial, const char *msg)
 {
 	char buf[512];
-	unsigned i;
+	unsigned i, slot;
 
 	r->malformed++;
-	for (i = 0; i < SERIAL_RING; i++)
-		if (r->ring[i].serial == serial && r->ring[i].line != 0) {
-			snprintf(buf, sizeof(buf), "event %llu: %s; the field "
-			    "is left unset", (unsigned long long)serial, msg);
-			report(r, r->ring[i].line, buf);
+	snprintf(buf, sizeof(buf), "event %llu: %s; the field is left unset",
+	    (unsigned long long)serial, msg);
+	/* the newest line of that serial: the event just assembled, and
+	 * the same answer for a reader that began mid-file (replay_split) */
+	for (i = 1; i <= SERIAL_RING; i++) {
+		slot = (r->ring_pos + SERIAL_RING - i) % SERIAL_RING;
+		if (r->ring[slot].serial == serial && r->ring[slot].line != 0) {
+			report(r, r->ring[slot].line, buf);
 			return;
 		}
-	if (r->shown++ < ERRORS_SHOWN)
-		log_warnx("%s: event %llu: %s; the field is left unset",
-		    r->label, (unsigned long long)serial, msg);
+	}
+	report(r, 0, buf);
 }
 
 /* One complete line (no newline), numbered r->lineno.  Returns 1 if it
@@ -314,6 +367,19 @@ record_key(const char *line, size_t len, int *ender)
 	for (; p < end && *p != ')'; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ull;
 	return h;
+}
+
+int
+ad_record_route(const char *line, size_t len, uint64_t *key,
+    uint64_t *serial, int *ender)
+{
+	const char *why;
+
+	if (len == 0 || len > AD_LINE_MAX ||
+	    ad_record_check(line, len, serial, &why) != 0)
+		return 0;
+	*key = record_key(line, len, ender);
+	return 1;
 }
 
 /* The held records of the last event go to the normalizer. */
@@ -425,6 +491,14 @@ ad_reader_input(struct ad_reader *r, const char *p, size_t len)
 	ad_norm_release(r->norm);	/* live from a stream: no waiting */
 }
 
+int
+ad_reader_boundary(struct ad_reader *r)
+{
+	release_held(r);
+	ad_norm_release(r->norm);
+	return !ad_norm_pending(r->norm);
+}
+
 /* A last line without newline that was cut while being written: it ends
  * inside a quoted value, or its last word is no name=value. */
 static int
@@ -481,6 +555,7 @@ struct replay {
 	struct ad_pipeline pipe;
 	struct ad_reader *reader;	/* the input being read */
 	struct ad_netstate *net;	/* bind -> listen (no /proc) */
+	struct ad_split_opts split;	/* jobs 1: one core */
 };
 
 static void
@@ -492,6 +567,112 @@ replay_event(void *arg, struct ad_event *ev)
 	ad_pipeline_event(&rp->pipe, ev);
 }
 
+#define REPLAY_DAMAGED	3	/* exit status: an input was read in part */
+#define GZ_MAGIC(p)	((unsigned char)(p)[0] == 0x1f && \
+	(unsigned char)(p)[1] == 0x8b)
+
+static ssize_t
+read_some(int fd, char *buf, size_t cap)
+{
+	ssize_t n;
+
+	while ((n = read(fd, buf, cap)) < 0 && errno == EINTR)
+		;
+	return n;
+}
+
+/*
+ * A gzip file (logrotate's .gz; members one after another, as `cat a.gz
+ * b.gz` makes them), inflated into the reader; in[0, n) is what was read
+ * already.  Returns 0, -1 if nothing could be read, or REPLAY_DAMAGED:
+ * corrupt or cut short, said with the offset, and everything inflated
+ * before the damage is replayed.
+ */
+static int
+replay_gz(struct replay *rp, int fd, const char *label, char *in, size_t cap,
+    ssize_t n)
+{
+	static char out[256 * 1024];
+	uint64_t off = 0;	/* compressed bytes read from fd */
+	z_stream z;
+	int zr = Z_OK, ended = 0;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 15 + 16) != Z_OK) {
+		log_warnx("%s: cannot start zlib: skipped; check memory", label);
+		return -1;
+	}
+	for (;;) {
+		if (z.avail_in == 0) {
+			if (n == 0)
+				n = read_some(fd, in, cap);
+			if (n < 0) {
+				log_warn("%s: read failed at byte %llu of the "
+				    "compressed file: the rest is skipped",
+				    label, (unsigned long long)off);
+				inflateEnd(&z);
+				return REPLAY_DAMAGED;
+			}
+			if (n == 0)
+				break;
+			off += (uint64_t)n;
+			z.next_in = (unsigned char *)in;
+			z.avail_in = (unsigned)n;
+			n = 0;
+		}
+		if (ended) {	/* another member follows */
+			inflateReset(&z);
+			ended = 0;
+		}
+		z.next_out = (unsigned char *)out;
+		z.avail_out = sizeof(out);
+		zr = inflate(&z, Z_NO_FLUSH);
+		if (z.avail_out < sizeof(out))
+			ad_reader_input(rp->reader, out,
+			    sizeof(out) - z.avail_out);
+		if (zr == Z_STREAM_END)
+			ended = 1;
+		else if (zr != Z_OK && zr != Z_BUF_ERROR)
+			break;
+	}
+	inflateEnd(&z);
+	if (zr == Z_STREAM_END || (ended && z.avail_in == 0))
+		return 0;
+	if (zr == Z_OK || zr == Z_BUF_ERROR)
+		log_warnx("%s: the compressed data ends early, at byte %llu "
+		    "(%llu bytes of log): the file is truncated; the events "
+		    "before the cut are replayed; replay an intact copy for "
+		    "the rest", label, (unsigned long long)off,
+		    (unsigned long long)z.total_out);
+	else
+		log_warnx("%s: the compressed data is corrupt at byte %llu "
+		    "(%llu bytes of log; zlib: %s): the events before it are "
+		    "replayed, the rest of the file is skipped; replay an "
+		    "intact copy for the rest", label,
+		    (unsigned long long)(off - z.avail_in),
+		    (unsigned long long)z.total_out,
+		    z.msg != NULL ? z.msg : "bad data");
+	return REPLAY_DAMAGED;
+}
+
+/* A regular file, not gzip, big enough to share out: on several cores
+ * (replay_split.c).  1 done, 0 read it the ordinary way. */
+static int
+replay_split(struct replay *rp, int fd)
+{
+	struct stat st;
+	char magic[2];
+
+	if (rp->split.jobs < 2 || fstat(fd, &st) != 0 ||
+	    !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size < 2 * (uint64_t)rp->split.chunk ||
+	    (uint64_t)st.st_size > SIZE_MAX ||
+	    pread(fd, magic, 2, 0) != 2 || GZ_MAGIC(magic))
+		return 0;
+	return ad_split_replay(fd, (size_t)st.st_size, rp->reader, &rp->split,
+	    replay_event, rp) == 0;
+}
+
 static void
 replay_error(void *arg, uint64_t serial, const char *msg)
 {
@@ -501,8 +682,8 @@ replay_error(void *arg, uint64_t serial, const char *msg)
 		ad_reader_event_error(rp->reader, serial, msg);
 }
 
-/* Read one input through a reader.  Returns 0, or -1 if it could not be
- * opened or read at all. */
+/* Read one input through a reader.  Returns 0, -1 if it could not be
+ * opened or read at all, or REPLAY_DAMAGED if it was read in part. */
 static int
 replay_file(struct replay *rp, struct ad_norm *norm, const char *path)
 {
@@ -520,21 +701,32 @@ replay_file(struct replay *rp, struct ad_norm *norm, const char *path)
 	}
 	rp->reader = ad_reader_new(norm, label);
 	ad_reader_hold_across(rp->reader, 1);	/* a file: reads split events */
+	if (replay_split(rp, fd))
+		goto done;
+	n = read_some(fd, buf, sizeof(buf));
+	if (n == 1) {		/* a pipe may give one byte: the magic is 2 */
+		ssize_t m = read_some(fd, buf + 1, sizeof(buf) - 1);
+
+		n = m < 0 ? m : 1 + m;
+	}
+	if (n >= 2 && GZ_MAGIC(buf)) {
+		rc = replay_gz(rp, fd, label, buf, sizeof(buf), n);
+		goto done;
+	}
 	for (;;) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0) {
 			log_warn("%s:%llu: read failed; the rest of the file is "
 			    "skipped", label,
 			    (unsigned long long)rp->reader->lineno + 1);
-			rc = rp->reader->lineno == 0 ? -1 : 0;
+			rc = rp->reader->lineno == 0 ? -1 : REPLAY_DAMAGED;
 			break;
 		}
 		if (n == 0)
 			break;
 		ad_reader_input(rp->reader, buf, (size_t)n);
+		n = read_some(fd, buf, sizeof(buf));
 	}
+done:
 	ad_reader_eof(rp->reader);
 	rp->pipe.stats.records_read += rp->reader->records;
 	rp->pipe.stats.malformed += rp->reader->malformed;
@@ -573,14 +765,19 @@ replay_usage(FILE *f)
 "      --insecure-db      accept a database in a world-writable place (tests)\n"
 "      --assume-host      the logs come from a host without containers:\n"
 "                         attribute every event to the host\n"
+"      --jobs N           normalize on N worker processes (default: the\n"
+"                         online CPUs, at most 8; 1: one core, no workers)\n"
 "  -h, --help             this help\n"
 "\n"
 "With no --db, --json or --events, findings are printed as JSON lines.\n"
 "Replayed events carry no container attribution: there is no /proc to\n"
 "read for a past event (attribution \"replay\"), so neither container nor\n"
 "host rules fire on them unless --assume-host is given.\n"
-"Exit status: 0, or 1 if an input could not be read at all or the rules\n"
-"did not load.\n");
+"FILE may be gzip-compressed (as logrotate leaves it; told by its first\n"
+"bytes, not its name).  Output is the same whatever --jobs is.\n"
+"Exit status: 0; 1 if an input could not be read at all or the rules\n"
+"did not load; 3 if an input was read only in part (a corrupt or truncated\n"
+".gz, a read error): what came before the damage was replayed.\n");
 }
 
 const char *
@@ -602,6 +799,7 @@ cmd_replay(int argc, char **argv)
 		{ "insecure-rules", no_argument, NULL, 'I' },
 		{ "insecure-db", no_argument, NULL, 'D' },
 		{ "assume-host", no_argument, NULL, 'H' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -609,8 +807,15 @@ cmd_replay(int argc, char **argv)
 	int events = 0, insecure_rules = 0, insecure_db = 0, host = 0;
 	struct replay rp;
 	struct ad_norm *norm;
-	int c, i, rc = 0;
+	int c, i, rc = 0, frc;
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *chunk = getenv("AUDRIFT_REPLAY_CHUNK");
+	char *end;
 
+	if (jobs < 1)
+		jobs = 1;
+	if (jobs > AD_SPLIT_JOBS_MAX)
+		jobs = AD_SPLIT_JOBS_MAX;
 	if (getenv("AUDRIFT_INSECURE_RULES") != NULL)
 		insecure_rules = 1;
 	optind = 1;
@@ -623,6 +828,17 @@ cmd_replay(int argc, char **argv)
 		case 'I': insecure_rules = 1; break;
 		case 'D': insecure_db = 1; break;
 		case 'H': host = 1; break;
+		case 'J':
+			jobs = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || jobs < 1 ||
+			    jobs > AD_SPLIT_JOBS_MAX) {
+				log_warnx("replay: --jobs %s: give a number of "
+				    "worker processes from 1 to %d (1: one "
+				    "core, no workers)", optarg,
+				    AD_SPLIT_JOBS_MAX);
+				return 2;
+			}
+			break;
 		case 'h': replay_usage(stdout); return 0;
 		default:
 			replay_usage(stderr);
@@ -638,6 +854,11 @@ cmd_replay(int argc, char **argv)
 		json = "-";
 
 	memset(&rp, 0, sizeof(rp));
+	rp.split.jobs = (int)jobs;
+	rp.split.chunk = AD_SPLIT_CHUNK;
+	if (chunk != NULL && strtoul(chunk, &end, 10) > 0 && *end == '\0')
+		rp.split.chunk = strtoul(chunk, NULL, 10);	/* tests */
+	rp.split.attribution = host ? AD_ATTR_HOST : AD_ATTR_REPLAY;
 	ad_pipeline_init(&rp.pipe);
 	if (rules != NULL || db != NULL || json != NULL) {
 		if (rules == NULL)
@@ -667,9 +888,13 @@ cmd_replay(int argc, char **argv)
 	ad_norm_set_attribution(norm, host ? AD_ATTR_HOST : AD_ATTR_REPLAY);
 	rp.net = ad_netstate_new(NULL, 0, 0);
 	ad_pipeline_begin(&rp.pipe, "replay");
-	for (i = optind; i < argc; i++)
-		if (replay_file(&rp, norm, argv[i]) != 0)
+	for (i = optind; i < argc; i++) {
+		frc = replay_file(&rp, norm, argv[i]);
+		if (frc < 0)
 			rc = 1;
+		else if (frc == REPLAY_DAMAGED && rc == 0)
+			rc = REPLAY_DAMAGED;
+	}
 	ad_pipeline_end(&rp.pipe);
 	log_info("replayed %llu records, %llu events; %llu malformed "
 	    "skipped; %llu findings",

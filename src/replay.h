@@ -38,6 +38,33 @@ void ad_reader_event_error(struct ad_reader *r, uint64_t serial,
 uint64_t ad_reader_records(const struct ad_reader *r);
 uint64_t ad_reader_malformed(const struct ad_reader *r);
 
+/* A reader in a worker (replay_split.c): its problems go to fn (line 0:
+ * an event whose line is no longer known) instead of stderr. */
+typedef void (*ad_reader_report_fn)(void *arg, uint64_t line,
+    const char *what);
+void ad_reader_set_report(struct ad_reader *r, ad_reader_report_fn fn,
+    void *arg);
+/* Print one problem as the reader would, within its budget of shown
+ * problems ("FILE:LINE: what"; line 0: "FILE: what"). */
+void ad_reader_say(struct ad_reader *r, uint64_t line, const char *what);
+/* Add a worker's counts for a part of this reader's input. */
+void ad_reader_absorb(struct ad_reader *r, uint64_t lines, uint64_t records,
+    uint64_t malformed, uint64_t untimed);
+uint64_t ad_reader_lines(const struct ad_reader *r);
+const char *ad_reader_label(const struct ad_reader *r);
+/* At a line boundary of a file where the next record begins another
+ * event: hand out what is held and complete.  Returns 1 if nothing is
+ * left open (a fresh reader from here would do exactly the same), 0 if
+ * libauparse still builds an event. */
+int ad_reader_boundary(struct ad_reader *r);
+
+/* Would the reader feed this line (without its newline)?  1 with the
+ * key of its event (node and stamp, hashed), its serial, and whether
+ * libauparse ends an event at it (PROCTITLE, EOE); 0 if it is skipped.
+ * Pure. */
+int ad_record_route(const char *line, size_t len, uint64_t *key,
+    uint64_t *serial, int *ender);
+
 /* Check one line (without its newline): 0 if it is an audit record
  * ("):" or, in old daemon records, ")" after the serial), 1 if it is one
  * without a timestamp (msg=?), else -1 with a static reason.  Pure;
