@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -199,6 +200,37 @@ test_record_check(void **state)
 	check_bad("type=SYSCALL msg=audit(1.2:3)\0: a", 33, "NUL");
 	check_bad("type=SYSCALL msg=audit(1.2:3):\x07", 31, "control");
 	check_bad("node=x", 6, "node=");
+	/* the scan eight bytes at a time: every control byte at every
+	 * offset of a 40-byte tail is found; tab, 0x1d, 0x7e, 0x80-0xff
+	 * pass, 0x7f does not */
+	{
+		static const unsigned char bad[] = { 0x00, 0x01, 0x07, 0x0a,
+		    0x1b, 0x1f, 0x7f }, good[] = { '\t', 0x1d, 0x20, 0x7e,
+		    0x80, 0xc2, 0xfe, 0xff };
+		char line[128];
+		const char *why;
+		uint64_t serial;
+		size_t b, off, base;
+
+		base = (size_t)snprintf(line, sizeof(line),
+		    "type=PATH msg=audit(1.2:3): ");
+		for (off = 0; off < 40; off++) {
+			for (b = 0; b < sizeof(bad); b++) {
+				memset(line + base, 'x', 40);
+				line[base + off] = (char)bad[b];
+				why = NULL;
+				assert_int_equal(ad_record_check(line, base + 40,
+				    &serial, &why), -1);
+				assert_non_null(strstr(why, "binary data"));
+			}
+			for (b = 0; b < sizeof(good); b++) {
+				memset(line + base, 'x', 40);
+				line[base + off] = (char)good[b];
+				assert_int_equal(ad_record_check(line, base + 40,
+				    &serial, &why), 0);
+			}
+		}
+	}
 }
 
 /* Terminal and spreadsheet text: what a file name could use to drive a
