@@ -54,6 +54,7 @@
  * the first rows while the next are formatted. */
 #define PG_COPY_CHUNK		(256u << 10)
 #define FWD_BATCH		5000	/* rows per forwarded transaction */
+#define FWD_CHUNK		256	/* read from SQLite at a time */
 #define FWD_IDLE_MS		200	/* nothing new: look again after */
 #define FWD_RETRY_MAX_MS	5000
 #define FWD_CLOSE_MS		5000	/* at exit, sending what is left */
@@ -642,7 +643,8 @@ bin_time_us(const char *s, size_t len, int64_t *us)
 	return 0;
 }
 
-/* Can every row go in binary (its times as bin_time_us reads them)? */
+/* How many of the first rows can go in binary (their times as
+ * bin_time_us reads them): n when all can. */
 static int
 bin_rows_ok(struct ad_row *const *rows, int n)
 {
@@ -657,8 +659,8 @@ bin_rows_ok(struct ad_row *const *rows, int n)
 			if (bin_kinds[i] == BIN_TIME && !rows[k]->v[i].null &&
 			    (t = ad_row_text(rows[k], (int)i, &len)) != NULL &&
 			    bin_time_us(t, len, &us) != 0)
-				return 0;
-	return 1;
+				return k;
+	return n;
 }
 
 /* One row as a binary COPY tuple (the values copy_row writes). */
@@ -695,20 +697,31 @@ bin_row(struct ad_buf *b, const struct ad_row *r, const char *host_id,
 }
 
 /*
+ * More rows for pg_write_rows, read while the server works on those sent
+ * (the forwarder's SQLite reads were a fifth of its time, the server
+ * idle meanwhile): into rows[n..max), how many (0: no more).
+ */
+typedef int (*pg_more_fn)(void *ctx, int n, int max);
+
+/*
  * Write rows in one transaction: COPY (binary when the connection allows
  * it, pg_bin_ok, and the rows do, bin_rows_ok; text otherwise), then the
- * containers.  host_id and ids (NULL for direct rows) are the forwarder's
- * key.  0 ok, -1 logged (rolled back, or the connection is bad).
+ * containers.  rows[0..n) are there; more (NULL: none) adds to them, up
+ * to max, as they are sent; in binary, a row that cannot go so ends the
+ * transaction before it (the next starts with it, in text).  host_id and
+ * ids (NULL for direct rows) are the forwarder's key.  The rows written
+ * (> 0), or -1 logged (rolled back, or the connection is bad).
  */
 static int
-pg_write_rows(PGconn *c, const char *uri, struct ad_row *const *rows, int n,
-    const char *host_id, const int64_t *ids, struct ad_buf *b, int binary)
+pg_write_rows(PGconn *c, const char *uri, struct ad_row **rows, int n,
+    int max, pg_more_fn more, void *ctx, const char *host_id,
+    const int64_t *ids, struct ad_buf *b, int binary)
 {
 	static const char bin_head[19] = "PGCOPY\n\377\r\n";	/* + 0s */
 	PGresult *res;
-	int i, ok;
+	int i, j, k, ok = 1;
 
-	binary = binary && bin_rows_ok(rows, n);
+	binary = binary && bin_rows_ok(rows, n) == n;
 	if (pg_exec(c, uri, "BEGIN", 0) != 0)
 		return -1;
 	res = PQexec(c, binary ? sql_copy_bin : sql_copy);
@@ -721,20 +734,39 @@ pg_write_rows(PGconn *c, const char *uri, struct ad_row *const *rows, int n,
 	ad_buf_reset(b);
 	if (binary)	/* signature, flags 0, no header extension */
 		ad_buf_add(b, bin_head, sizeof(bin_head));
-	for (i = 0; i < n; i++) {
+	for (i = 0; ok; i++) {
+		if (i == n) {
+			/* what is formatted goes before more is read */
+			if (b->len > 0 && PQputCopyData(c, b->p,
+			    (int)b->len) != 1) {
+				ok = 0;
+				break;
+			}
+			ad_buf_reset(b);
+			k = more != NULL && n < max ? more(ctx, n, max) : 0;
+			if (k > 0 && binary && (j = bin_rows_ok(rows + n, k)) <
+			    k) {
+				k = j;
+				more = NULL;
+			}
+			if (k <= 0)
+				break;
+			n += k;
+		}
 		if (binary)
 			bin_row(b, rows[i], host_id, ids ? ids[i] : 0);
 		else
 			copy_row(b, rows[i], host_id, ids ? ids[i] : 0);
-		if (binary && i + 1 == n)
-			bin_u16(b, 0xffff);	/* the trailer */
-		if (b->len >= PG_COPY_CHUNK || i + 1 == n) {
+		if (b->len >= PG_COPY_CHUNK) {
 			if (PQputCopyData(c, b->p, (int)b->len) != 1)
-				break;
+				ok = 0;
 			ad_buf_reset(b);
 		}
 	}
-	ok = i == n;
+	if (ok && binary) {
+		bin_u16(b, 0xffff);	/* the trailer */
+		ok = PQputCopyData(c, b->p, (int)b->len) == 1;
+	}
 	if (PQputCopyEnd(c, ok ? NULL : "audrift: send failed") != 1)
 		ok = 0;
 	res = PQgetResult(c);
@@ -745,9 +777,10 @@ pg_write_rows(PGconn *c, const char *uri, struct ad_row *const *rows, int n,
 	PQclear(res);
 	while ((res = PQgetResult(c)) != NULL)
 		PQclear(res);
-	if (!ok || pg_containers(c, uri, rows, n) != 0)
+	if (!ok || pg_containers(c, uri, rows, n) != 0 ||
+	    pg_exec(c, uri, "COMMIT", 0) != 0)
 		goto fail;
-	return pg_exec(c, uri, "COMMIT", 0);
+	return n;
 fail:
 	pg_exec(c, uri, "ROLLBACK", 1);
 	return -1;
@@ -882,8 +915,8 @@ pgs_send(struct pgs *s)
 	}
 	if (s->c == NULL)
 		s->c = pg_open_writer(s->uri, was, &s->binary);
-	rc = s->c == NULL || pg_write_rows(s->c, s->uri, s->batch, n, NULL,
-	    NULL, &s->b, s->binary) != 0 ? -1 : 0;
+	rc = s->c == NULL || pg_write_rows(s->c, s->uri, s->batch, n, n,
+	    NULL, NULL, NULL, NULL, &s->b, s->binary) != n ? -1 : 0;
 	pthread_mutex_unlock(&s->cmu);
 	if (rc != 0 && !was)
 		log_warnx("PostgreSQL %s: %d findings wait in memory (at most "
@@ -1351,11 +1384,13 @@ fwd_connect(struct fwd *f, int quiet)
 	return 0;
 }
 
-/* Rows after f->sent from SQLite into f->rows: how many, -1 failed. */
+/* Up to FWD_CHUNK rows after id after from SQLite into f->rows[at..]
+ * (FWD_BATCH at most): how many, -1 failed. */
 static int
-fwd_read(struct fwd *f)
+fwd_read(struct fwd *f, int at, int64_t after)
 {
-	int n = 0, rc;
+	int n = at, rc, max = at + FWD_CHUNK < FWD_BATCH ? at + FWD_CHUNK :
+	    FWD_BATCH;
 
 	if (f->ldb == NULL) {
 		if (sqlite3_open_v2(f->db, &f->ldb, SQLITE_OPEN_READONLY,
@@ -1369,9 +1404,9 @@ fwd_read(struct fwd *f)
 		}
 		sqlite3_busy_timeout(f->ldb, 1000);
 	}
-	sqlite3_bind_int64(f->st, 1, f->sent);
-	sqlite3_bind_int(f->st, 2, FWD_BATCH);
-	while (n < FWD_BATCH && (rc = sqlite3_step(f->st)) == SQLITE_ROW) {
+	sqlite3_bind_int64(f->st, 1, after);
+	sqlite3_bind_int(f->st, 2, max - at);
+	while (n < max && (rc = sqlite3_step(f->st)) == SQLITE_ROW) {
 		if (f->rows[n] == NULL) {
 			f->rows[n] = xcalloc(1, sizeof(struct ad_row));
 			ad_row_init(f->rows[n]);
@@ -1381,7 +1416,18 @@ fwd_read(struct fwd *f)
 		n++;
 	}
 	sqlite3_reset(f->st);
-	return n;
+	return n - at;
+}
+
+/* pg_write_rows' more: the next rows of the batch (a failed read ends
+ * it; the next batch's first read reports it). */
+static int
+fwd_more(void *ctx, int n, int max)
+{
+	struct fwd *f = ctx;
+
+	(void)max;	/* FWD_BATCH */
+	return fwd_read(f, n, f->ids[n - 1]);
 }
 
 /* Wait ms, or less if stopped (then 1).  mu not held. */
@@ -1420,7 +1466,7 @@ fwd_main(void *arg)
 {
 	struct fwd *f = arg;
 	int64_t last_state = 0, now, by;
-	int n, stop, was_failing = 0;
+	int n, w, stop, was_failing = 0;
 
 	for (;;) {
 		pthread_mutex_lock(&f->mu);
@@ -1450,11 +1496,12 @@ fwd_main(void *arg)
 					break;
 			continue;
 		}
-		if ((n = fwd_read(f)) > 0 && pg_write_rows(f->c, f->uri,
-		    f->rows, n, f->host_id, f->ids, &f->b, f->binary) == 0) {
-			f->sent = f->ids[n - 1];
+		if ((n = fwd_read(f, 0, f->sent)) > 0 && (w = pg_write_rows(f->c,
+		    f->uri, f->rows, n, FWD_BATCH, fwd_more, f, f->host_id,
+		    f->ids, &f->b, f->binary)) > 0) {
+			f->sent = f->ids[w - 1];
 			snprintf(f->sent_time, sizeof(f->sent_time), "%s",
-			    ad_row_text(f->rows[n - 1], 0, NULL));
+			    ad_row_text(f->rows[w - 1], 0, NULL));
 			if (was_failing)
 				log_info("forward %s: the server is back; "
 				    "sending from finding %lld", f->uri,
