@@ -1120,8 +1120,8 @@ store_deadline(const struct store *s)
 	return t;
 }
 
-static void
-ms_timespec(int64_t ms, struct timespec *ts)
+void
+ad_store_ms_timespec(int64_t ms, struct timespec *ts)
 {
 	ts->tv_sec = (time_t)(ms / 1000);
 	ts->tv_nsec = (long)(ms % 1000) * 1000000;
@@ -1163,7 +1163,7 @@ store_main(void *arg)
 		if ((t = store_deadline(s)) < 0)
 			pthread_cond_wait(&s->cv_work, &s->mu);
 		else {
-			ms_timespec(t, &ts);
+			ad_store_ms_timespec(t, &ts);
 			pthread_cond_timedwait(&s->cv_work, &s->mu, &ts);
 		}
 	}
@@ -1213,7 +1213,7 @@ store_write(void *ctx, const struct ad_finding *f)
 	if (store_full(s) && !s->cond) {
 		/* the database works but lags: wait a little for room */
 		pthread_cond_signal(&s->cv_work);
-		ms_timespec(now + STORE_FULL_WAIT_MS, &ts);
+		ad_store_ms_timespec(now + STORE_FULL_WAIT_MS, &ts);
 		while (store_full(s) && !s->cond)
 			if (pthread_cond_timedwait(&s->cv_done, &s->mu, &ts)
 			    != 0)

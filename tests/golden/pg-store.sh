@@ -72,6 +72,36 @@ for v in findings_by_rule; do
 	[ "$a" = "$b" ] || fail "view $v differs: $a / $b"
 done
 
+# 2b. the bytes COPY carries, in binary (replay) and in text (forwarded,
+# a batch holding a time without ms goes in text): tab, newline and
+# backslash kept; bytes that are not UTF-8, and NUL, as the characters \xHH
+$PGSU -d postgres -c "CREATE DATABASE odd1 OWNER writer" \
+    -c "CREATE DATABASE odd2 OWNER writer"
+sed -E 's/comm="[^"]*"/comm=6109625C630A64FF65C3A966/
+    s/ exe="[^"]*"/ exe=2F7573722F62696E2F00FFC3A9/' "$T/all.log" >"$T/odd.log"
+odd_check() {	# odd_check DB WHAT
+	r=$($PGSU -d "$1" -tA -c "SELECT count(*), count(*) FILTER (WHERE
+	    comm = 'a' || chr(9) || 'b\c' || chr(10) || 'd\xffe' || chr(233) || 'f'
+	    AND exe = '/usr/bin/\x00\xff' || chr(233)) FROM findings")
+	[ "${r%|*}" -ge 5 ] && [ "${r%|*}" = "${r#*|}" ] ||
+	    fail "$2: $r findings (all, with the bytes kept as expected)"
+}
+"$AUDRIFT" replay --assume-host --rules "$R" --db \
+    "postgresql://writer@127.0.0.1:$PGPORT/odd1?sslmode=disable" \
+    "$T/odd.log" 2>"$T/r3.err" || { cat "$T/r3.err"; fail "replay odd bytes"; }
+odd_check odd1 "replay (binary COPY)"
+"$AUDRIFT" replay --assume-host --rules "$R" --db "$T/odd.db" --insecure-db \
+    "$T/odd.log" 2>"$T/r4.err" || { cat "$T/r4.err"; fail "replay odd bytes into SQLite"; }
+sqlite3 "$T/odd.db" "UPDATE findings SET time = substr(time, 1, 19) || 'Z' WHERE id = 2"
+AUDRIFT_LOG=stderr "$AUDRIFT" run --source plugin --no-kernel-rules \
+    --rules "$R" --db "$T/odd.db" --insecure-db --forward \
+    "postgresql://writer@127.0.0.1:$PGPORT/odd2?sslmode=disable" \
+    </dev/null 2>"$T/r5.err" || { cat "$T/r5.err"; fail "forward odd bytes"; }
+odd_check odd2 "forwarded (text COPY)"
+[ "$($PGSU -d odd2 -tA -c "SELECT time FROM findings WHERE host_finding_id = 2")" = \
+    "$(sqlite3 "$T/odd.db" "SELECT replace(replace(time, 'T', ' '), 'Z', '+00') FROM findings WHERE id = 2")" ] ||
+    fail "a time without ms was not kept"
+
 # 3. errors: each names the problem and what to do
 err() {	# err PATTERN URI
 	"$AUDRIFT" query --db "$2" >/dev/null 2>"$T/e" && fail "query $2 worked"
