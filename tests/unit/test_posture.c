@@ -214,7 +214,7 @@ static void
 test_hostile(void **state)
 {
 	struct ad_posture *p;
-	char dir[] = "/tmp/audrift-posture.XXXXXX", path[4096];
+	char dir[] = "/tmp/audrift-posture.XXXXXX", path[4096], *slash;
 	FILE *f;
 	int i;
 
@@ -290,6 +290,13 @@ test_hostile(void **state)
 	unlink(path);
 	ad_posture_free(ad_posture_load("lxc", dir, NULL, "x", NULL, NULL));
 	ad_posture_free(NULL);
+	/* the dirs made above, deepest first, then dir itself */
+	while ((slash = strrchr(path, '/')) != NULL &&
+	    (size_t)(slash - path) > strlen(dir)) {
+		*slash = '\0';
+		assert_int_equal(rmdir(path), 0);
+	}
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* --- rules ------------------------------------------------------------ */
