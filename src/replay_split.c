@@ -367,6 +367,19 @@ out:
 	return rc;
 }
 
+/* The whole pages of the map in [start, end): read, not needed again.
+ * Each process that touched them does this (a worker's chunks stayed
+ * resident: 430 MiB peak RSS replaying an 861 MB log). */
+static void
+release_pages(const char *map, size_t start, size_t end)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t lo = (start + pg - 1) & ~(pg - 1), hi = end & ~(pg - 1);
+
+	if (hi > lo)
+		(void)madvise((void *)(map + lo), hi - lo, MADV_DONTNEED);
+}
+
 /* A worker process: chunks index, index + jobs, ... each after a credit
  * from the parent.  Never returns. */
 static void
@@ -390,6 +403,7 @@ worker_main(struct worker *w, struct chunk *chunks, size_t n, size_t first,
 		chunk_run(w, &chunks[i]);
 		if (send_chunk(sock, i, &chunks[i], &w->out) != 0)
 			_exit(1);
+		release_pages(w->map, chunks[i].start, chunks[i].stop);
 	}
 	/* wait for the parent to close: closing with credits unread would
 	 * reset the socket and lose the results not yet received */
@@ -529,6 +543,10 @@ ad_split_replay(int fd, size_t size, struct ad_reader *r,
 		chunks[n].start = at;
 		chunks[n].end = next != 0 ? next : size;
 		at = chunks[n++].end;
+		/* the cut finder read 512 KiB before the cut: an eighth of
+		 * the file stayed resident here (136 MiB peak replaying an
+		 * 861 MB log) */
+		release_pages(map, chunks[n - 1].start, at);
 	}
 	if (jobs > AD_SPLIT_JOBS_MAX)
 		jobs = AD_SPLIT_JOBS_MAX;
@@ -605,15 +623,8 @@ ad_split_replay(int fd, size_t size, struct ad_reader *r,
 		    send(socks[j], &credit, 1, MSG_NOSIGNAL) != 1)
 			dead[j] = 1;
 		/* what is handed out is not read again: keep RSS small */
-		if (chunks[i].end <= m.cursor) {
-			size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-			size_t lo = chunks[i].start & ~(pg - 1);
-			size_t hi = chunks[i].end & ~(pg - 1);
-
-			if (hi > lo)
-				(void)madvise(map + lo, hi - lo,
-				    MADV_DONTNEED);
-		}
+		if (chunks[i].end <= m.cursor)
+			release_pages(map, chunks[i].start, chunks[i].end);
 	}
 	log_debug("%s: %zu chunks on %d workers, %zu normalized again here",
 	    ad_reader_label(r), n, jobs, m.redone);
