@@ -310,6 +310,31 @@ utf8_len(const unsigned char *s, size_t n)
 	return k;
 }
 
+/* At p[*i], not plain ASCII: copy a valid UTF-8 sequence, or write the
+ * byte as \xHH, its backslash doubled for COPY's text format (text).
+ * Both encoders' rule for bytes PostgreSQL's text cannot hold. */
+static unsigned char *
+put_utf8_or_hex(unsigned char *o, const unsigned char *p, size_t len,
+    size_t *i, int text)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k;
+
+	if ((k = utf8_len(p + *i, len - *i)) == 0) {
+		*o++ = '\\';
+		if (text)
+			*o++ = '\\';
+		*o++ = 'x';
+		*o++ = (unsigned char)hex[p[*i] >> 4];
+		*o++ = (unsigned char)hex[p[*i] & 15];
+		(*i)++;
+		return o;
+	}
+	memcpy(o, p + *i, k);
+	*i += k;
+	return o + k;
+}
+
 /* One value in COPY's text format: backslash escapes; a byte that is not
  * UTF-8 (PostgreSQL's text must be) becomes the characters \xHH.  Writes
  * into room reserved for the worst case (5 bytes a byte): a call per
@@ -317,10 +342,9 @@ utf8_len(const unsigned char *s, size_t n)
 static void
 copy_text(struct ad_buf *b, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	unsigned char *o;
-	size_t i = 0, k;
+	size_t i = 0;
 
 	ad_buf_reserve(b, len * 5);
 	o = (unsigned char *)b->p + b->len;
@@ -335,18 +359,7 @@ copy_text(struct ad_buf *b, const char *s, size_t len)
 		case '\n': *o++ = '\\'; *o++ = 'n'; i++; continue;
 		case '\r': *o++ = '\\'; *o++ = 'r'; i++; continue;
 		}
-		if ((k = utf8_len(p + i, len - i)) == 0) {
-			*o++ = '\\';
-			*o++ = '\\';
-			*o++ = 'x';
-			*o++ = (unsigned char)hex[p[i] >> 4];
-			*o++ = (unsigned char)hex[p[i] & 15];
-			i++;
-			continue;
-		}
-		memcpy(o, p + i, k);
-		o += k;
-		i += k;
+		o = put_utf8_or_hex(o, p, len, &i, 1);
 	}
 	b->len = (size_t)(o - (unsigned char *)b->p);
 	b->p[b->len] = '\0';
@@ -569,10 +582,9 @@ bin_null(struct ad_buf *b)
 static void
 bin_text(struct ad_buf *b, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	unsigned char *o, *start;
-	size_t i = 0, k;
+	size_t i = 0;
 
 	ad_buf_reserve(b, 4 + len * 4);
 	start = (unsigned char *)b->p + b->len;
@@ -582,17 +594,7 @@ bin_text(struct ad_buf *b, const char *s, size_t len)
 			*o++ = p[i++];
 			continue;
 		}
-		if ((k = utf8_len(p + i, len - i)) == 0) {
-			*o++ = '\\';
-			*o++ = 'x';
-			*o++ = (unsigned char)hex[p[i] >> 4];
-			*o++ = (unsigned char)hex[p[i] & 15];
-			i++;
-			continue;
-		}
-		memcpy(o, p + i, k);
-		o += k;
-		i += k;
+		o = put_utf8_or_hex(o, p, len, &i, 0);
 	}
 	bin_put32(start, (uint32_t)(o - start - 4));
 	b->len = (size_t)(o - (unsigned char *)b->p);
