@@ -54,6 +54,12 @@ past(int64_t dl)
 	return dl > 0 && mono_ms() >= dl;
 }
 
+__attribute__((weak)) long
+ad_sys_openat2(int dirfd, const char *path, struct open_how *how, size_t size)
+{
+	return syscall(SYS_openat2, dirfd, path, how, size);
+}
+
 /*
  * openat2 below dirfd, symlinks resolved inside it, the last one not
  * followed (O_NOFOLLOW: an O_PATH fd of the link itself).  The kernel
@@ -72,7 +78,7 @@ layer_openat(int dirfd, const char *rel, int flags, int64_t dl)
 	how.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC);
 	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 	for (;;) {
-		fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+		fd = ad_sys_openat2(dirfd, rel, &how, sizeof(how));
 		if (fd >= 0 || errno != EAGAIN || ++tries >= AD_LAYER_RETRIES ||
 		    past(dl))
 			break;

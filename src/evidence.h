@@ -79,6 +79,14 @@ int ad_layer_open_file(const char *layer, const char *path);
  * followed (flags: O_PATH, O_RDONLY|O_DIRECTORY, ...).  fd or -1. */
 int ad_layer_openat(int dirfd, const char *rel, int flags);
 
+/* openat2(2), the one call the layer lookups make.  Weak: the unit test
+ * (tests/unit/test_evidence.c) replaces it to answer EAGAIN, as a
+ * container renaming in a loop makes the kernel do, and to swap a file
+ * between the check and the open. */
+struct open_how;
+long ad_sys_openat2(int dirfd, const char *path, struct open_how *how,
+    size_t size);
+
 struct ad_evidence_opts {
 	uint64_t max_bytes;	/* AD_EVIDENCE_MAX_BYTES */
 	int64_t deadline_ms;	/* CLOCK_MONOTONIC; 0: none */

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -737,6 +740,90 @@ test_worker_stalled(void **state)
 	usleep(1500 * 1000);	/* the worker comes back and frees q */
 }
 
+/* ---- the openat2 seam (evidence.h: ad_sys_openat2) ------------------ */
+
+enum { OA_REAL, OA_EAGAIN, OA_SWAP };
+static int oa_mode, oa_calls;
+static char oa_from[PATH_MAX], oa_to[PATH_MAX];
+
+/* Replaces the library's weak openat2: OA_EAGAIN answers EAGAIN 1000
+ * times (a container renaming in a loop), OA_SWAP renames oa_from over
+ * oa_to right after a successful lookup (the race between the check and
+ * the open). */
+long
+ad_sys_openat2(int dirfd, const char *path, struct open_how *how, size_t size)
+{
+	long fd;
+
+	oa_calls++;
+	if (oa_mode == OA_EAGAIN && oa_calls <= 1000) {
+		errno = EAGAIN;
+		return -1;
+	}
+	fd = syscall(SYS_openat2, dirfd, path, how, size);
+	if (oa_mode == OA_SWAP && fd >= 0 && rename(oa_from, oa_to) != 0)
+		fail_msg("rename %s: %s", oa_from, strerror(errno));
+	return fd;
+}
+
+/* openat2 answering EAGAIN every time: the lookup gives up after
+ * AD_LAYER_RETRIES tries (it looped until the 1001st before), and so
+ * does the open of a file for hashing. */
+static void
+test_layer_eagain_bounded(void **state)
+{
+	int dfd, fd;
+
+	(void)state;
+	dfd = open(L1, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	oa_mode = OA_EAGAIN;
+	oa_calls = 0;
+	fd = ad_layer_openat(dfd, "usr/bin/tool", O_PATH);
+	assert_int_equal(fd, -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(oa_calls, AD_LAYER_RETRIES);
+	oa_calls = 0;
+	fd = ad_layer_open_file(L1, "/usr/bin/tool");
+	assert_int_equal(fd, -1);
+	assert_int_equal(oa_calls, AD_LAYER_RETRIES);
+	oa_mode = OA_REAL;
+	fd = ad_layer_openat(dfd, "usr/bin/tool", O_PATH);
+	assert_true(fd >= 0);
+	close(fd);
+	close(dfd);
+}
+
+/* The file is swapped between the check and the open: what is read is
+ * the file that was checked, not its replacement (the path was opened
+ * again before). */
+static void
+test_layer_open_checked_fd(void **state)
+{
+	char buf[16];
+	struct stat sa, sf;
+	ssize_t n;
+	int fd;
+
+	(void)state;
+	put("swap-a", "checked", 0644);
+	put("swap-b", "swapped", 0644);
+	snprintf(oa_from, sizeof(oa_from), "%s/swap-b", upper);
+	snprintf(oa_to, sizeof(oa_to), "%s/swap-a", upper);
+	assert_int_equal(stat(oa_to, &sa), 0);
+	oa_mode = OA_SWAP;
+	fd = ad_layer_open_file(upper, "/swap-a");
+	oa_mode = OA_REAL;
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &sf), 0);
+	assert_true(sf.st_ino == sa.st_ino);
+	n = read(fd, buf, sizeof(buf));
+	assert_int_equal(n, 7);
+	assert_memory_equal(buf, "checked", 7);
+	close(fd);
+	assert_int_equal(unlink(oa_to), 0);
+}
+
 int
 main(void)
 {
@@ -754,6 +841,8 @@ main(void)
 		cmocka_unit_test(test_worker),
 		cmocka_unit_test(test_evidence_upper_pkgdb),
 		cmocka_unit_test(test_worker_stalled),
+		cmocka_unit_test(test_layer_eagain_bounded),
+		cmocka_unit_test(test_layer_open_checked_fd),
 	};
 
 	const struct CMUnitTest hostile_tests[] = {
