@@ -10,7 +10,7 @@ command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
 e2e_begin
 [ "$(kstat pid)" = 0 ] || skip "an audit daemon is registered (pid $(kstat pid)); the daemon source needs none"
 live_setup
-live_start --source daemon
+live_start --source daemon --json "$T/f.json"
 
 # the kernel side
 auditctl -l > "$T/rules"
@@ -52,6 +52,25 @@ kill -HUP "$APID"
 sleep 0.5
 grep -q 'SIGHUP: reloaded' "$T/err" || fail "SIGHUP reload: $(cat "$T/err")"
 
+# logrotate: the file moved away, SIGHUP, the next findings go to a new
+# file at the path (dist/logrotate.d/audrift)
+mv "$T/f.json" "$T/f.json.1"
+kill -HUP "$APID"
+i=0
+until [ "$(grep -c 'SIGHUP: reloaded' "$T/err")" = 2 ]; do
+	i=$((i + 1)); [ $i -le 40 ] || fail "second SIGHUP not handled: $(cat "$T/err")"
+	sleep 0.05
+done
+touch "$BIN/after-rotate"
+wait_row "rule='live_file_drift' AND path='$BIN/after-rotate'"
+i=0
+until grep -q "$BIN/after-rotate" "$T/f.json" 2>/dev/null; do
+	i=$((i + 1)); [ $i -le 40 ] || fail "after SIGHUP: no JSON line at $T/f.json"
+	sleep 0.05
+done
+grep -q "$BIN/after-rotate" "$T/f.json.1" && fail "after SIGHUP: still writing the moved file"
+grep -q "$BIN/after-hup" "$T/f.json.1" || fail "the moved file lacks the findings before SIGHUP"
+
 # tamper: someone deletes our file rules by key
 t0=$(now_ms)
 auditctl -D -k audrift-file >/dev/null
@@ -67,6 +86,10 @@ wait_row "rule='live_file_drift' AND path='$BIN/after-tamper'"
 
 live_stop
 check_restored
+rows=$(sqlite3 "$DB" "SELECT count(*) FROM findings;")
+lines=$(cat "$T/f.json.1" "$T/f.json" | wc -l)
+[ "$rows" = "$lines" ] || fail "$rows findings in SQLite, $lines JSON lines in the two files"
+echo "JSON lines across the rotation: $(wc -l < "$T/f.json.1") + $(wc -l < "$T/f.json") = $rows findings"
 n=$(sqlite3 "$DB" "SELECT count(*) FROM runs WHERE source='daemon' AND stop IS NOT NULL;" 2>/dev/null) || n=?
 echo "runs rows closed: $n"
 exit 0
