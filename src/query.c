@@ -358,6 +358,10 @@ print_forward(sqlite3 *h, const char *db)
 	for (p = buf; *p && *p != '\n'; p++)
 		putchar((unsigned char)*p < 0x20 ? '?' : *p);
 	putchar('\n');
+	if ((p = strstr(buf, "\"refused\":")) != NULL)
+		printf("  refused by the server: %lld findings, skipped (they "
+		    "stay in this database; the last, its reason: see state)\n",
+		    strtoll(p + 10, NULL, 10));
 }
 
 int

@@ -58,6 +58,8 @@
 #define FWD_IDLE_MS		200	/* nothing new: look again after */
 #define FWD_RETRY_MAX_MS	5000
 #define FWD_CLOSE_MS		5000	/* at exit, sending what is left */
+#define PG_REFUSED_MAX		256	/* the server's word on a refused row */
+#define PG_REFUSED_LOGS		10	/* refused rows logged one by one */
 
 int
 ad_db_is_pg(const char *db)
@@ -138,6 +140,42 @@ pg_explain_res(const char *uri, const char *what, PGconn *c, PGresult *r)
 
 	pg_explain(uri, what, msg ? msg : PQerrorMessage(c),
 	    r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL);
+}
+
+/*
+ * Did the server refuse the data rather than the connection, the role or
+ * the schema?  SQLSTATE classes 22 (data exception), 23 (integrity
+ * constraint: a CHECK, NOT NULL or unique constraint a DBA added) and P0
+ * (raised by a trigger).  Sending the same rows again fails again: the
+ * callers bisect the batch and skip the refused rows (pg_write_split).
+ */
+static int
+pg_refused(const PGresult *r)
+{
+	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+	return st != NULL && (strncmp(st, "22", 2) == 0 ||
+	    strncmp(st, "23", 2) == 0 || strncmp(st, "P0", 2) == 0);
+}
+
+/* A failed statement: told to the caller in refused (PG_REFUSED_MAX) when
+ * the server refused the data and the caller takes that (refused not
+ * NULL): -2; else logged: -1. */
+static int
+pg_fail(const char *uri, const char *what, PGconn *c, PGresult *r,
+    char *refused)
+{
+	const char *m;
+
+	if (refused != NULL && pg_refused(r)) {
+		m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+		snprintf(refused, PG_REFUSED_MAX, "%s (SQLSTATE %s)",
+		    m != NULL ? m : "refused",
+		    PQresultErrorField(r, PG_DIAG_SQLSTATE));
+		return -2;
+	}
+	pg_explain_res(uri, what, c, r);
+	return -1;
 }
 
 /* Run static SQL; 0 ok, -1 logged (quiet: not logged). */
@@ -399,35 +437,34 @@ static const char *const ctr_cols[] = { "container_id",
 /* Upsert the container of row r, seen from tmin to tmax.  0 ok, -1. */
 static int
 pg_cupsert(PGconn *c, const char *uri, const struct ad_row *r,
-    const char *tmin, const char *tmax)
+    const char *tmin, const char *tmax, char *refused)
 {
 	const char *v[7];
 	PGresult *res;
-	int i, ok;
+	int i, rc = 0;
 
 	for (i = 0; i < 5; i++)
 		v[i] = ad_row_text(r, ad_col_index(ctr_cols[i]), NULL);
 	v[5] = tmin;
 	v[6] = tmax;
 	res = PQexecPrepared(c, "ad_cupsert", 7, v, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (!ok)
-		pg_explain_res(uri, "containers upsert failed", c, res);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = pg_fail(uri, "containers upsert failed", c, res, refused);
 	PQclear(res);
-	return ok ? 0 : -1;
+	return rc;
 }
 
 /* The containers of a batch: one upsert per distinct container (at most
  * PG_CTR_DISTINCT, then row by row) with its first and last time there;
- * greatest/least keep the span.  0 ok, -1 logged. */
+ * greatest/least keep the span.  0 ok, -1 logged, -2 refused (pg_fail). */
 #define PG_CTR_DISTINCT	64
 static int
 pg_containers(PGconn *c, const char *uri, struct ad_row *const *rows,
-    int n)
+    int n, char *refused)
 {
 	struct { int row; const char *tmin, *tmax; } d[PG_CTR_DISTINCT];
 	int idc = ad_col_index(ctr_cols[0]), tc = ad_col_index(ctr_cols[5]);
-	int i, k, nd = 0;
+	int i, k, nd = 0, rc;
 	const char *id, *t;
 
 	for (i = 0; i < n; i++) {
@@ -438,8 +475,9 @@ pg_containers(PGconn *c, const char *uri, struct ad_row *const *rows,
 		    idc, NULL)) != 0; k++)
 			;
 		if (k == nd && nd == PG_CTR_DISTINCT) {
-			if (pg_cupsert(c, uri, rows[i], t, t) != 0)
-				return -1;
+			if ((rc = pg_cupsert(c, uri, rows[i], t, t,
+			    refused)) != 0)
+				return rc;
 			continue;
 		}
 		if (k == nd) {
@@ -452,9 +490,9 @@ pg_containers(PGconn *c, const char *uri, struct ad_row *const *rows,
 			d[k].tmax = t;
 	}
 	for (k = 0; k < nd; k++)
-		if (pg_cupsert(c, uri, rows[d[k].row], d[k].tmin,
-		    d[k].tmax) != 0)
-			return -1;
+		if ((rc = pg_cupsert(c, uri, rows[d[k].row], d[k].tmin,
+		    d[k].tmax, refused)) != 0)
+			return rc;
 	return 0;
 }
 
@@ -712,16 +750,18 @@ typedef int (*pg_more_fn)(void *ctx, int n, int max);
  * to max, as they are sent; in binary, a row that cannot go so ends the
  * transaction before it (the next starts with it, in text).  host_id and
  * ids (NULL for direct rows) are the forwarder's key.  The rows written
- * (> 0), or -1 logged (rolled back, or the connection is bad).
+ * (> 0), -1 logged (rolled back, or the connection is bad), or -2 when
+ * the server refused a row and refused is not NULL: its message is there
+ * (pg_fail; rolled back).
  */
 static int
 pg_write_rows(PGconn *c, const char *uri, struct ad_row **rows, int n,
     int max, pg_more_fn more, void *ctx, const char *host_id,
-    const int64_t *ids, struct ad_buf *b, int binary)
+    const int64_t *ids, struct ad_buf *b, int binary, char *refused)
 {
 	static const char bin_head[19] = "PGCOPY\n\377\r\n";	/* + 0s */
 	PGresult *res;
-	int i, j, k, ok = 1;
+	int i, j, k, ok = 1, rc = -1;
 
 	binary = binary && bin_rows_ok(rows, n) == n;
 	if (pg_exec(c, uri, "BEGIN", 0) != 0)
@@ -773,19 +813,67 @@ pg_write_rows(PGconn *c, const char *uri, struct ad_row **rows, int n,
 		ok = 0;
 	res = PQgetResult(c);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pg_explain_res(uri, "COPY findings failed", c, res);
+		rc = pg_fail(uri, "COPY findings failed", c, res, refused);
 		ok = 0;
 	}
 	PQclear(res);
 	while ((res = PQgetResult(c)) != NULL)
 		PQclear(res);
-	if (!ok || pg_containers(c, uri, rows, n) != 0 ||
-	    pg_exec(c, uri, "COMMIT", 0) != 0)
+	if (!ok || (rc = pg_containers(c, uri, rows, n, refused)) != 0)
 		goto fail;
+	res = PQexec(c, "COMMIT");	/* deferred constraints answer here */
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		rc = pg_fail(uri, "COMMIT failed", c, res, refused);
+		PQclear(res);
+		goto fail;
+	}
+	PQclear(res);
 	return n;
 fail:
 	pg_exec(c, uri, "ROLLBACK", 1);
-	return -1;
+	return rc < 0 ? rc : -1;
+}
+
+/* A row the server refused, skipped: i is its index in the batch given
+ * to pg_write_split. */
+typedef void (*pg_refused_fn)(void *ctx, int i, const char *why);
+
+/*
+ * rows[0..n) in order (no more), in as many transactions as it takes to
+ * get past the rows the server refuses: a refused batch is halved, down
+ * to single rows, and each refused row is skipped and given to refused_fn.
+ * A batch with k refused rows of n costs about 2k log2(n) transactions;
+ * one the server takes, one.  How many rows from the front are done
+ * (written or skipped): n, or fewer when the connection failed (logged).
+ */
+static int
+pg_write_split(PGconn *c, const char *uri, struct ad_row **rows, int n,
+    const char *host_id, const int64_t *ids, struct ad_buf *b, int binary,
+    pg_refused_fn refused_fn, void *ctx, int base)
+{
+	char why[PG_REFUSED_MAX];
+	int w, h, d;
+
+	w = pg_write_rows(c, uri, rows, n, n, NULL, NULL, host_id, ids, b,
+	    binary, why);
+	if (w == n)
+		return n;
+	if (w > 0)	/* binary stopped at a row that must go in text */
+		return w + pg_write_split(c, uri, rows + w, n - w, host_id,
+		    ids ? ids + w : NULL, b, binary, refused_fn, ctx,
+		    base + w);
+	if (w != -2)
+		return 0;
+	if (n == 1) {
+		refused_fn(ctx, base, why);
+		return 1;
+	}
+	h = n / 2;
+	if ((d = pg_write_split(c, uri, rows, h, host_id, ids, b, binary,
+	    refused_fn, ctx, base)) < h)
+		return d;
+	return h + pg_write_split(c, uri, rows + h, n - h, host_id,
+	    ids ? ids + h : NULL, b, binary, refused_fn, ctx, base + h);
 }
 
 /* Connect, bring the schema up, prepare; *binary: may COPY in binary
@@ -869,7 +957,8 @@ struct pgs {
 	int64_t first_ms;	/* when the first of nin was queued */
 	int failing;
 	int64_t retry_ms;
-	uint64_t dropped;
+	uint64_t dropped;	/* queue full while failing, or refused */
+	uint64_t refused;	/* by the server (pg_refused) */
 	uint64_t flush_want, flush_done;	/* sequences */
 	int flush_rc;
 	int stop;
@@ -895,12 +984,37 @@ pgs_due(const struct pgs *s, int64_t now)
 	return s->nin >= s->o.batch_max || now - s->first_ms >= s->o.batch_ms;
 }
 
-/* Send the first rows waiting in one transaction.  mu held, released
- * meanwhile.  0 ok, -1 failed (the rows wait again). */
+/* pg_write_split's refused_fn: a finding the server will not take is
+ * dropped, counted in runs.findings_dropped; the first few are logged. */
+static void
+pgs_refused(void *ctx, int i, const char *why)
+{
+	struct pgs *s = ctx;
+	const struct ad_row *r = s->batch[i];
+	uint64_t k;
+
+	pthread_mutex_lock(&s->mu);
+	s->dropped++;
+	k = ++s->refused;
+	pthread_mutex_unlock(&s->mu);
+	if (k <= PG_REFUSED_LOGS)
+		log_warnx("PostgreSQL %s: the server refused a finding (rule "
+		    "%s at %s): %s; it is dropped and counted in "
+		    "runs.findings_dropped: fix the constraint or trigger on "
+		    "its findings table%s", s->uri,
+		    ad_row_text(r, ad_col_index("rule"), NULL),
+		    ad_row_text(r, ad_col_index("time"), NULL), why,
+		    k == PG_REFUSED_LOGS ? " (further ones are counted, not "
+		    "logged)" : "");
+}
+
+/* Send the first rows waiting, in one transaction unless the server
+ * refuses some (pg_write_split).  mu held, released meanwhile.  0 ok, -1
+ * failed (the rows not sent wait again). */
 static int
 pgs_send(struct pgs *s)
 {
-	int n = s->nin < PG_TXN_MAX ? s->nin : PG_TXN_MAX, i, rc, was;
+	int n = s->nin < PG_TXN_MAX ? s->nin : PG_TXN_MAX, i, rc, was, done;
 	int qmax = s->o.queue_max, waiting = s->nin;
 
 	s->nout = n;
@@ -917,8 +1031,9 @@ pgs_send(struct pgs *s)
 	}
 	if (s->c == NULL)
 		s->c = pg_open_writer(s->uri, was, &s->binary);
-	rc = s->c == NULL || pg_write_rows(s->c, s->uri, s->batch, n, n,
-	    NULL, NULL, NULL, NULL, &s->b, s->binary) != n ? -1 : 0;
+	done = s->c == NULL ? 0 : pg_write_split(s->c, s->uri, s->batch, n,
+	    NULL, NULL, &s->b, s->binary, pgs_refused, s, 0);
+	rc = done == n ? 0 : -1;
 	pthread_mutex_unlock(&s->cmu);
 	if (rc != 0 && !was)
 		log_warnx("PostgreSQL %s: %d findings wait in memory (at most "
@@ -928,11 +1043,11 @@ pgs_send(struct pgs *s)
 		log_info("PostgreSQL %s: writing again (%d waiting findings "
 		    "written)", s->uri, n);
 	pthread_mutex_lock(&s->mu);
-	if (rc == 0) {
-		s->head = (s->head + n) % qmax;
+	s->head = (s->head + done) % qmax;
+	if (rc == 0)
 		s->failing = 0;
-	} else {
-		s->nin += n;
+	else {
+		s->nin += n - done;
 		s->failing = 1;
 		s->retry_ms = ad_store_now_ms() + PG_RETRY_MS;
 	}
@@ -1316,6 +1431,9 @@ struct fwd {
 	int64_t sent;		/* highest id the server holds from us */
 	char sent_time[40];
 	char error[512];
+	int64_t refused;	/* rows the server refused, skipped */
+	int64_t refused_id;	/* the last of them */
+	char refused_why[PG_REFUSED_MAX];
 	int64_t backoff_ms;
 	struct ad_row **rows;
 	int64_t *ids;
@@ -1346,6 +1464,12 @@ fwd_state(struct fwd *f)
 	ad_json_member_str(&b, "updated", now, strlen(now));
 	ad_json_member_str(&b, "error", f->error[0] ? f->error : NULL,
 	    strlen(f->error));
+	if (f->refused > 0) {
+		ad_json_member_int(&b, "refused", f->refused);
+		ad_json_member_int(&b, "refused_id", f->refused_id);
+		ad_json_member_str(&b, "refused_why", f->refused_why,
+		    strlen(f->refused_why));
+	}
 	ad_buf_adds(&b, "}\n");
 	snprintf(tmp, sizeof(tmp), "%s.tmp", f->state);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
@@ -1383,7 +1507,31 @@ fwd_connect(struct fwd *f, int quiet)
 	snprintf(f->sent_time, sizeof(f->sent_time), "%s",
 	    PQgetvalue(r, 0, 1));
 	PQclear(r);
+	/* what came before a refused row was written or refused too: the
+	 * server has nothing after it only because nothing after it was
+	 * sent yet */
+	if (f->sent < f->refused_id)
+		f->sent = f->refused_id;
 	return 0;
+}
+
+/* pg_write_split's refused_fn: the row is skipped (it stays in SQLite),
+ * counted in DB.forward, and the first few are logged. */
+static void
+fwd_refused(void *ctx, int i, const char *why)
+{
+	struct fwd *f = ctx;
+
+	f->refused++;
+	f->refused_id = f->ids[i];
+	snprintf(f->refused_why, sizeof(f->refused_why), "%s", why);
+	if (f->refused <= PG_REFUSED_LOGS)
+		log_warnx("forward %s: the server refused finding %lld: %s; "
+		    "skipped, it stays in %s (audrift query shows the count): "
+		    "fix the constraint or trigger on the server's findings "
+		    "table%s", f->uri, (long long)f->ids[i], why, f->db,
+		    f->refused == PG_REFUSED_LOGS ? " (further ones are "
+		    "counted, not logged)" : "");
 }
 
 /* Up to FWD_CHUNK rows after id after from SQLite into f->rows[at..]
@@ -1454,6 +1602,15 @@ fwd_wait(struct fwd *f, int64_t ms)
 	return stop;
 }
 
+/* The next wait after a failure: 250 ms, doubled up to FWD_RETRY_MAX_MS. */
+static void
+fwd_backoff(struct fwd *f)
+{
+	f->backoff_ms = f->backoff_ms ? f->backoff_ms * 2 : 250;
+	if (f->backoff_ms > FWD_RETRY_MAX_MS)
+		f->backoff_ms = FWD_RETRY_MAX_MS;
+}
+
 /* The server went away: said once per outage. */
 static void
 fwd_down(const struct fwd *f)
@@ -1467,8 +1624,9 @@ static void *
 fwd_main(void *arg)
 {
 	struct fwd *f = arg;
+	char why[PG_REFUSED_MAX];
 	int64_t last_state = 0, now, by;
-	int n, w, stop, was_failing = 0;
+	int n, w, full, stop, was_failing = 0;
 
 	for (;;) {
 		pthread_mutex_lock(&f->mu);
@@ -1489,21 +1647,31 @@ fwd_main(void *arg)
 			    "(retrying)");
 			was_failing = 1;
 			fwd_state(f);
-			f->backoff_ms = f->backoff_ms ? f->backoff_ms * 2 :
-			    250;
-			if (f->backoff_ms > FWD_RETRY_MAX_MS)
-				f->backoff_ms = FWD_RETRY_MAX_MS;
+			fwd_backoff(f);
 			if (stop || fwd_wait(f, f->backoff_ms))
 				if (stop)
 					break;
 			continue;
 		}
-		if ((n = fwd_read(f, 0, f->sent)) > 0 && (w = pg_write_rows(f->c,
-		    f->uri, f->rows, n, FWD_BATCH, fwd_more, f, f->host_id,
-		    f->ids, &f->b, f->binary)) > 0) {
+		n = fwd_read(f, 0, f->sent);
+		w = n > 0 ? pg_write_rows(f->c, f->uri, f->rows, n, FWD_BATCH,
+		    fwd_more, f, f->host_id, f->ids, &f->b, f->binary, why) : 0;
+		full = w > 0;
+		if (w == -2) {
+			/* the server refused a row: this chunk again, halved
+			 * down to the rows it refuses, which are skipped */
+			n = fwd_read(f, 0, f->sent);
+			w = n > 0 ? pg_write_split(f->c, f->uri, f->rows, n,
+			    f->host_id, f->ids, &f->b, f->binary, fwd_refused,
+			    f, 0) : 0;
+			full = n > 0 && w == n;
+		}
+		if (w > 0) {
 			f->sent = f->ids[w - 1];
 			snprintf(f->sent_time, sizeof(f->sent_time), "%s",
 			    ad_row_text(f->rows[w - 1], 0, NULL));
+		}
+		if (full) {
 			if (was_failing)
 				log_info("forward %s: the server is back; "
 				    "sending from finding %lld", f->uri,
@@ -1521,6 +1689,12 @@ fwd_main(void *arg)
 			was_failing = 1;
 			snprintf(f->error, sizeof(f->error), "send failed "
 			    "(retrying)");
+			/* the same failure again at once helps no one */
+			fwd_backoff(f);
+			fwd_state(f);
+			if (fwd_wait(f, f->backoff_ms) && stop)
+				break;
+			continue;
 		}
 		if (now - last_state >= 1000 || n == 0) {
 			fwd_state(f);

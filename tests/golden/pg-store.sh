@@ -102,6 +102,58 @@ odd_check odd2 "forwarded (text COPY)"
     "$(sqlite3 "$T/odd.db" "SELECT replace(replace(time, 'T', ' '), 'Z', '+00') FROM findings WHERE id = 2")" ] ||
     fail "a time without ms was not kept"
 
+# 2c. rows the server refuses (a CHECK a DBA added; a trigger would do the
+# same): skipped, counted and named; the rows around them still arrive,
+# and neither writer retries the batch forever
+refuse_check() {	# refuse_check DB: findings of the most common path refused
+	$PGSU -d "$1" -c "ALTER TABLE findings ADD CONSTRAINT no_such_path
+	    CHECK (path IS DISTINCT FROM '$rpath')" >/dev/null ||
+	    fail "cannot add the constraint in $1"
+}
+rpath=$(sqlite3 "$T/l.db" "SELECT path FROM findings WHERE path IS NOT NULL
+    GROUP BY path ORDER BY count(*) DESC, path LIMIT 1")
+k=$(sqlite3 "$T/l.db" "SELECT count(*) FROM findings WHERE path = '$rpath'")
+[ "$k" -ge 1 ] && [ "$k" -lt "$n" ] || fail "no path to refuse ($k of $n)"
+$PGSU -d postgres -c "CREATE DATABASE refuse1 OWNER writer" \
+    -c "CREATE DATABASE refuse2 OWNER writer" >/dev/null
+RURI1="postgresql://writer@127.0.0.1:$PGPORT/refuse1?sslmode=disable"
+RURI2="postgresql://writer@127.0.0.1:$PGPORT/refuse2?sslmode=disable"
+"$AUDRIFT" replay --assume-host --rules "$R" --db "$RURI1" /dev/null \
+    2>"$T/r6.err" || { cat "$T/r6.err"; fail "schema into refuse1"; }
+refuse_check refuse1
+t0=$(date +%s)
+"$AUDRIFT" replay --assume-host --rules "$R" --db "$RURI1" "$T/all.log" \
+    2>"$T/r6.err" || { cat "$T/r6.err"; fail "replay with refused rows"; }
+[ "$(($(date +%s) - t0))" -le 20 ] || fail "replay with refused rows took $(($(date +%s) - t0)) s"
+[ "$($PGSU -d refuse1 -tA -c "SELECT count(*) FROM findings")" = $((n - k)) ] ||
+    fail "direct: $($PGSU -d refuse1 -tA -c "SELECT count(*) FROM findings") findings, want $((n - k)) ($k refused)"
+[ "$(grep -c 'the server refused a finding (rule .*no_such_path.*counted in runs.findings_dropped' "$T/r6.err")" = "$k" ] ||
+    { cat "$T/r6.err"; fail "direct: the $k refused findings are not each named"; }
+[ "$($PGSU -d refuse1 -tA -c "SELECT findings_dropped FROM runs ORDER BY id DESC LIMIT 1")" = "$k" ] ||
+    fail "direct: runs.findings_dropped is not $k"
+sqlite3 "$T/empty.db" "SELECT 1" >/dev/null
+AUDRIFT_LOG=stderr "$AUDRIFT" run --source plugin --no-kernel-rules \
+    --rules "$R" --db "$T/empty.db" --insecure-db --forward "$RURI2" \
+    </dev/null 2>"$T/r7.err" || { cat "$T/r7.err"; fail "schema into refuse2"; }
+refuse_check refuse2
+cp "$T/l.db" "$T/spool.db"
+AUDRIFT_LOG=stderr "$AUDRIFT" run --source plugin --no-kernel-rules \
+    --rules "$R" --db "$T/spool.db" --insecure-db --forward "$RURI2" \
+    </dev/null 2>"$T/r7.err" || { cat "$T/r7.err"; fail "forward with refused rows"; }
+$PGSU -d refuse2 -tA -c "SELECT host_finding_id FROM findings ORDER BY 1" >"$T/ids.p"
+sqlite3 "$T/spool.db" "SELECT id FROM findings WHERE path IS NOT '$rpath' ORDER BY id" >"$T/ids.l"
+cmp -s "$T/ids.l" "$T/ids.p" ||
+    { cat "$T/r7.err"; fail "forwarded: the server holds $(wc -l <"$T/ids.p") findings, want the $((n - k)) not refused"; }
+[ "$(grep -c 'the server refused finding [0-9]*: .*no_such_path' "$T/r7.err")" = "$k" ] ||
+    { cat "$T/r7.err"; fail "forwarded: the $k refused findings are not each named"; }
+"$AUDRIFT" query --db "$T/spool.db" --limit 1 >"$T/q" || fail "query the spool"
+grep -q "^forward: 0 findings not yet sent" "$T/q" &&
+    grep -q "refused by the server: $k findings" "$T/q" ||
+    { cat "$T/q"; fail "query's forward block does not count $k refused"; }
+echo "refused by a CHECK: $k of $n findings, direct and forwarded; the others arrived. Said:"
+grep -m1 'refused a finding' "$T/r6.err"
+grep -m1 'refused finding' "$T/r7.err"
+
 # 3. errors: each names the problem and what to do
 err() {	# err PATTERN URI
 	"$AUDRIFT" query --db "$2" >/dev/null 2>"$T/e" && fail "query $2 worked"
