@@ -114,6 +114,8 @@ struct live {
 	uint64_t filtered32;		/* b32 file events outside every
 					   watched dir, dropped here */
 	uint64_t late;			/* changes found after the fact */
+	uint64_t late_known;		/* ... and reported by an earlier run */
+	struct ad_store_seen *seen;	/* the --db's findings, for those */
 	struct ad_reader *preader;	/* plugin: line-checked stdin */
 	struct ad_nl_reader *nlr;	/* netlink: reader thread */
 	enum src src;
@@ -772,6 +774,7 @@ containers_poll(struct live *lv, int64_t now, int64_t *next_scan)
 struct late_ctx {
 	struct live *lv;
 	const struct ad_container *c;
+	int known;		/* reported by an earlier run: not again */
 };
 
 static void
@@ -783,6 +786,11 @@ late_change(void *arg, const char *path, const struct stat *st,
 	int64_t now = ad_now_ms();
 	const char *slash = strrchr(path, '/');
 
+	if (ad_store_seen(lc->lv->seen, lc->c->id, path, ad_op_name(op), st)) {
+		lc->known++;
+		lc->lv->late_known++;
+		return;
+	}
 	ad_event_synthetic(&ev, now);
 	ev.op = op;
 	ev.nitems = 2;
@@ -821,12 +829,17 @@ examine(struct live *lv, const struct ad_container *c, int64_t since_ms)
 
 	lc.lv = lv;
 	lc.c = c;
+	lc.known = 0;
 	found = ad_discover_upper(c, lv->plan.watch, lv->plan.nwatch,
 	    since_ms, LATE_MAX, late_change, &lc);
-	if (found > 0)
+	if (found > lc.known)
 		log_info("container %.12s: %d change(s) in its upper layer made "
 		    "before audrift covered it (reported as after_the_fact)",
-		    c->id, found);
+		    c->id, found - lc.known);
+	if (lc.known > 0)
+		log_info("container %.12s: %d change(s) in its upper layer "
+		    "reported before, by an earlier run (not again)", c->id,
+		    lc.known);
 }
 
 /* What the armer saw: the resolver learns each root overlay from the
@@ -1210,6 +1223,9 @@ cmd_run(int argc, char **argv)
 		goto out;
 	if (ad_pipeline_add_sinks(&lv.pipe, db, json, insecure_db) != 0)
 		goto out;
+	if (db != NULL && !ad_db_is_pg(db))
+		lv.seen = ad_store_seen_open(db, insecure_db ||
+		    getenv("AUDRIFT_INSECURE_DB") != NULL);
 
 	/* signals: blocked before the reader thread starts, so that only
 	 * the signalfd sees them */
@@ -1301,12 +1317,13 @@ cmd_run(int argc, char **argv)
 		ad_armer_stats(lv.arm, &as);
 		log_info("containers: %llu root overlays joined, %llu joins "
 		    "refused, %llu unmounted, %llu changes found after the "
-		    "fact; %llu 32-bit file events outside the watched dirs "
-		    "dropped",
+		    "fact (and %llu reported by an earlier run); %llu 32-bit "
+		    "file events outside the watched dirs dropped",
 		    (unsigned long long)as.armed,
 		    (unsigned long long)as.failed,
 		    (unsigned long long)as.unmounted,
 		    (unsigned long long)lv.late,
+		    (unsigned long long)lv.late_known,
 		    (unsigned long long)lv.filtered32);
 	}
 	if (lv.plan.net != 0) {
@@ -1342,6 +1359,7 @@ out:
 		close(sfd);
 	ad_reader_free(lv.preader);
 	ad_norm_free(lv.norm);
+	ad_store_seen_close(lv.seen);
 	ad_pipeline_free(&lv.pipe);
 	ad_resolver_free(lv.res);
 	ad_netstate_free(lv.net);

@@ -1627,6 +1627,75 @@ ad_store_stats(const struct ad_sink *sink, struct ad_store_stats *st)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* ---- what an earlier run reported -------------------------------------- */
+
+struct ad_store_seen {
+	sqlite3 *db;
+	sqlite3_stmt *st;
+};
+
+/* by findings_path; the rest of the row is checked in it */
+static const char sql_seen[] =
+	"SELECT 1 FROM findings WHERE path = ?1 AND container_id = ?2 AND"
+	" CASE WHEN ?3 = 'unlink' THEN op = 'unlink' ELSE file_mtime = ?4"
+	" AND file_size = ?5 AND file_mode = ?6 AND file_uid = ?7 AND"
+	" file_gid = ?8 END LIMIT 1";
+
+struct ad_store_seen *
+ad_store_seen_open(const char *path, int insecure)
+{
+	struct ad_store_seen *sn;
+	sqlite3 *db;
+
+	if (path == NULL || (db = ad_store_db_open(path, 0, insecure,
+	    "run")) == NULL)
+		return NULL;
+	sn = xcalloc(1, sizeof(*sn));
+	sn->db = db;
+	if (sqlite3_prepare_v2(db, sql_seen, -1, &sn->st, NULL) != SQLITE_OK) {
+		log_warnx("database %s: %s; changes found in upper layers may "
+		    "be reported again", path, sqlite3_errmsg(db));
+		ad_store_seen_close(sn);
+		return NULL;
+	}
+	return sn;
+}
+
+int
+ad_store_seen(struct ad_store_seen *sn, const char *container_id,
+    const char *path, const char *op, const struct stat *st)
+{
+	char mtime[40];
+	int rc;
+
+	if (sn == NULL || container_id == NULL)
+		return 0;
+	ad_iso_ms((int64_t)st->st_mtim.tv_sec * 1000 +
+	    st->st_mtim.tv_nsec / 1000000, mtime, sizeof(mtime));
+	sqlite3_bind_text(sn->st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(sn->st, 2, container_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(sn->st, 3, op, -1, SQLITE_STATIC);
+	sqlite3_bind_text(sn->st, 4, mtime, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(sn->st, 5, (sqlite3_int64)st->st_size);
+	sqlite3_bind_int64(sn->st, 6, (sqlite3_int64)st->st_mode);
+	sqlite3_bind_int64(sn->st, 7, (sqlite3_int64)st->st_uid);
+	sqlite3_bind_int64(sn->st, 8, (sqlite3_int64)st->st_gid);
+	rc = sqlite3_step(sn->st);
+	sqlite3_reset(sn->st);
+	sqlite3_clear_bindings(sn->st);
+	return rc == SQLITE_ROW;
+}
+
+void
+ad_store_seen_close(struct ad_store_seen *sn)
+{
+	if (sn == NULL)
+		return;
+	sqlite3_finalize(sn->st);
+	sqlite3_close(sn->db);
+	free(sn);
+}
+
 void
 ad_sink_free_all(struct ad_sink *list)
 {

@@ -91,6 +91,22 @@ struct ad_store_stats {
 };
 void ad_store_stats(const struct ad_sink *sink, struct ad_store_stats *st);
 
+/*
+ * What an earlier run reported, for a restarted one: a container's upper
+ * layer still holds the changes found before, and examining it again
+ * would report each once more.  A change is known when the SQLite
+ * database holds a finding of that container and path with the same
+ * file mode, owner, size and mtime (an unlink: the same op).  Open after
+ * the store (the schema is current); NULL when there is none.
+ * ad_store_seen: 1 known, 0 not (or the lookup failed).
+ */
+struct stat;
+struct ad_store_seen;
+struct ad_store_seen *ad_store_seen_open(const char *path, int insecure);
+int ad_store_seen(struct ad_store_seen *sn, const char *container_id,
+    const char *path, const char *op, const struct stat *st);
+void ad_store_seen_close(struct ad_store_seen *sn);
+
 /* Schema (schema.sql): the newest version, and for tests, bring db up to
  * version upto (0 < upto <= ad_schema_version()).  0 ok, -1 logged. */
 struct sqlite3;

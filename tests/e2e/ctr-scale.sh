@@ -3,7 +3,8 @@
 #   - a container started BEFORE audrift, with a binary dropped into its
 #     /usr/bin before audrift ran: reported on discovery as
 #     after_the_fact, with the container's id and image; then the seven
-#     operations inside it are findings;
+#     operations inside it are findings; audrift restarted reports what
+#     changed while it was down, not again what it reported before;
 #   - 50 containers started at once (N_AT_ONCE), each armed, and the
 #     kernel rule count the same at 0 and at 50 containers;
 #   - a container whose entrypoint writes /usr/bin and exits within
@@ -42,6 +43,21 @@ echo "the seven operations in the container started before audrift: found"
 # what was live is not reported again as after the fact
 [ "$(nrows "$C AND attribution='after_the_fact'")" = 1 ] ||
 	fail "after_the_fact rows: $(sqlite3 "$DB" "SELECT path FROM findings WHERE $C AND attribution='after_the_fact';")"
+
+# --- audrift restarted: what the upper layer still shows from before is
+# not reported again (planted, evil); what changed while it was down is
+live_stop
+podman exec "$C0" /bin/busybox cp /bin/busybox /usr/bin/while-down ||
+	fail "podman exec (audrift down)"
+late0=$(nrows "$C AND attribution='after_the_fact'")
+audrift_start "$T/shipped.d"
+ctr_wait_armed "$C0"
+wait_row "rule='essential_binary_modified_in_container' AND $C AND path='/usr/bin/while-down' AND attribution='after_the_fact'" 5000
+[ "$(nrows "$C AND attribution='after_the_fact'")" = $((late0 + 1)) ] ||
+	fail "after audrift restarted, after_the_fact rows: $(sqlite3 "$DB" "SELECT path FROM findings WHERE $C AND attribution='after_the_fact';")"
+grep -q "container ${C0%${C0#????????????}}: 2 change(s) in its upper layer reported before, by an earlier run (not again)" "$T/err" ||
+	fail "no notice of the changes known from the earlier run: $(grep 'upper layer' "$T/err")"
+echo "audrift restarted: /usr/bin/while-down found after the fact, the 2 changes reported before not again"
 
 # a restart usually unmounts the root and mounts it again (the mount id
 # and the device may both be reused: audrift tells them apart by the
