@@ -62,6 +62,7 @@ main(int argc, char **argv)
 	double secs;
 
 	log_init(1, 0);
+	ad_store_init();
 	snprintf(path, sizeof(path), "%s/audrift-store-bench.%ld.db", dir,
 	    (long)getpid());
 	ad_store_opts_default(&o);

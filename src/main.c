@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "log.h"
+#include "store.h"
 
 static const struct command {
 	const char *name;
@@ -85,6 +86,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	ad_store_init();
 	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
 		if (strcmp(argv[i], commands[c].name) == 0)
 			return commands[c].fn(argc - i, argv + i);

@@ -167,6 +167,12 @@ struct store {
 static const struct ad_sink_ops store_ops;
 
 void
+ad_store_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+void
 ad_store_opts_default(struct ad_store_opts *o)
 {
 	memset(o, 0, sizeof(*o));

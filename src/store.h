@@ -82,6 +82,12 @@ void ad_iso_ms(int64_t ms, char *buf, size_t cap);
  * 0 and *ms, or -1 when s is neither. */
 int ad_parse_time(const char *s, int64_t now_ms, int64_t *ms);
 
+/* SQLite set up for the process; call before its first connection
+ * (main).  No memory statistics: they are a global mutex around every
+ * SQLite allocation, which the store's writer, the forwarder and the
+ * evidence worker took in turn (7% of a forwarded storm's samples). */
+void ad_store_init(void);
+
 /* Counters of a store sink (for the run summary and tests). */
 struct ad_store_stats {
 	uint64_t written;	/* committed to the database */
