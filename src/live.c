@@ -556,7 +556,7 @@ status_poll(struct live *lv)
 
 	if (lv->nlr != NULL)
 		ad_nl_reader_counts(lv->nlr, &records, &lv->enobufs,
-		    &lv->overflow);
+		    &lv->overflow, NULL);
 	if (lv->ctl >= 0 && kpoll_get(&lv->kp, &st) == 0) {
 		if (st.lost < lv->kernel_lost_base)	/* reset by someone */
 			lv->kernel_lost_base = st.lost;
@@ -978,6 +978,8 @@ loop(struct live *lv, int sfd)
 	next_gc = now + GC_MS;
 	next_scan = now + SCAN_MS;
 	while (!stop) {
+		if (lv->nlr != NULL)	/* the queue's, or the socket */
+			pfd[1].fd = ad_nl_reader_fd(lv->nlr);
 		n = poll(pfd, 3, TICK_MS);
 		if (n < 0 && errno != EINTR) {
 			log_warn("poll");
@@ -1337,6 +1339,15 @@ cmd_run(int argc, char **argv)
 		    (unsigned long long)ns.listen_from_proc,
 		    (unsigned long long)ns.listen_unknown,
 		    (unsigned long long)ns.proc_gone);
+	}
+	if (lv.nlr != NULL) {
+		uint64_t rec, enb, ovf, ho[2];
+
+		ad_nl_reader_counts(lv.nlr, &rec, &enb, &ovf, ho);
+		log_info("netlink: the socket went to the main thread %llu "
+		    "time(s) (a low rate), back to the reader thread %llu "
+		    "time(s) (bursts)", (unsigned long long)ho[0],
+		    (unsigned long long)ho[1]);
 	}
 	log_info("stopped: %llu records, %llu events, %llu findings, %llu "
 	    "events lost, %llu malformed",

@@ -42,16 +42,22 @@ struct ad_nl_reader;
  * AUDRIFT_TEST_RECORDS=FILE (benchmarks): read recorded datagrams from
  * FILE instead of fd (bench/nl-records.c writes them). */
 struct ad_nl_reader *ad_nl_reader_start(int fd, int qmax, int block);
-/* An fd that polls readable while the queue holds records. */
-int ad_nl_reader_fd(const struct ad_nl_reader *r);
+/* The fd the main thread waits on: readable while the queue holds
+ * records, or the socket itself while the main thread reads it (a low
+ * rate: source_netlink.c, "Who reads the socket").  Ask before each
+ * wait. */
+int ad_nl_reader_fd(struct ad_nl_reader *r);
 /* Take the oldest record: 1 with its type and text (swapped into line,
- * whose old bytes the queue reuses), 0 if the queue is empty. */
+ * whose old bytes the queue reuses), 0 if the queue is empty (and, when
+ * the main thread owns the socket, nothing could be read from it). */
 int ad_nl_reader_pop(struct ad_nl_reader *r, int *type, struct ad_buf *line);
 /* The recorded file has ended and every record was taken. */
 int ad_nl_reader_done(struct ad_nl_reader *r);
-/* Counters so far: records queued, multicast ENOBUFS, queue overflow. */
+/* Counters so far: records queued, multicast ENOBUFS, queue overflow;
+ * handoffs (NULL: not wanted): [0] the socket to the main thread, [1]
+ * back to the reader. */
 void ad_nl_reader_counts(struct ad_nl_reader *r, uint64_t *records,
-    uint64_t *enobufs, uint64_t *overflow);
+    uint64_t *enobufs, uint64_t *overflow, uint64_t *handoffs);
 /* Stop and join the thread; the queue stays readable. */
 void ad_nl_reader_stop(struct ad_nl_reader *r);
 void ad_nl_reader_free(struct ad_nl_reader *r);

@@ -168,6 +168,23 @@ nl_line(const char *buf, size_t n, struct ad_buf *line, int *type)
 #define WAKE_RECORDS	512
 #define WAKE_NS		250000
 #define PART_NS		100000
+/*
+ * Who reads the socket.  At a low rate the main thread reads it itself
+ * when it waits (one thread woken per event, not two: the handoff was
+ * half of audrift's CPU per exec here); the reader thread reads it from
+ * the first burst of BIG_BURST records on, so that a storm's socket is
+ * drained while the main thread works.  It hands the socket back after
+ * QUIET_NS without such a burst, when the main thread waits on an empty
+ * queue, and takes it again when the main thread has not read it for
+ * STALL_NS while records wait (the main thread is busy elsewhere: a
+ * reload, a scan).  One owner at a time, changed under mu; a side only
+ * reads while it owns, so the order of records is kept.
+ */
+#define BIG_BURST	32
+#define QUIET_NS	200000000
+#define STALL_NS	20000000
+
+enum owner { OWN_READER, OWN_MAIN };
 /* one datagram's room, a multiple of 16: each starts with an nlmsghdr */
 #define RECV_SIZE	((MAX_AUDIT_MESSAGE_LENGTH + NLMSG_HDRLEN + 79) & ~15)
 
@@ -198,6 +215,12 @@ struct ad_nl_reader {
 				   thread was not woken for came, 0 none */
 	int ends;		/* under mu: the last record queued ends
 				   its event */
+	enum owner owner;	/* under mu: who reads the socket */
+	pthread_cond_t own;	/* to the reader: the socket is its own
+				   again, or stop */
+	int64_t last_big;	/* under mu: the last BIG_BURST burst */
+	int64_t last_pump;	/* under mu: the main thread's last read */
+	uint64_t to_main, to_reader;	/* under mu: handoffs */
 	uint64_t records, enobufs, overflow;
 	int failed;		/* recv failed for good (errno in err) */
 	int err;
@@ -209,6 +232,7 @@ struct ad_nl_reader {
 
 	/* the main thread's own: slots taken since it last locked */
 	int c_head, c_avail, c_taken;
+	struct ad_buf drop;	/* the owner's: a record not queued */
 };
 
 static int64_t
@@ -270,9 +294,43 @@ ends_event(int type)
 static int
 reader_space(struct ad_nl_reader *r, int *tail, int64_t *due)
 {
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+	struct timespec ts;
+	int64_t now, quiet;
 	int nfree;
 
 	pthread_mutex_lock(&r->mu);
+	now = mono_ns();
+	/* quiet, and the main thread waits with nothing queued: its own */
+	if (r->recorded == NULL && r->owner == OWN_READER && r->armed &&
+	    r->count == 0 && now - r->last_big >= QUIET_NS && !r->stopping) {
+		r->owner = OWN_MAIN;
+		r->last_pump = now;
+		r->to_main++;
+		/* the main thread polls the eventfd: wake it to poll the
+		 * socket instead */
+		if (write(r->evfd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0 &&
+		    errno != EAGAIN)
+			log_warn("reader: eventfd write");
+	}
+	while (r->owner == OWN_MAIN && !r->stopping) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += STALL_NS;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (pthread_cond_timedwait(&r->own, &r->mu, &ts) == 0)
+			continue;
+		/* the main thread has not read for STALL_NS and records
+		 * wait: it is busy elsewhere; drain the socket here */
+		if (r->owner == OWN_MAIN && mono_ns() - r->last_pump >=
+		    STALL_NS && poll(&pfd, 1, 0) > 0) {
+			r->owner = OWN_READER;
+			r->last_big = mono_ns();
+			r->to_reader++;
+		}
+	}
 	while (r->count == r->qmax && r->block && !r->stopping) {
 		(void)reader_wake(r, 1);
 		pthread_cond_wait(&r->space, &r->mu);
@@ -280,6 +338,15 @@ reader_space(struct ad_nl_reader *r, int *tail, int64_t *due)
 	nfree = r->stopping ? -1 : r->qmax - r->count;
 	*tail = (r->head + r->count) % r->qmax;
 	*due = reader_wake(r, 0);
+	/* while it reads, it looks again when the quiet is long enough to
+	 * hand the socket over, and then every QUIET_NS / 4 */
+	if (r->recorded == NULL && r->owner == OWN_READER) {
+		quiet = r->last_big + QUIET_NS - mono_ns();
+		if (quiet < QUIET_NS / 4)
+			quiet = QUIET_NS / 4;
+		if (*due == 0 || quiet < *due)
+			*due = quiet;
+	}
 	pthread_mutex_unlock(&r->mu);
 	return nfree;
 }
@@ -298,6 +365,8 @@ reader_publish(struct ad_nl_reader *r, int n, uint64_t enobufs,
 	r->records += (uint64_t)n + overflow;
 	r->enobufs += enobufs;
 	r->overflow += overflow;
+	if (n >= BIG_BURST)
+		r->last_big = mono_ns();
 	(void)reader_wake(r, 0);
 	pthread_mutex_unlock(&r->mu);
 }
@@ -374,6 +443,50 @@ reader_recv(struct ad_nl_reader *r, int want, uint64_t *enobufs)
 	}
 }
 
+/*
+ * One bounded burst from the socket into the free slots after tail
+ * (nfree of them), by whichever thread owns it: how many records were
+ * queued; *got: the last recvmmsg's count (-1: failed, errno in *err).
+ * A multicast record with no slot left is counted in *overflow.
+ */
+static int
+reader_burst(struct ad_nl_reader *r, int nfree, int tail, uint64_t *enobufs,
+    uint64_t *overflow, int *got, int *err)
+{
+	struct slot *s;
+	int n, want, i, type;
+
+	*got = 0;
+	for (n = 0; n + (int)*overflow < READ_BURST;) {
+		want = READ_BURST - n - (int)*overflow;
+		if (r->block)
+			want = want < nfree - n ? want : nfree - n;
+		if (want <= 0)
+			break;
+		if (want > RECV_MSGS)
+			want = RECV_MSGS;
+		if ((*got = reader_recv(r, want, enobufs)) < 0) {
+			*err = errno;
+			break;
+		}
+		for (i = 0; i < *got; i++) {
+			if (n < nfree) {
+				s = &r->q[(tail + n) % r->qmax];
+				n += nl_line(r->rbuf + (size_t)i * RECV_SIZE,
+				    r->mm[i].msg_len, &s->text, &s->type);
+			} else
+				/* multicast, queue full: the kernel would
+				 * drop it anyway; ours */
+				*overflow += nl_line(r->rbuf + (size_t)i *
+				    RECV_SIZE, r->mm[i].msg_len, &r->drop,
+				    &type);
+		}
+		if (*got < want)		/* drained */
+			break;
+	}
+	return n;
+}
+
 static void *
 reader_main(void *arg)
 {
@@ -382,14 +495,11 @@ reader_main(void *arg)
 		{ .fd = r->fd, .events = POLLIN },
 		{ .fd = r->stopfd, .events = POLLIN },
 	};
-	struct ad_buf drop;
 	struct timespec ts;
 	uint64_t enobufs, overflow;
 	int64_t due;
-	int nfree, tail, type, got, want, n, i, rc, err = 0;
-	struct slot *s;
+	int nfree, tail, got, n, rc, err = 0;
 
-	ad_buf_init(&drop);
 	for (;;) {
 		if ((nfree = reader_space(r, &tail, &due)) < 0)
 			break;
@@ -408,35 +518,8 @@ reader_main(void *arg)
 			break;
 		/* a bounded burst, then publish and look at stop again */
 		enobufs = overflow = 0;
-		got = 0;
-		for (n = 0; n + (int)overflow < READ_BURST;) {
-			want = READ_BURST - n - (int)overflow;
-			if (r->block)
-				want = want < nfree - n ? want : nfree - n;
-			if (want <= 0)
-				break;
-			if (want > RECV_MSGS)
-				want = RECV_MSGS;
-			if ((got = reader_recv(r, want, &enobufs)) < 0) {
-				err = errno;
-				break;
-			}
-			for (i = 0; i < got; i++) {
-				if (n < nfree) {
-					s = &r->q[(tail + n) % r->qmax];
-					n += nl_line(r->rbuf + (size_t)i *
-					    RECV_SIZE, r->mm[i].msg_len,
-					    &s->text, &s->type);
-				} else
-					/* multicast, queue full: the kernel
-					 * would drop it anyway; ours */
-					overflow += nl_line(r->rbuf +
-					    (size_t)i * RECV_SIZE,
-					    r->mm[i].msg_len, &drop, &type);
-			}
-			if (got < want)		/* drained */
-				break;
-		}
+		n = reader_burst(r, nfree, tail, &enobufs, &overflow, &got,
+		    &err);
 		reader_publish(r, n, enobufs, overflow);
 		if (r->recorded != NULL && r->at_eof) {
 			pthread_mutex_lock(&r->mu);
@@ -452,7 +535,6 @@ reader_main(void *arg)
 			break;
 		}
 	}
-	ad_buf_free(&drop);
 	return NULL;
 }
 
@@ -474,6 +556,10 @@ ad_nl_reader_start(int fd, int qmax, int block)
 		ad_buf_init(&r->q[i].text);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->space, NULL);
+	pthread_cond_init(&r->own, NULL);
+	ad_buf_init(&r->drop);
+	r->owner = OWN_READER;
+	r->last_big = mono_ns();
 	r->armed = 1;
 	r->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -492,9 +578,56 @@ ad_nl_reader_start(int fd, int qmax, int block)
 }
 
 int
-ad_nl_reader_fd(const struct ad_nl_reader *r)
+ad_nl_reader_fd(struct ad_nl_reader *r)
 {
-	return r->evfd;
+	int fd;
+
+	pthread_mutex_lock(&r->mu);
+	fd = r->owner == OWN_MAIN && !r->stopping ? r->fd : r->evfd;
+	pthread_mutex_unlock(&r->mu);
+	return fd;
+}
+
+/*
+ * The main thread's read while it owns the socket: a burst into the
+ * queue (empty: the main thread took everything), under mu so that the
+ * reader takes the socket back only between two.  A BIG_BURST burst is
+ * a storm starting: the socket goes to the reader before these records
+ * are worked on.
+ */
+static void
+main_pump(struct ad_nl_reader *r)
+{
+	uint64_t enobufs = 0, overflow = 0;
+	int n, got, err = 0;
+
+	pthread_mutex_lock(&r->mu);
+	if (r->owner != OWN_MAIN || r->stopping) {
+		pthread_mutex_unlock(&r->mu);
+		return;
+	}
+	n = reader_burst(r, r->qmax - r->count, (r->head + r->count) %
+	    r->qmax, &enobufs, &overflow, &got, &err);
+	if (n > 0)
+		r->ends = ends_event(r->q[(r->head + r->count + n - 1) %
+		    r->qmax].type);
+	r->count += n;
+	r->records += (uint64_t)n + overflow;
+	r->enobufs += enobufs;
+	r->overflow += overflow;
+	r->last_pump = mono_ns();
+	if (got < 0) {		/* the reader meets it too, and stops */
+		r->failed = 1;
+		r->err = err;
+	}
+	if (n >= BIG_BURST || got < 0) {
+		r->owner = OWN_READER;
+		r->last_big = r->last_pump;
+		r->to_reader++;
+		pthread_cond_signal(&r->own);
+	}
+	r->c_avail = r->count;
+	pthread_mutex_unlock(&r->mu);
 }
 
 /*
@@ -532,6 +665,8 @@ ad_nl_reader_pop(struct ad_nl_reader *r, int *type, struct ad_buf *line)
 	if (r->c_avail == 0) {
 		reader_refill(r);
 		if (r->c_avail == 0)
+			main_pump(r);
+		if (r->c_avail == 0)
 			return 0;
 	}
 	s = &r->q[r->c_head];
@@ -558,12 +693,16 @@ ad_nl_reader_done(struct ad_nl_reader *r)
 
 void
 ad_nl_reader_counts(struct ad_nl_reader *r, uint64_t *records,
-    uint64_t *enobufs, uint64_t *overflow)
+    uint64_t *enobufs, uint64_t *overflow, uint64_t *handoffs)
 {
 	pthread_mutex_lock(&r->mu);
 	*records = r->records;
 	*enobufs = r->enobufs;
 	*overflow = r->overflow;
+	if (handoffs != NULL) {
+		handoffs[0] = r->to_main;
+		handoffs[1] = r->to_reader;
+	}
 	if (r->failed) {
 		r->failed = 0;
 		errno = r->err;
@@ -582,6 +721,7 @@ ad_nl_reader_stop(struct ad_nl_reader *r)
 	pthread_mutex_lock(&r->mu);
 	r->stopping = 1;
 	pthread_cond_signal(&r->space);
+	pthread_cond_signal(&r->own);
 	pthread_mutex_unlock(&r->mu);
 	if (write(r->stopfd, &one, sizeof(one)) < 0)
 		log_warn("reader: stop");
@@ -607,7 +747,9 @@ ad_nl_reader_free(struct ad_nl_reader *r)
 		close(r->evfd);
 	if (r->stopfd >= 0)
 		close(r->stopfd);
+	ad_buf_free(&r->drop);
 	pthread_cond_destroy(&r->space);
+	pthread_cond_destroy(&r->own);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 }

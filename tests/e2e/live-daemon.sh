@@ -3,7 +3,9 @@
 # (perm=wa filter included), each drift operation in a bin-like dir a
 # finding in SQLite within 2 s, SIGHUP with a broken rules file, tamper
 # (our rules deleted by key) -> finding and rules back within 1 s,
-# SIGTERM -> exit 0 within 2 s and the machine as found.
+# the socket read by the main thread at a low rate and by the reader
+# thread in a burst, SIGTERM -> exit 0 within 2 s and the machine as
+# found.
 . "$top_srcdir/tests/e2e/live-lib.sh"
 [ -x "$AUDRIFT" ] || skip "$AUDRIFT not built"
 command -v sqlite3 >/dev/null || skip "sqlite3 CLI not installed"
@@ -84,8 +86,26 @@ echo "tamper: finding and rules back in $(( $(now_ms) - t0 )) ms"
 touch "$BIN/after-tamper"
 wait_row "rule='live_file_drift' AND path='$BIN/after-tamper'"
 
+# who reads the socket: the main thread at this low rate, the reader
+# thread from a burst on (300 files made and chmod'ed by one process),
+# the main thread again once it is quiet; an event after that is found
+i=0
+while [ $i -lt 300 ]; do : > "$BIN/s$i"; i=$((i + 1)); done
+chmod 700 "$BIN"/s*
+wait_row "rule='live_file_drift' AND op='chmod' AND path='$BIN/s299'" 5000
+sleep 0.5
+touch "$BIN/after-burst"
+wait_row "rule='live_file_drift' AND path='$BIN/after-burst'"
+echo "after a burst of 600 events: found in ${LAT} ms"
+
 live_stop
 check_restored
+ho=$(grep -o 'the socket went to the main thread [0-9]* time(s) (a low rate), back to the reader thread [0-9]*' "$T/err") ||
+	fail "no netlink handoff counts in the log: $(tail -5 "$T/err")"
+tomain=$(echo "$ho" | awk '{ print $8 }') toreader=$(echo "$ho" | awk '{ print $NF }')
+[ "$tomain" -ge 2 ] && [ "$toreader" -ge 1 ] ||
+	fail "the socket went to the main thread $tomain time(s) and back $toreader: want >= 2 and >= 1"
+echo "socket handoffs: $tomain to the main thread, $toreader back to the reader"
 rows=$(sqlite3 "$DB" "SELECT count(*) FROM findings;")
 lines=$(cat "$T/f.json.1" "$T/f.json" | wc -l)
 [ "$rows" = "$lines" ] || fail "$rows findings in SQLite, $lines JSON lines in the two files"
