@@ -1885,6 +1885,39 @@ ad_resolver_mount(struct ad_resolver *r, const struct ad_mount *m,
 	return &c->c;
 }
 
+struct learn_ctx {
+	struct ad_resolver *r;
+	size_t n;
+};
+
+static void
+learn_one(void *arg, const char *runtime, const char *id)
+{
+	struct learn_ctx *lc = arg;
+	struct ad_resolver *r = lc->r;
+	struct crec *c;
+	size_t i;
+
+	for (i = 0; i < r->nrecs; i++)	/* any runtime's name for it */
+		if (strcmp(r->recs[i]->id, id) == 0)
+			return;
+	c = rec_new(r, runtime, id);
+	c->announced = 1;		/* not running: no container_start */
+	r->nunannounced--;
+	rec_load_meta(r, c);
+	state_layers(r, c);
+	lc->n++;
+}
+
+size_t
+ad_resolver_learn_stored(struct ad_resolver *r)
+{
+	struct learn_ctx lc = { r, 0 };
+
+	ad_rtstate_list(r->root, learn_one, &lc);
+	return lc.n;
+}
+
 const struct ad_container *
 ad_resolver_take_unexamined(struct ad_resolver *r)
 {

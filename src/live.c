@@ -115,6 +115,7 @@ struct live {
 					   watched dir, dropped here */
 	uint64_t late;			/* changes found after the fact */
 	uint64_t late_known;		/* ... and reported by an earlier run */
+	int stored_learned;		/* stopped containers looked for */
 	struct ad_store_seen *seen;	/* the --db's findings, for those */
 	struct ad_reader *preader;	/* plugin: line-checked stdin */
 	struct ad_nl_reader *nlr;	/* netlink: reader thread */
@@ -903,6 +904,23 @@ examine_unarmed(struct live *lv)
 		examine(lv, c, 0);
 }
 
+/* Once, at the first tick (the first /proc scan and mount notices are
+ * in): the containers the runtimes' state knows and nothing running
+ * showed, stopped ones, whose upper layers are examined like any other:
+ * what one changed while audrift was not running is reported. */
+static void
+learn_stored(struct live *lv)
+{
+	size_t n;
+
+	if (lv->stored_learned || lv->res == NULL)
+		return;
+	lv->stored_learned = 1;
+	if ((n = ad_resolver_learn_stored(lv->res)) > 0)
+		log_info("%zu container(s) not running found in the runtimes' "
+		    "state: their upper layers are examined", n);
+}
+
 /* SIGHUP: a new ruleset and the kernel rules derived from it, or the
  * old ones kept. */
 static void
@@ -1029,6 +1047,7 @@ loop(struct live *lv, int sfd)
 		if (lv->nopen > 0)
 			open_expire(lv, now);
 		if (now >= next_tick) {
+			learn_stored(lv);
 			examine_unarmed(lv);
 			ad_pipeline_tick(&lv->pipe, now);
 			next_tick = now + TICK_MS;

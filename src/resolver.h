@@ -119,6 +119,15 @@ const struct ad_container *ad_resolver_next_start(struct ad_resolver *r);
  * examined by the caller (at its arming).
  */
 const struct ad_container *ad_resolver_take_unexamined(struct ad_resolver *r);
+/*
+ * Learn the containers the runtimes' state knows and the resolver does
+ * not (ad_rtstate_list): stopped ones, at a start.  Each gets its layers
+ * from that state and is left for ad_resolver_take_unexamined; none gets
+ * a container_start (it is not running).  Call after the first scan and
+ * mount notices, so that a running container is known by then.  How
+ * many were learned.
+ */
+size_t ad_resolver_learn_stored(struct ad_resolver *r);
 void ad_resolver_examined(struct ad_resolver *r, const struct ad_container *c);
 
 /* Containers known, in the order first seen (for `audrift containers`).

@@ -124,11 +124,22 @@ copy_str(json_t *v, char *out, size_t cap)
 }
 
 /* containers-storage: the container whose layer is `layer`. */
+/* A containers-storage entry's runtime: CRI-O's metadata names the pod;
+ * podman's does not. */
+static const char *
+storage_runtime(json_t *c)
+{
+	json_t *meta = json_object_get(c, "metadata");
+
+	return json_is_string(meta) && strstr(json_string_value(meta),
+	    "\"pod-name\"") != NULL ? "cri-o" : "podman";
+}
+
 static int
 owner_storage(const char *root, const char *layer, struct ad_rt_owner *o)
 {
 	char path[PATH_MAX];
-	json_t *all, *c, *meta;
+	json_t *all, *c;
 	size_t i;
 	int found = 0;
 
@@ -142,11 +153,7 @@ owner_storage(const char *root, const char *layer, struct ad_rt_owner *o)
 		if (l == NULL || strcmp(l, layer) != 0 ||
 		    !copy_str(json_object_get(c, "id"), o->id, sizeof(o->id)))
 			continue;
-		/* CRI-O's metadata names the pod; podman's does not */
-		meta = json_object_get(c, "metadata");
-		o->runtime = json_is_string(meta) &&
-		    strstr(json_string_value(meta), "\"pod-name\"") != NULL ?
-		    "cri-o" : "podman";
+		o->runtime = storage_runtime(c);
 		found = 1;
 		break;
 	}
@@ -496,6 +503,43 @@ ad_rt_meta_clear(struct ad_rt_meta *m)
 	free(m->pod_uid);
 	free(m->ns);
 	memset(m, 0, sizeof(*m));
+}
+
+/* --- every container the state knows ---------------------------------- */
+
+int
+ad_rtstate_list(const char *host_root,
+    void (*fn)(void *arg, const char *runtime, const char *id), void *arg)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	json_t *all, *c;
+	DIR *d;
+	size_t i;
+	int n = 0;
+
+	all = load_at(host_root, "%s/overlay-containers/containers.json",
+	    STORAGE_ROOT);
+	json_array_foreach(all, i, c) {
+		const char *id = json_string_value(json_object_get(c, "id"));
+
+		if (id != NULL && ad_rt_id_ok(id, strlen(id), AD_RT_ID_MAX)) {
+			fn(arg, storage_runtime(c), id);
+			n++;
+		}
+	}
+	json_decref(all);
+	if ((size_t)snprintf(path, sizeof(path), "%s%s/containers", host_root,
+	    DOCKER_ROOT) >= sizeof(path) || (d = opendir(path)) == NULL)
+		return n;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' && ad_rt_id_ok(de->d_name,
+		    strlen(de->d_name), AD_RT_ID_MAX)) {
+			fn(arg, "docker", de->d_name);
+			n++;
+		}
+	closedir(d);
+	return n;
 }
 
 /* --- layers without a mount ------------------------------------------- */

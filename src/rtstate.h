@@ -56,6 +56,17 @@ int ad_rtstate_knows(const char *runtime, const char *host_root,
 int ad_rtstate_layers(const char *runtime, const char *host_root,
     const char *root, const char *id, char **upper, char ***lower);
 
+/*
+ * Every container the runtimes' state below host_root knows, running or
+ * not, in their default roots: containers-storage's containers.json
+ * (podman, CRI-O) and Docker's containers/ dir.  fn(arg, runtime, id)
+ * for each id that passes ad_rt_id_ok; how many.  For a start: what a
+ * stopped container changed while nothing watched is still in its upper
+ * layer.
+ */
+int ad_rtstate_list(const char *host_root,
+    void (*fn)(void *arg, const char *runtime, const char *id), void *arg);
+
 /* What the runtime's state says of a container: owned strings, NULL
  * when it does not say. */
 struct ad_rt_meta {

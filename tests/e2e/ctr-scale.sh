@@ -3,8 +3,10 @@
 #   - a container started BEFORE audrift, with a binary dropped into its
 #     /usr/bin before audrift ran: reported on discovery as
 #     after_the_fact, with the container's id and image; then the seven
-#     operations inside it are findings; audrift restarted reports what
-#     changed while it was down, not again what it reported before;
+#     operations inside it are findings; a container that changed its
+#     /usr/bin and exited before audrift started is reported too; audrift
+#     restarted reports what changed while it was down, not again what
+#     it reported before;
 #   - 50 containers started at once (N_AT_ONCE), each armed, and the
 #     kernel rule count the same at 0 and at 50 containers;
 #   - a container whose entrypoint writes /usr/bin and exits within
@@ -22,12 +24,19 @@ mkdir "$T/shipped.d" && cp "$top_srcdir"/rules.d/*.rules "$T/shipped.d/" ||
 ctr_run C0 "$IMG" /bin/busybox sleep 600
 podman exec "$C0" /bin/busybox cp /bin/busybox /usr/bin/planted ||
 	fail "podman exec (before audrift)"
+# ... and one that changed its /usr/bin and exited (not removed)
+ctr_run S0 "$IMG" /bin/busybox cp /bin/busybox /usr/bin/dropped-stopped
+podman wait "$S0" >/dev/null || fail "podman wait"
 audrift_start "$T/shipped.d"
 R0=$(ctr_rule_count); K0=$(auditctl -l | grep -c 'key=audrift-')
 ctr_wait_armed "$C0"
 C="container_id='$C0'"
 wait_row "rule='essential_binary_modified_in_container' AND $C AND path='/usr/bin/planted' AND attribution='after_the_fact' AND image LIKE '%audrift-test%'" 5000
 echo "found after the fact: /usr/bin/planted, ${LAT} ms after arming"
+wait_row "rule='essential_binary_modified_in_container' AND container_id='$S0' AND path='/usr/bin/dropped-stopped' AND attribution='after_the_fact' AND image LIKE '%audrift-test%'" 5000
+grep -q "container(s) not running found in the runtimes' state" "$T/err" ||
+	fail "no notice of the stopped containers: $(cat "$T/err")"
+echo "a container stopped before audrift started: its /usr/bin/dropped-stopped found after the fact"
 grep -q "container ${C0%${C0#????????????}}: 1 change(s) in its upper layer" "$T/err" ||
 	fail "no notice of the change found after the fact: $(cat "$T/err")"
 # ... and the seven operations, live, in the container started before
@@ -55,6 +64,13 @@ ctr_wait_armed "$C0"
 wait_row "rule='essential_binary_modified_in_container' AND $C AND path='/usr/bin/while-down' AND attribution='after_the_fact'" 5000
 [ "$(nrows "$C AND attribution='after_the_fact'")" = $((late0 + 1)) ] ||
 	fail "after audrift restarted, after_the_fact rows: $(sqlite3 "$DB" "SELECT path FROM findings WHERE $C AND attribution='after_the_fact';")"
+i=0
+until grep -q "container ${S0%${S0#????????????}}: 1 change(s) in its upper layer reported before" "$T/err"; do
+	i=$((i + 1)); [ $i -le 100 ] || fail "the stopped container's change was not looked up again: $(grep "${S0%${S0#????????????}}" "$T/err")"
+	sleep 0.05
+done
+[ "$(nrows "container_id='$S0' AND attribution='after_the_fact'")" = 1 ] ||
+	fail "the stopped container's change reported again after the restart"
 grep -q "container ${C0%${C0#????????????}}: 2 change(s) in its upper layer reported before, by an earlier run (not again)" "$T/err" ||
 	fail "no notice of the changes known from the earlier run: $(grep 'upper layer' "$T/err")"
 echo "audrift restarted: /usr/bin/while-down found after the fact, the 2 changes reported before not again"

@@ -418,6 +418,62 @@ test_learned_late(void **state)
 	ad_resolver_free(r);
 }
 
+/* Containers the state knows, running or not (ad_rtstate_list): a
+ * podman and a CRI-O entry, a Docker dir; ids that could not be paths
+ * and entries of the wrong type skipped.  The resolver learns the ones it
+ * does not know, with their layers, and gives no container_start. */
+struct listed {
+	char got[8][128];
+	int n;
+};
+
+static void
+listed_one(void *arg, const char *runtime, const char *id)
+{
+	struct listed *l = arg;
+
+	assert_true(l->n < 8);
+	snprintf(l->got[l->n++], sizeof(l->got[0]), "%s %.8s", runtime, id);
+}
+
+#define H64B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define H64C "aaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccddddaaaabbbbccccdddd"
+static void
+test_rtstate_list(void **state)
+{
+	struct ad_resolver *r;
+	const struct ad_container *c;
+	struct listed l = { .n = 0 };
+	char proc[PATH_MAX];
+
+	(void)state;
+	put("var/lib/containers/storage/overlay-containers/containers.json",
+	    "[{\"id\":\"" H64 "\",\"layer\":\"lay1\",\"names\":[\"stopped\"]},"
+	    "{\"id\":\"" H64B "\",\"metadata\":\"{\\\"pod-name\\\":\\\"p\\\"}\"},"
+	    "{\"id\":\"../../etc\"},{\"id\":7},\"x\",{\"id\":\"\"}]");
+	put("var/lib/containers/storage/overlay/lay1/diff/usr/bin/x", "x");
+	put("var/lib/docker/containers/" H64C "/config.v2.json", "{}");
+	put("var/lib/docker/containers/.tmp-x/config.v2.json", "{}");
+	assert_int_equal(ad_rtstate_list(tmp, listed_one, &l), 3);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.got[0], "podman 01234567");
+	assert_string_equal(l.got[1], "cri-o fedcba98");
+	assert_string_equal(l.got[2], "docker aaaabbbb");
+
+	put("proc/1/mountinfo", "1 0 8:1 / / rw - ext4 /dev/sda1 rw\n");
+	snprintf(proc, sizeof(proc), "%s/proc", tmp);
+	r = ad_resolver_new(proc, tmp, 0);
+	assert_int_equal(ad_resolver_learn_stored(r), 3);
+	assert_int_equal(ad_resolver_learn_stored(r), 0);	/* known */
+	assert_null(ad_resolver_next_start(r));		/* not running */
+	c = ad_resolver_take_unexamined(r);		/* the one with layers */
+	assert_non_null(c);
+	assert_string_equal(c->id, H64);
+	assert_string_equal(c->name, "stopped");
+	assert_null(ad_resolver_take_unexamined(r));
+	ad_resolver_free(r);
+}
+
 /* --- lineage.c ----------------------------------------------------------- */
 
 static struct ad_str argv_buf[16];
@@ -564,6 +620,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test(test_runtime_id),
 		cmocka_unit_test_setup_teardown(test_learned_late, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rtstate_list, setup,
 		    teardown),
 		cmocka_unit_test(test_lineage),
 	};
