@@ -10,6 +10,7 @@
 #include "comparison.h"
 #include "log.h"
 #include "store.h"
+#include "util.h"
 
 static const char sql_cmp_ins[] =
 	"INSERT INTO comparisons(time, kind, target, name, image, baseline,"
@@ -68,7 +69,7 @@ ad_cmp_record(sqlite3 *db, const struct ad_comparison *c)
 	char now[40];
 	int rc;
 
-	ad_iso_ms(ad_wall_ms(), now, sizeof(now));
+	ad_iso_ms(ad_now_ms(), now, sizeof(now));
 	if (sqlite3_prepare_v2(db, sql_cmp_ins, -1, &st, NULL) != SQLITE_OK) {
 		log_warnx("comparisons: %s; is the database's schema damaged?",
 		    sqlite3_errmsg(db));

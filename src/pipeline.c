@@ -16,15 +16,7 @@
 #include "pipeline.h"
 #include "store.h"
 #include "store_pg.h"
-
-int64_t
-ad_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "util.h"
 
 void
 ad_pipeline_init(struct ad_pipeline *p)

@@ -68,7 +68,6 @@ void ad_pipeline_begin(struct ad_pipeline *p, const char *source);
 void ad_pipeline_end(struct ad_pipeline *p);
 /* Close the sinks, free the ruleset. */
 void ad_pipeline_free(struct ad_pipeline *p);
-int64_t ad_now_ms(void);
 /* ./rules.d when it exists, else SYSCONFDIR/audrift/rules.d (replay.c). */
 const char *ad_default_rules_dir(void);
 

@@ -401,7 +401,7 @@ cmd_query(int argc, char **argv)
 			db = optarg;
 			break;
 		case 's':
-			if (ad_parse_time(optarg, ad_wall_ms(), &since_ms) !=
+			if (ad_parse_time(optarg, ad_now_ms(), &since_ms) !=
 			    0) {
 				log_warnx("query: bad --since '%s': give 30m, "
 				    "1h, 2d, 1w or a UTC time like "

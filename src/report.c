@@ -2113,7 +2113,7 @@ cmd_report(int argc, char **argv)
 		    "report --help", argv[optind]);
 		return 2;
 	}
-	rp.now = ad_wall_ms();
+	rp.now = ad_now_ms();
 	if (now != NULL && ad_parse_time(now, rp.now, &rp.now) != 0) {
 		log_warnx("report: bad --now '%s': give a UTC time like "
 		    "2026-12-01T00:00:00Z", now);

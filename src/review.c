@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "log.h"
 #include "store.h"
+#include "util.h"
 
 static const char sql_exists[] = "SELECT 1 FROM findings WHERE id = ?1";
 static const char sql_review_ins[] =
@@ -82,7 +83,7 @@ ack_record(sqlite3 *db, const long long *ids, int n, const char *by,
 	char now[40];
 	int i, bad = 0, rc = -1;
 
-	ad_iso_ms(ad_wall_ms(), now, sizeof(now));
+	ad_iso_ms(ad_now_ms(), now, sizeof(now));
 	if (sqlite3_prepare_v2(db, sql_exists, -1, &ex, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, sql_review_ins, -1, &ins, NULL) !=
 	    SQLITE_OK) {

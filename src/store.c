@@ -262,14 +262,6 @@ ad_parse_time(const char *s, int64_t now_ms, int64_t *ms)
 	return 0;
 }
 
-int64_t
-ad_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- schema ------------------------------------------------------- */
 
@@ -957,7 +949,7 @@ store_prune(struct store *s, int64_t now)
 	char cut[96];
 	int rc, n;
 
-	ad_iso_ms(ad_wall_ms() - (int64_t)s->o.retain_days * 86400000, cut,
+	ad_iso_ms(ad_now_ms() - (int64_t)s->o.retain_days * 86400000, cut,
 	    sizeof(cut));
 	sqlite3_bind_text(s->st_prune, 1, cut, -1, SQLITE_TRANSIENT);
 	rc = step_reset(s->st_prune);
@@ -989,7 +981,7 @@ store_run_set(struct store *s, const struct ad_run_stats *st)
 	s->run_host = st->host ? xstrdup(st->host) : NULL;
 	s->run_source = st->source ? xstrdup(st->source) : NULL;
 	s->run_digest = st->rules_digest ? xstrdup(st->rules_digest) : NULL;
-	s->run_start_ms = st->start_ms ? st->start_ms : ad_wall_ms();
+	s->run_start_ms = st->start_ms ? st->start_ms : ad_now_ms();
 	s->run_pending = 1;
 	s->run_id = -1;
 }
@@ -1029,7 +1021,7 @@ store_run_close(struct store *s, const struct ad_run_stats *st)
 		    "written", s->path);
 		return -1;
 	}
-	ad_iso_ms(st->stop_ms ? st->stop_ms : ad_wall_ms(), t, sizeof(t));
+	ad_iso_ms(st->stop_ms ? st->stop_ms : ad_now_ms(), t, sizeof(t));
 	sqlite3_bind_text(u, 1, t, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(u, 2, (sqlite3_int64)st->records_read);
 	sqlite3_bind_int64(u, 3, (sqlite3_int64)st->events_read);

@@ -73,7 +73,6 @@ struct timespec;
 /* ad_store_now_ms() time ms as a deadline for pthread_cond_timedwait on
  * a condition made with CLOCK_MONOTONIC (the store's writer threads). */
 void ad_store_ms_timespec(int64_t ms, struct timespec *ts);
-int64_t ad_wall_ms(void);		/* CLOCK_REALTIME, ms */
 /* ms since the epoch as the database's time text:
  * 2026-11-23T10:58:01.123Z (cap >= 25). */
 void ad_iso_ms(int64_t ms, char *buf, size_t cap);

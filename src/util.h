@@ -89,4 +89,7 @@ ad_hexval(int c)
  * normalizer. */
 long ad_audit_decode(const char *val, struct ad_buf *out);
 
+/* Wall-clock time (CLOCK_REALTIME), ms since the epoch. */
+int64_t ad_now_ms(void);
+
 #endif
