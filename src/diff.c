@@ -119,12 +119,8 @@ put_safe(FILE *f, const char *s)
 static int
 parse_format(const char *cmd, const char *f)
 {
-	if (strcmp(f, "table") == 0)
-		return 0;
-	if (strcmp(f, "json") == 0)
-		return 1;
-	log_warnx("%s: bad --format '%s': give table or json", cmd, f);
-	return -1;
+	return ad_opt_word(cmd, "format", f,
+	    (const char *const[]){ "table", "json", NULL });
 }
 
 /* ---- diff ----------------------------------------------------------------- */

@@ -424,27 +424,16 @@ cmd_query(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'f':
-			if (strcmp(optarg, "table") == 0)
-				fmt = FMT_TABLE;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = FMT_JSON;
-			else if (strcmp(optarg, "csv") == 0)
-				fmt = FMT_CSV;
-			else {
-				log_warnx("query: bad --format '%s': give "
-				    "table, json or csv", optarg);
+		case 'f':	/* in enum qfmt's order */
+			if ((i = ad_opt_word("query", "format", optarg,
+			    (const char *const[]){ "table", "json", "csv",
+			    NULL })) < 0)
 				return 2;
-			}
+			fmt = (enum qfmt)i;
 			break;
 		case 'n':
-			errno = 0;
-			limit = strtoll(optarg, &end, 10);
-			if (errno || end == optarg || *end || limit < 0) {
-				log_warnx("query: bad --limit '%s': give a "
-				    "number, 0 for all", optarg);
+			if (ad_opt_count("query", "limit", optarg, &limit) != 0)
 				return 2;
-			}
 			break;
 		case 'p':
 			errno = 0;

@@ -2056,8 +2056,7 @@ cmd_report(int argc, char **argv)
 	struct ad_buf b;
 	long long limit = REPORT_LIMIT;
 	sqlite3 *db;
-	char *end;
-	int ch, rc;
+	int ch, rc, i;
 
 	memset(&rp, 0, sizeof(rp));
 	optind = 0;
@@ -2078,27 +2077,16 @@ cmd_report(int argc, char **argv)
 		case 'o':
 			out = optarg;
 			break;
-		case 'f':
-			if (strcmp(optarg, "html") == 0)
-				fmt = FMT_HTML;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = FMT_JSON;
-			else if (strcmp(optarg, "md") == 0)
-				fmt = FMT_MD;
-			else {
-				log_warnx("report: bad --format '%s': give "
-				    "html, json or md", optarg);
+		case 'f':	/* in enum fmt's order */
+			if ((i = ad_opt_word("report", "format", optarg,
+			    (const char *const[]){ "html", "json", "md",
+			    NULL })) < 0)
 				return 2;
-			}
+			fmt = (enum fmt)i;
 			break;
 		case 'n':
-			errno = 0;
-			limit = strtoll(optarg, &end, 10);
-			if (errno || end == optarg || *end || limit < 0) {
-				log_warnx("report: bad --limit '%s': give a "
-				    "number, 0 for all", optarg);
+			if (ad_opt_count("report", "limit", optarg, &limit) != 0)
 				return 2;
-			}
 			break;
 		case 'h':
 			report_usage(stdout);

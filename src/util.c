@@ -505,3 +505,41 @@ ad_now_ms(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int
+ad_opt_word(const char *cmd, const char *opt, const char *arg,
+    const char *const *words)
+{
+	struct ad_buf b;
+	int i, n;
+
+	for (n = 0; words[n] != NULL; n++)
+		if (strcmp(arg, words[n]) == 0)
+			return n;
+	ad_buf_init(&b);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			ad_buf_adds(&b, i == n - 1 ? " or " : ", ");
+		ad_buf_adds(&b, words[i]);
+	}
+	ad_buf_addc(&b, '\0');
+	log_warnx("%s: bad --%s '%s': give %s", cmd, opt, arg, b.p);
+	ad_buf_free(&b);
+	return -1;
+}
+
+int
+ad_opt_count(const char *cmd, const char *opt, const char *arg,
+    long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(arg, &end, 10);
+	if (errno || end == arg || *end || *out < 0) {
+		log_warnx("%s: bad --%s '%s': give a number, 0 for all", cmd,
+		    opt, arg);
+		return -1;
+	}
+	return 0;
+}

@@ -92,4 +92,15 @@ long ad_audit_decode(const char *val, struct ad_buf *out);
 /* Wall-clock time (CLOCK_REALTIME), ms since the epoch. */
 int64_t ad_now_ms(void);
 
+/*
+ * Command-line values, checked once for every command.  ad_opt_word: the
+ * index of arg in words (NULL-ended), or -1 after "CMD: bad --OPT 'ARG':
+ * give a, b or c".  ad_opt_count: a count >= 0 into *out, or -1 after
+ * "CMD: bad --OPT 'ARG': give a number, 0 for all".
+ */
+int ad_opt_word(const char *cmd, const char *opt, const char *arg,
+    const char *const *words);
+int ad_opt_count(const char *cmd, const char *opt, const char *arg,
+    long long *out);
+
 #endif
