@@ -72,6 +72,30 @@ for v in findings_by_rule; do
 	[ "$a" = "$b" ] || fail "view $v differs: $a / $b"
 done
 
+# 2a. --addr and --port answer the same over both (a recorded log of
+# loopback sockets, v4 and v6, with the golden network rules)
+$PGSU -d postgres -c "CREATE DATABASE net OWNER writer" >/dev/null
+NURI="postgresql://writer@127.0.0.1:$PGPORT/net?sslmode=disable"
+"$AUDRIFT" replay --assume-host --rules "$top_srcdir/tests/golden/network" \
+    --db "$T/net.db" --insecure-db "$G/host-network.log" 2>/dev/null ||
+    fail "replay the network log into SQLite"
+"$AUDRIFT" replay --assume-host --rules "$top_srcdir/tests/golden/network" \
+    --db "$NURI" "$G/host-network.log" 2>/dev/null ||
+    fail "replay the network log into PostgreSQL"
+for args in "--addr 127.0.0.1" "--addr 127.0.0.0/8" "--addr ::1" \
+    "--addr ::/0" "--addr 10.0.0.0/8" "--port 40303" "--addr ::1 --port 40303"; do
+	# shellcheck disable=SC2086
+	"$AUDRIFT" query --db "$T/net.db" --format json --limit 0 $args >"$T/n1" ||
+	    fail "query sqlite $args"
+	# shellcheck disable=SC2086
+	"$AUDRIFT" query --db "$NURI" --format json --limit 0 $args >"$T/n2" 2>"$T/n2.err" ||
+	    { cat "$T/n2.err"; fail "query PostgreSQL $args"; }
+	cmp -s "$T/n1" "$T/n2" || { diff "$T/n1" "$T/n2" | head -5;
+	    fail "query $args differs between SQLite and PostgreSQL"; }
+done
+[ "$("$AUDRIFT" query --db "$NURI" --format csv --limit 0 --addr 127.0.0.0/8 | wc -l)" -ge 3 ] ||
+    fail "query --addr 127.0.0.0/8 over PostgreSQL found fewer than 2 findings"
+
 # 2b. the bytes COPY carries, in binary (replay) and in text (forwarded,
 # a batch holding a time without ms goes in text): tab, newline and
 # backslash kept; bytes that are not UTF-8, and NUL, as the characters \xHH
