@@ -5,7 +5,8 @@
 # source, so no kernel is needed) with the server stopped for 30 s in the
 # middle loses nothing and duplicates nothing; then findings spooled in
 # SQLite while the server is down survive kill -9 of audrift and arrive,
-# once, from the next run.
+# once, from the next run; and the direct sink (--db URI) keeps what it
+# holds in memory through a short outage.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/pg-lib.sh"
 pg_require
@@ -107,4 +108,33 @@ m=$(lcount)
 wait_sent "$m" 15 || fail "after kill -9 the server has $(pgcount) of $m findings"
 dups=$($PGSU -d fleet -tA -c "SELECT count(*) - count(DISTINCT host_finding_id) FROM findings")
 [ "$dups" = 0 ] || fail "$dups findings arrived twice"
-echo "ok: $n findings through a 30 s outage, then $((m - n)) across kill -9: each once"
+
+# 3. the direct sink (--db URI, no SQLite) through a 6 s outage: the
+# findings wait in memory (fewer than its 16384) and all arrive, once
+$PGSU -d postgres -c "CREATE DATABASE direct OWNER fwd" >/dev/null
+DURI="postgresql://fwd@127.0.0.1:$PGPORT/direct?sslmode=disable"
+copies 2000 2100 >"$T/direct.log"
+mkfifo "$T/in3"
+AUDRIFT_LOG=stderr "$AUDRIFT" run --source plugin --no-kernel-rules \
+    --rules "$top_srcdir/rules.d" --db "$DURI" <"$T/in3" 2>"$T/direct.err" &
+RUNPID=$!
+exec 3>"$T/in3"
+for s in $(seq 0 9); do
+	sed -n "$((s * $(wc -l <"$T/direct.log") / 10 + 1)),$(((s + 1) * $(wc -l <"$T/direct.log") / 10))p" "$T/direct.log" >&3
+	[ "$s" = 2 ] && pg_stop 3>&-
+	[ "$s" = 8 ] && { pg_ctl_start 3>&- || fail "cannot restart the server"; }
+	sleep 1
+done
+exec 3>&-
+wait "$RUNPID" || { cat "$T/direct.err"; fail "audrift run (direct) exited $?"; }
+RUNPID=
+# what the run made (its summary), against what the server holds
+want=$(sed -n 's/.*stopped: .* events, \([0-9]*\) findings,.*/\1/p' "$T/direct.err")
+[ "${want:-0}" -ge 500 ] || { cat "$T/direct.err"; fail "the direct run made ${want:-no} findings"; }
+got=$($PGSU -d direct -tA -c "SELECT count(*) FROM findings")
+[ "$got" = "$want" ] || { cat "$T/direct.err"; fail "direct sink through the outage: $got of $want findings"; }
+grep -q "findings wait in memory" "$T/direct.err" || fail "the direct sink's outage was not logged"
+grep -q "writing again" "$T/direct.err" || fail "the direct sink's return was not logged"
+[ "$($PGSU -d direct -tA -c "SELECT findings_dropped FROM runs ORDER BY id DESC LIMIT 1")" = 0 ] ||
+    fail "the direct sink counted drops through a short outage"
+echo "ok: $n findings through a 30 s outage, then $((m - n)) across kill -9: each once; direct sink: $got of $want through a 6 s outage"
