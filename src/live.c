@@ -1261,7 +1261,9 @@ cmd_run(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	ad_pipeline_evidence(&lv.pipe);	/* after the mask: no signals there */
-	ao.db = ad_db_is_pg(db) ? NULL : db;	/* actions rows: SQLite only */
+	/* actions rows: the actor writes SQLite's, the PostgreSQL sink the
+	 * server's (store_pg.c, pgs_action) */
+	ao.db = ad_db_is_pg(db) ? NULL : db;
 	if (ad_pipeline_actions(&lv.pipe, &ao) != 0)
 		goto out;
 

@@ -39,6 +39,7 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include "action.h"
 #include "digest.h"
 #include "finding.h"
 #include "log.h"
@@ -940,6 +941,7 @@ fail:
  * it for a transaction, run_begin and run_end for their statements.
  */
 #define PG_TXN_MAX	8192	/* rows per transaction, at most */
+#define PG_ACTS_MAX	256	/* action records waiting, at most */
 
 struct pgs {
 	char *uri;
@@ -959,12 +961,18 @@ struct pgs {
 	int64_t retry_ms;
 	uint64_t dropped;	/* queue full while failing, or refused */
 	uint64_t refused;	/* by the server (pg_refused) */
+	struct ad_action_rec *acts;	/* PG_ACTS_MAX, the first nacts wait */
+	int nacts;
+	int acts_failing;
+	int64_t acts_retry_ms;
+	uint64_t acts_dropped;
 	uint64_t flush_want, flush_done;	/* sequences */
 	int flush_rc;
 	int stop;
 	/* writer */
 	struct ad_buf b;
 	struct ad_row **batch;	/* PG_TXN_MAX, pointing into rows */
+	struct ad_action_rec *acts_out;	/* PG_ACTS_MAX: being sent */
 	/* pipeline */
 	char host[256];
 	char *fill_host;
@@ -1056,6 +1064,89 @@ pgs_send(struct pgs *s)
 	return rc;
 }
 
+/* One action record into the actions table: 0, or -1 logged. */
+static int
+pg_action_insert(PGconn *c, const char *uri, const struct ad_action_rec *r)
+{
+	char t[40], et[40], serial[24], pid[16], err[16];
+	const char *v[13];
+	PGresult *res;
+	int rc = 0;
+
+	ad_iso_ms(r->time_ms, t, sizeof(t));
+	ad_iso_ms(r->event_ms, et, sizeof(et));
+	snprintf(serial, sizeof(serial), "%llu", (unsigned long long)r->serial);
+	snprintf(pid, sizeof(pid), "%d", (int)r->pid);
+	snprintf(err, sizeof(err), "%d", r->err);
+	v[0] = t;
+	v[1] = ad_action_name(r->action);
+	v[2] = ad_act_result_name(r->result);
+	v[3] = r->origin;
+	v[4] = r->rule[0] ? r->rule : NULL;
+	v[5] = r->serial ? serial : NULL;
+	v[6] = r->event_ms ? et : NULL;
+	v[7] = r->ctr_id[0] ? r->ctr_id : NULL;
+	v[8] = r->ctr_name[0] ? r->ctr_name : NULL;
+	v[9] = r->pid > 0 ? pid : NULL;
+	v[10] = r->cgroup[0] ? r->cgroup : NULL;
+	v[11] = r->err ? err : NULL;
+	v[12] = r->why[0] ? r->why : NULL;
+	res = PQexecParams(c, "INSERT INTO actions(time, action, result, "
+	    "origin, rule, serial, event_time, container_id, container_name, "
+	    "pid, cgroup, errno, why) VALUES($1, $2, $3, $4, $5, $6, $7, $8, "
+	    "$9, $10, $11, $12, $13)", 13, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pg_explain_res(uri, "cannot write an action row", c, res);
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * The action records waiting, each in a statement of its own (they are
+ * few).  mu held, released meanwhile.  0 ok, -1 failed: the ones not
+ * written wait again, before any queued since (retried every
+ * PG_RETRY_MS).
+ */
+static int
+pgs_send_actions(struct pgs *s)
+{
+	int n = s->nacts, i = 0, k;
+
+	memcpy(s->acts_out, s->acts, (size_t)n * sizeof(*s->acts));
+	s->nacts = 0;
+	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_lock(&s->cmu);
+	if (s->c != NULL && PQstatus(s->c) != CONNECTION_OK) {
+		PQfinish(s->c);
+		s->c = NULL;
+	}
+	if (s->c == NULL)
+		s->c = pg_open_writer(s->uri, s->acts_failing, &s->binary);
+	for (i = 0; s->c != NULL && i < n; i++)
+		if (pg_action_insert(s->c, s->uri, &s->acts_out[i]) != 0)
+			break;
+	pthread_mutex_unlock(&s->cmu);
+	pthread_mutex_lock(&s->mu);
+	if (i == n) {
+		s->acts_failing = 0;
+		return 0;
+	}
+	/* the unsent first, then what came meanwhile, newest dropped */
+	k = n - i;
+	if (k + s->nacts > PG_ACTS_MAX) {
+		s->acts_dropped += (uint64_t)(k + s->nacts - PG_ACTS_MAX);
+		s->nacts = PG_ACTS_MAX - k;
+	}
+	memmove(s->acts + k, s->acts, (size_t)s->nacts * sizeof(*s->acts));
+	memcpy(s->acts, s->acts_out + i, (size_t)k * sizeof(*s->acts));
+	s->nacts += k;
+	s->acts_failing = 1;
+	s->acts_retry_ms = ad_store_now_ms() + PG_RETRY_MS;
+	return -1;
+}
+
 /* The writer thread: sends due rows, answers flushes; on stop, leaves
  * (close flushed before). */
 static void *
@@ -1071,6 +1162,16 @@ pgs_main(void *arg)
 	while (!s->stop) {
 		now = ad_store_now_ms();
 		want = s->flush_want;
+		if (s->nacts > 0 && (!s->acts_failing || now >=
+		    s->acts_retry_ms || want != s->flush_done)) {
+			rc = pgs_send_actions(s);
+			if (want != s->flush_done && rc != 0) {
+				s->flush_done = want;
+				s->flush_rc = rc;
+				pthread_cond_broadcast(&s->cv_done);
+			}
+			continue;
+		}
 		if (pgs_due(s, now)) {
 			rc = pgs_send(s);
 			/* a flush gets one try: done when all is sent or it
@@ -1082,23 +1183,47 @@ pgs_main(void *arg)
 			}
 			continue;
 		}
-		if (s->nin == 0 && want != s->flush_done) {
+		if (s->nin == 0 && s->nacts == 0 && want != s->flush_done) {
 			s->flush_done = want;
 			s->flush_rc = 0;
 			pthread_cond_broadcast(&s->cv_done);
 			continue;
 		}
-		if (s->nin == 0)
+		if (s->nin == 0 && s->nacts == 0)
 			pthread_cond_wait(&s->cv_work, &s->mu);
 		else {
-			t = s->failing ? s->retry_ms : s->first_ms +
-			    s->o.batch_ms;
+			t = s->nin == 0 ? s->acts_retry_ms : s->failing ?
+			    s->retry_ms : s->first_ms + s->o.batch_ms;
+			if (s->nacts > 0 && s->acts_retry_ms < t)
+				t = s->acts_retry_ms;
 			ad_store_ms_timespec(t, &ts);
 			pthread_cond_timedwait(&s->cv_work, &s->mu, &ts);
 		}
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
+}
+
+/* An action record: to the actions table, by the writer thread (the
+ * pipeline never waits on the network for it).  0; a full queue drops
+ * it, counted and logged once. */
+static int
+pgs_action(void *ctx, const struct ad_action_rec *r)
+{
+	struct pgs *s = ctx;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->nacts == PG_ACTS_MAX) {
+		if (s->acts_dropped++ == 0)
+			log_warnx("PostgreSQL %s: %d action records wait for "
+			    "the server; newer ones are in the log and the "
+			    "JSON lines only", s->uri, PG_ACTS_MAX);
+	} else {
+		s->acts[s->nacts++] = *r;
+		pthread_cond_signal(&s->cv_work);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return 0;
 }
 
 static int
@@ -1267,6 +1392,8 @@ pgs_free(struct pgs *s)
 		}
 	free(s->rows);
 	free(s->batch);
+	free(s->acts);
+	free(s->acts_out);
 	ad_buf_free(&s->b);
 	PQfinish(s->c);
 	pthread_mutex_destroy(&s->mu);
@@ -1287,6 +1414,11 @@ pgs_close(void *ctx)
 	pgs_flush(s);
 	pthread_mutex_lock(&s->mu);
 	left = s->nin;
+	if (s->nacts > 0 || s->acts_dropped > 0)
+		log_warnx("PostgreSQL %s: %d action records could not be "
+		    "written (and %llu dropped); they are in the log and the "
+		    "JSON lines", s->uri, s->nacts,
+		    (unsigned long long)s->acts_dropped);
 	s->stop = 1;
 	pthread_cond_signal(&s->cv_work);
 	pthread_mutex_unlock(&s->mu);
@@ -1306,6 +1438,7 @@ static const struct ad_sink_ops pgs_ops = {
 	.run_end = pgs_run_end,
 	.close = pgs_close,
 	.tick = pgs_tick,
+	.action = pgs_action,
 };
 
 struct ad_sink *
@@ -1326,6 +1459,8 @@ ad_pg_open(const struct ad_store_opts *o)
 		s->o.queue_max = s->o.batch_max;
 	s->rows = xcalloc((size_t)s->o.queue_max, sizeof(*s->rows));
 	s->batch = xcalloc(PG_TXN_MAX, sizeof(*s->batch));
+	s->acts = xcalloc(PG_ACTS_MAX, sizeof(*s->acts));
+	s->acts_out = xcalloc(PG_ACTS_MAX, sizeof(*s->acts_out));
 	s->run_id = -1;
 	ad_buf_init(&s->b);
 	pthread_mutex_init(&s->mu, NULL);
