@@ -449,6 +449,8 @@ struct crec {
 	char *state_root;	/* the runtime's data root, NULL: default */
 	struct ad_posture *posture;	/* owned; c.posture points here */
 	int announced;		/* its container_start was handed out */
+	int stored;		/* learned from the state, not running
+				   (ad_resolver_learn_stored) */
 	int64_t made_ms;	/* when the record was made */
 	int64_t posture_ms;	/* when its posture was last read */
 };
@@ -1111,6 +1113,19 @@ rec_new(struct ad_resolver *r, const char *runtime, const char *id)
 	return c;
 }
 
+/* A record learned from the state while its container was stopped, now
+ * seen running (a process, a mount): its start is judged like any. */
+static void
+rec_revive(struct ad_resolver *r, struct crec *c)
+{
+	if (!c->stored)
+		return;
+	c->stored = 0;
+	c->announced = 0;
+	r->nunannounced++;
+	c->made_ms = now_ms(r);
+}
+
 /* The record for a matched container seen in live process pid. */
 static struct crec *
 rec_get(struct ad_resolver *r, const struct ad_cgroup_match *m, pid_t pid,
@@ -1128,9 +1143,12 @@ rec_get(struct ad_resolver *r, const struct ad_cgroup_match *m, pid_t pid,
 		c->witness = pid;
 		c->witness_ticks = ticks;
 		rec_load_meta(r, c);
-	} else if (ticks < c->witness_ticks || c->witness == 0) {
-		c->witness = pid;
-		c->witness_ticks = ticks;
+	} else {
+		rec_revive(r, c);
+		if (ticks < c->witness_ticks || c->witness == 0) {
+			c->witness = pid;
+			c->witness_ticks = ticks;
+		}
 	}
 	if (c->c.started_ms == 0 || ticks_ms(r, ticks) < c->c.started_ms)
 		c->c.started_ms = ticks_ms(r, ticks);
@@ -1863,7 +1881,8 @@ ad_resolver_mount(struct ad_resolver *r, const struct ad_mount *m,
 		if (o.root[0] && strcmp(o.runtime, "docker") == 0)
 			c->state_root = xstrdup(o.root);
 		rec_load_meta(r, c);
-	}
+	} else
+		rec_revive(r, c);
 	/* a device mounted now is this container's: not an older one's */
 	for (i = 0; i < r->nrecs; i++)
 		if (r->recs[i] != c && r->recs[i]->c.has_root_dev &&
@@ -1903,6 +1922,7 @@ learn_one(void *arg, const char *runtime, const char *id)
 			return;
 	c = rec_new(r, runtime, id);
 	c->announced = 1;		/* not running: no container_start */
+	c->stored = 1;			/* ... until it runs (rec_revive) */
 	r->nunannounced--;
 	rec_load_meta(r, c);
 	state_layers(r, c);
@@ -1914,7 +1934,9 @@ ad_resolver_learn_stored(struct ad_resolver *r)
 {
 	struct learn_ctx lc = { r, 0 };
 
+	ad_rtstate_cache(1);	/* one parse of containers.json, not 2N */
 	ad_rtstate_list(r->root, learn_one, &lc);
+	ad_rtstate_cache(0);
 	return lc.n;
 }
 

@@ -72,6 +72,7 @@ static const char *const src_names[] = {
 #define GC_MS		60000	/* forget containers gone this long */
 #define SCAN_MS		2000	/* /proc scan: the pid cache */
 #define LATE_MAX	256	/* after-the-fact changes per container */
+#define EXAMINE_TICK	16	/* unarmed containers examined per tick */
 #define QUIET_MS	100	/* no record for this long: complete */
 #define FEED_BYTES	(64 * 1024)	/* records gathered per libauparse feed */
 
@@ -898,9 +899,12 @@ static void
 examine_unarmed(struct live *lv)
 {
 	const struct ad_container *c;
+	int n;
 
-	while (lv->res != NULL &&
-	    (c = ad_resolver_take_unexamined(lv->res)) != NULL)
+	/* a few per tick: a start may find thousands stopped, and events
+	 * wait while this thread reads their layers */
+	for (n = 0; n < EXAMINE_TICK && lv->res != NULL &&
+	    (c = ad_resolver_take_unexamined(lv->res)) != NULL; n++)
 		examine(lv, c, 0);
 }
 
@@ -972,7 +976,7 @@ static int
 loop(struct live *lv, int sfd)
 {
 	static char buf[256 * 1024];
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	struct signalfd_siginfo si;
 	struct ad_buf line;
 	int64_t now, next_tick, next_age, next_status, next_gc, next_scan;
@@ -989,6 +993,8 @@ loop(struct live *lv, int sfd)
 	pfd[1].events = POLLIN;
 	pfd[2].fd = lv->arm != NULL ? ad_armer_fd(lv->arm) : -1;
 	pfd[2].events = POLLIN;
+	pfd[3].fd = -1;		/* the socket, while this thread reads it */
+	pfd[3].events = POLLIN;
 	now = ad_store_now_ms();
 	next_tick = now + TICK_MS;
 	next_age = now + AGE_MS;
@@ -996,9 +1002,9 @@ loop(struct live *lv, int sfd)
 	next_gc = now + GC_MS;
 	next_scan = now + SCAN_MS;
 	while (!stop) {
-		if (lv->nlr != NULL)	/* the queue's, or the socket */
-			pfd[1].fd = ad_nl_reader_fd(lv->nlr);
-		n = poll(pfd, 3, TICK_MS);
+		if (lv->nlr != NULL)
+			pfd[3].fd = ad_nl_reader_sock(lv->nlr);
+		n = poll(pfd, 4, TICK_MS);
 		if (n < 0 && errno != EINTR) {
 			log_warn("poll");
 			break;
@@ -1023,7 +1029,7 @@ loop(struct live *lv, int sfd)
 				log_info("end of the plugin stream: stopping");
 				stop = 1;
 			}
-		} else if (n > 0 && pfd[1].revents) {
+		} else if (n > 0 && (pfd[1].revents || pfd[3].revents)) {
 			for (i = 0; i < BATCH &&
 			    ad_nl_reader_pop(lv->nlr, &type, &line); i++)
 				netlink_line(lv, type, &line);

@@ -42,11 +42,12 @@ struct ad_nl_reader;
  * AUDRIFT_TEST_RECORDS=FILE (benchmarks): read recorded datagrams from
  * FILE instead of fd (bench/nl-records.c writes them). */
 struct ad_nl_reader *ad_nl_reader_start(int fd, int qmax, int block);
-/* The fd the main thread waits on: readable while the queue holds
- * records, or the socket itself while the main thread reads it (a low
- * rate: source_netlink.c, "Who reads the socket").  Ask before each
- * wait. */
-int ad_nl_reader_fd(struct ad_nl_reader *r);
+/* The main thread waits on both: an fd readable while the queue holds
+ * records, and the socket itself (-1 when not) while the main thread
+ * reads it (a low rate: source_netlink.c, "Who reads the socket"); ask
+ * for the socket before each wait. */
+int ad_nl_reader_fd(const struct ad_nl_reader *r);
+int ad_nl_reader_sock(struct ad_nl_reader *r);
 /* Take the oldest record: 1 with its type and text (swapped into line,
  * whose old bytes the queue reuses), 0 if the queue is empty (and, when
  * the main thread owns the socket, nothing could be read from it). */

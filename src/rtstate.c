@@ -24,6 +24,7 @@
 #define CONTAINERD_RUN	"/run/containerd/io.containerd.runtime.v2.task"
 
 #define MAX_STATE	(64 * 1024 * 1024)	/* containers.json */
+#define CACHE_MAX	(8 * 1024 * 1024)	/* a parse kept, at most */
 
 int
 ad_rt_id_ok(const char *s, size_t n, size_t cap)
@@ -76,6 +77,15 @@ shape(const char *point, const char *mid, const char *leaf, char *root,
  * last symlink; owned JSON or NULL, and then *why (when why is not NULL)
  * says why: absent, too big, or not JSON (torn, non-UTF-8, nested too
  * deep). */
+static __thread struct {
+	int on;		/* ad_rtstate_cache */
+	json_t *j;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtim;
+} cache;
+
 static json_t *
 load_max(const char *path, size_t max, const char **why)
 {
@@ -97,10 +107,28 @@ load_max(const char *path, size_t max, const char **why)
 		close(fd);
 		return NULL;
 	}
+	/* the last file parsed on this thread, while it is the same file
+	 * unchanged: containers.json is asked once per container, and a
+	 * start may learn thousands (ad_rtstate_list) */
+	if (cache.on && cache.j != NULL && cache.dev == st.st_dev &&
+	    cache.ino == st.st_ino && cache.size == st.st_size &&
+	    cache.mtim.tv_sec == st.st_mtim.tv_sec &&
+	    cache.mtim.tv_nsec == st.st_mtim.tv_nsec) {
+		fclose(f);
+		return json_incref(cache.j);
+	}
 	j = json_loadf(f, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	fclose(f);
 	if (j == NULL && why != NULL)
 		*why = "not valid JSON (torn, not UTF-8, or nested too deep)";
+	if (cache.on && j != NULL && (uint64_t)st.st_size <= CACHE_MAX) {
+		json_decref(cache.j);
+		cache.j = json_incref(j);
+		cache.dev = st.st_dev;
+		cache.ino = st.st_ino;
+		cache.size = st.st_size;
+		cache.mtim = st.st_mtim;
+	}
 	return j;
 }
 
@@ -506,6 +534,16 @@ ad_rt_meta_clear(struct ad_rt_meta *m)
 }
 
 /* --- every container the state knows ---------------------------------- */
+
+void
+ad_rtstate_cache(int on)
+{
+	cache.on = on;
+	if (!on) {
+		json_decref(cache.j);
+		cache.j = NULL;
+	}
+}
 
 int
 ad_rtstate_list(const char *host_root,

@@ -66,6 +66,11 @@ int ad_rtstate_layers(const char *runtime, const char *host_root,
  */
 int ad_rtstate_list(const char *host_root,
     void (*fn)(void *arg, const char *runtime, const char *id), void *arg);
+/* While on (this thread), a state file unchanged since its last parse
+ * (device, inode, size, mtime) is not parsed again: containers.json is
+ * read once per container, and ad_rtstate_list may give thousands.  Off
+ * frees the parse kept. */
+void ad_rtstate_cache(int on);
 
 /* What the runtime's state says of a container: owned strings, NULL
  * when it does not say. */

@@ -314,7 +314,7 @@ reader_space(struct ad_nl_reader *r, int *tail, int64_t *due)
 			log_warn("reader: eventfd write");
 	}
 	while (r->owner == OWN_MAIN && !r->stopping) {
-		clock_gettime(CLOCK_REALTIME, &ts);
+		clock_gettime(CLOCK_MONOTONIC, &ts);	/* own's clock */
 		ts.tv_nsec += STALL_NS;
 		if (ts.tv_nsec >= 1000000000) {
 			ts.tv_sec++;
@@ -556,7 +556,14 @@ ad_nl_reader_start(int fd, int qmax, int block)
 		ad_buf_init(&r->q[i].text);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->space, NULL);
-	pthread_cond_init(&r->own, NULL);
+	{
+		pthread_condattr_t ca;	/* a clock step must not stall it */
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&r->own, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	ad_buf_init(&r->drop);
 	r->owner = OWN_READER;
 	r->last_big = mono_ns();
@@ -578,12 +585,18 @@ ad_nl_reader_start(int fd, int qmax, int block)
 }
 
 int
-ad_nl_reader_fd(struct ad_nl_reader *r)
+ad_nl_reader_fd(const struct ad_nl_reader *r)
+{
+	return r->evfd;
+}
+
+int
+ad_nl_reader_sock(struct ad_nl_reader *r)
 {
 	int fd;
 
 	pthread_mutex_lock(&r->mu);
-	fd = r->owner == OWN_MAIN && !r->stopping ? r->fd : r->evfd;
+	fd = r->owner == OWN_MAIN && !r->stopping ? r->fd : -1;
 	pthread_mutex_unlock(&r->mu);
 	return fd;
 }
@@ -620,6 +633,11 @@ main_pump(struct ad_nl_reader *r)
 		r->failed = 1;
 		r->err = err;
 	}
+	/* the eventfd stays readable while these wait: the main thread may
+	 * take fewer than it read before it waits again */
+	if (n > 0 && write(r->evfd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0 &&
+	    errno != EAGAIN)
+		log_warn("reader: eventfd write");
 	if (n >= BIG_BURST || got < 0) {
 		r->owner = OWN_READER;
 		r->last_big = r->last_pump;

@@ -1632,9 +1632,19 @@ struct ad_store_seen {
 	sqlite3_stmt *st;
 };
 
-/* by findings_path; the rest of the row is checked in it */
+/*
+ * By findings_path; the rest of the row is checked in it.  Mode, owner,
+ * size and mtime are the container's to set (touch -r), so the file's
+ * last change (its ctime, which only the kernel sets) must also be no
+ * later than the finding's evidence was taken (its time + evidence_ms,
+ * plus AD_SEEN_TICK_MS for the kernel's coarse clock): a file changed
+ * again while audrift was stopped is newer than every finding of it.
+ */
+#define AD_SEEN_TICK_MS	20
 static const char sql_seen[] =
 	"SELECT 1 FROM findings WHERE path = ?1 AND container_id = ?2 AND"
+	" (julianday(time) - 2440587.5) * 86400000.0 +"
+	" coalesce(evidence_ms, 0) + ?10 >= ?9 AND"
 	" CASE WHEN ?3 = 'unlink' THEN op = 'unlink' ELSE file_mtime = ?4"
 	" AND file_size = ?5 AND file_mode = ?6 AND file_uid = ?7 AND"
 	" file_gid = ?8 END LIMIT 1";
@@ -1670,6 +1680,7 @@ ad_store_seen(struct ad_store_seen *sn, const char *container_id,
 		return 0;
 	ad_iso_ms((int64_t)st->st_mtim.tv_sec * 1000 +
 	    st->st_mtim.tv_nsec / 1000000, mtime, sizeof(mtime));
+
 	sqlite3_bind_text(sn->st, 1, path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(sn->st, 2, container_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(sn->st, 3, op, -1, SQLITE_STATIC);
@@ -1678,6 +1689,9 @@ ad_store_seen(struct ad_store_seen *sn, const char *container_id,
 	sqlite3_bind_int64(sn->st, 6, (sqlite3_int64)st->st_mode);
 	sqlite3_bind_int64(sn->st, 7, (sqlite3_int64)st->st_uid);
 	sqlite3_bind_int64(sn->st, 8, (sqlite3_int64)st->st_gid);
+	sqlite3_bind_int64(sn->st, 9, (sqlite3_int64)st->st_ctim.tv_sec * 1000 +
+	    st->st_ctim.tv_nsec / 1000000);
+	sqlite3_bind_int(sn->st, 10, AD_SEEN_TICK_MS);
 	rc = sqlite3_step(sn->st);
 	sqlite3_reset(sn->st);
 	sqlite3_clear_bindings(sn->st);

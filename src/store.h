@@ -101,7 +101,10 @@ void ad_store_stats(const struct ad_sink *sink, struct ad_store_stats *st);
  * layer still holds the changes found before, and examining it again
  * would report each once more.  A change is known when the SQLite
  * database holds a finding of that container and path with the same
- * file mode, owner, size and mtime (an unlink: the same op).  Open after
+ * file mode, owner, size and mtime (an unlink: the same op), whose
+ * evidence was taken no earlier than the file's ctime (the container
+ * cannot set a ctime: a file changed again while audrift was stopped is
+ * newer).  Open after
  * the store (the schema is current); NULL when there is none.
  * ad_store_seen: 1 known, 0 not (or the lookup failed).
  */

@@ -961,6 +961,7 @@ struct pgs {
 	int64_t retry_ms;
 	uint64_t dropped;	/* queue full while failing, or refused */
 	uint64_t refused;	/* by the server (pg_refused) */
+	int full_logged;	/* the queue-full drop was said */
 	struct ad_action_rec *acts;	/* PG_ACTS_MAX, the first nacts wait */
 	int nacts;
 	int acts_failing;
@@ -1237,10 +1238,12 @@ pgs_write(void *ctx, const struct ad_finding *f)
 	while (s->nout + s->nin == qmax && !s->failing)
 		pthread_cond_wait(&s->cv_done, &s->mu);
 	if (s->nout + s->nin == qmax) {
-		if (s->dropped++ == 0)
+		s->dropped++;
+		if (!s->full_logged)
 			log_warnx("PostgreSQL %s: %d findings wait, the most "
 			    "allowed: new ones are dropped and counted in "
 			    "runs.findings_dropped", s->uri, qmax);
+		s->full_logged = 1;
 		pthread_mutex_unlock(&s->mu);
 		return -1;
 	}
@@ -1568,6 +1571,8 @@ struct fwd {
 	char error[512];
 	int64_t refused;	/* rows the server refused, skipped */
 	int64_t refused_id;	/* the last of them */
+	int64_t refused_after;	/* the id sent before that run of refused
+				   rows: the server holds it, or lost it */
 	char refused_why[PG_REFUSED_MAX];
 	int64_t backoff_ms;
 	struct ad_row **rows;
@@ -1642,10 +1647,11 @@ fwd_connect(struct fwd *f, int quiet)
 	snprintf(f->sent_time, sizeof(f->sent_time), "%s",
 	    PQgetvalue(r, 0, 1));
 	PQclear(r);
-	/* what came before a refused row was written or refused too: the
-	 * server has nothing after it only because nothing after it was
-	 * sent yet */
-	if (f->sent < f->refused_id)
+	/* the server has nothing after the refused rows only because
+	 * nothing after them was sent yet, if it still holds what came
+	 * before them (a server restored from an older state does not:
+	 * then all after what it holds is sent again) */
+	if (f->sent >= f->refused_after && f->sent < f->refused_id)
 		f->sent = f->refused_id;
 	return 0;
 }
@@ -1658,6 +1664,9 @@ fwd_refused(void *ctx, int i, const char *why)
 	struct fwd *f = ctx;
 
 	f->refused++;
+	/* a run of refused rows keeps the id before its first */
+	if (i == 0 || f->ids[i - 1] != f->refused_id)
+		f->refused_after = i > 0 ? f->ids[i - 1] : f->sent;
 	f->refused_id = f->ids[i];
 	snprintf(f->refused_why, sizeof(f->refused_why), "%s", why);
 	if (f->refused <= PG_REFUSED_LOGS)

@@ -443,6 +443,7 @@ test_rtstate_list(void **state)
 {
 	struct ad_resolver *r;
 	const struct ad_container *c;
+	struct ad_event ev;
 	struct listed l = { .n = 0 };
 	char proc[PATH_MAX];
 
@@ -471,6 +472,22 @@ test_rtstate_list(void **state)
 	assert_string_equal(c->id, H64);
 	assert_string_equal(c->name, "stopped");
 	assert_null(ad_resolver_take_unexamined(r));
+	/* it starts: a process of it is seen, and its start is judged */
+	put("proc/90/cgroup", "0::/libpod_parent/libpod-" H64 "\n");
+	put("proc/90/stat", "90 (sh) S 1 90 90 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 "
+	    "150000 0 0\n");
+	ad_resolver_set_clock(r, 1700000000000LL, 1700000000000LL + 2100000);
+	memset(&ev, 0, sizeof(ev));
+	ev.op = AD_OP_EXEC;
+	ev.file_idx = ev.file2_idx = -1;
+	ev.sec = 1700000000 + 2000;
+	ev.proc.pid = 90;
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_ptr_equal(ev.container, c);
+	ad_resolver_set_clock(r, 1700000000000LL, 1700000000000LL + 2100000 +
+	    AD_START_WAIT_MS + 1);
+	assert_ptr_equal(ad_resolver_next_start(r), c);
+	assert_null(ad_resolver_next_start(r));
 	ad_resolver_free(r);
 }
 
