@@ -550,6 +550,16 @@ do_sockaddr(struct ad_norm *n)
 	n->ev.net_src = AD_NSRC_RECORD;
 }
 
+/* Is the current field named name?  A record of no fields has a current
+ * field with no name (fuzz_normalize: a bare PROCTITLE). */
+static int
+field_is(struct ad_norm *n, const char *name)
+{
+	const char *f = auparse_get_field_name(n->au);
+
+	return f != NULL && strcmp(f, name) == 0;
+}
+
 static void
 do_cwd(struct ad_norm *n)
 {
@@ -557,7 +567,7 @@ do_cwd(struct ad_norm *n)
 
 	auparse_first_field(n->au);
 	do {
-		if (strcmp(auparse_get_field_name(n->au), "cwd") == 0) {
+		if (field_is(n, "cwd")) {
 			val = auparse_get_field_str(n->au);
 			set_decoded(n, &n->ev.cwd, val);
 			return;
@@ -576,7 +586,7 @@ do_proctitle(struct ad_norm *n)
 
 	auparse_first_field(n->au);
 	do {
-		if (strcmp(auparse_get_field_name(n->au), "proctitle") != 0)
+		if (!field_is(n, "proctitle"))
 			continue;
 		set_decoded(n, pt, auparse_get_field_str(n->au));
 		if (pt->s == NULL)
