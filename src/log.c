@@ -28,6 +28,8 @@ vlog(int pri, const char *fmt, va_list ap, const char *err)
 {
 	char msg[4096];
 
+	if (log_verbose < 0 && pri > LOG_ERR)
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_stderr) {
 		if (err != NULL)

@@ -10,6 +10,8 @@
 
 #include <stdarg.h>
 
+/* verbose: 1 debug too, 0 not, -1 nothing but errors (fuzz harnesses,
+ * whose hostile inputs are warned about a million times an hour). */
 void log_init(int to_stderr, int verbose);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "log.h"
 #include "normalize.h"
 #include "replay.h"
 #include "util.h"
@@ -22,6 +23,17 @@ on_event(void *arg, struct ad_event *ev)
 	(void)arg;
 	ad_buf_reset(&out);
 	ad_event_json(&out, ev);
+}
+
+/* the reader's warnings (a line per bad record) would be most of the
+ * run's time and a gigabyte of log an hour */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	log_init(1, -1);
+	return 0;
 }
 
 int
