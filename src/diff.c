@@ -492,6 +492,8 @@ struct host_cmp {
 	char alias_of[8][2][PATH_MAX];	/* "/usr/bin" is also "/bin" */
 	int naliases;
 	int kinds;			/* 1 dpkg, 2 rpm seen */
+	struct ad_pkg_index *ix;	/* every digest below the dirs, or
+					   NULL: each file looked up */
 };
 
 static void
@@ -502,8 +504,14 @@ host_cmp_init(struct host_cmp *h, const char *root)
 	ssize_t n;
 	int i, fd;
 
+	struct timespec ts;
+
 	memset(h, 0, sizeof(*h));
 	h->layers[0] = root;
+	/* one read of the package databases for all the files */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	h->ix = ad_pkg_index_load(h->layers, ad_default_watch_dirs,
+	    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 60000);
 	ad_buf_init(&h->diversions);
 	if ((fd = ad_layer_open_file(root, "/var/lib/dpkg/diversions")) >= 0) {
 		char chunk[8192];
@@ -561,7 +569,7 @@ host_diverted(const struct host_cmp *h, const char *path, char *pkg,
  * ad_pkg_lookup; -2 (stopped) counts as unverified.
  */
 static int
-host_pkg(const char *const *layers, const char *path, char *pkg, char *want,
+host_pkg(const struct host_cmp *h, const char *path, char *pkg, char *want,
     const char **algo)
 {
 	struct ad_pkg p;
@@ -569,8 +577,11 @@ host_pkg(const char *const *layers, const char *path, char *pkg, char *want,
 	int k;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	k = ad_pkg_lookup(layers, path, (int64_t)ts.tv_sec * 1000 +
-	    ts.tv_nsec / 1000000 + 10000, &p);
+	if (h->ix != NULL)
+		k = ad_pkg_index_find(h->ix, path, &p);
+	else
+		k = ad_pkg_lookup(h->layers, path, (int64_t)ts.tv_sec * 1000 +
+		    ts.tv_nsec / 1000000 + 10000, &p);
 	snprintf(pkg, AD_EVIDENCE_TEXT, "%s", p.name);
 	snprintf(want, AD_EVIDENCE_TEXT, "%s", p.digest);
 	*algo = p.algo;
@@ -596,7 +607,7 @@ host_file(struct ad_comparison *cmp, struct host_cmp *h, const char *path,
 		ad_cmp_add(cmp, what, path);
 		return;
 	}
-	k = host_pkg(h->layers, path, pkg, want, &algo);
+	k = host_pkg(h, path, pkg, want, &algo);
 	for (i = 0; k == 0 && i < h->naliases; i++) {
 		dl = strlen(h->alias_of[i][0]);
 		if (strncmp(path, h->alias_of[i][0], dl) != 0 ||
@@ -604,7 +615,7 @@ host_file(struct ad_comparison *cmp, struct host_cmp *h, const char *path,
 			continue;
 		snprintf(alt, sizeof(alt), "%s%s", h->alias_of[i][1],
 		    path + dl);
-		k = host_pkg(h->layers, alt, pkg, want, &algo);
+		k = host_pkg(h, alt, pkg, want, &algo);
 	}
 	if (k < 0) {
 		cmp->unverified++;
@@ -702,6 +713,7 @@ diff_all(const char *dbpath, const char *root, int insecure, int no_ctr)
 	for (i = 0; ad_default_watch_dirs[i] != NULL; i++)
 		bad += host_dir(db, &h, ad_default_watch_dirs[i], host) < 0;
 	ad_buf_free(&h.diversions);
+	ad_pkg_index_free(h.ix);
 	sqlite3_close(db);
 	if (bad) {
 		log_warnx("diff --all: %d comparison%s could not be recorded "

@@ -954,6 +954,359 @@ ad_pkg_lookup(const char *const *lowers, const char *path,
 	return r == -2 ? -2 : d == 0 || r == 0 ? 0 : -1;
 }
 
+/* ---- every digest at once: the package index -------------------------- */
+
+struct pkg_ent {
+	char *path;		/* "/usr/bin/x" */
+	char *name;		/* "dpkg:NAME" / "rpm:NAME", shared per package */
+	char digest[AD_SHA256_HEX];
+	const char *algo;
+	size_t seq;		/* insertion order: the first of a path wins */
+};
+
+struct ad_pkg_index {
+	struct pkg_ent *v;
+	size_t n, cap;
+	char **names;		/* owned package names */
+	size_t nnames, capnames;
+	const char *const *dirs;
+	int bad;		/* a database not read whole */
+};
+
+/* Is path (len bytes, '/' first) below one of ix->dirs? */
+static int
+ix_wanted(const struct ad_pkg_index *ix, const char *path, size_t len)
+{
+	size_t i, dl;
+
+	for (i = 0; ix->dirs[i] != NULL; i++) {
+		dl = strlen(ix->dirs[i]);
+		if (len > dl + 1 && path[dl] == '/' &&
+		    memcmp(path, ix->dirs[i], dl) == 0 &&
+		    memchr(path + dl + 1, '/', len - dl - 1) == NULL)
+			return 1;
+	}
+	return 0;
+}
+
+static char *
+ix_name(struct ad_pkg_index *ix, const char *kind, const char *s, size_t len)
+{
+	char *n = xmalloc(strlen(kind) + len + 2);
+
+	sprintf(n, "%s:%.*s", kind, (int)len, s);
+	if (ix->nnames == ix->capnames) {
+		ix->capnames = ix->capnames ? ix->capnames * 2 : 64;
+		ix->names = xrealloc(ix->names, ix->capnames *
+		    sizeof(*ix->names));
+	}
+	return ix->names[ix->nnames++] = n;
+}
+
+static void
+ix_add(struct ad_pkg_index *ix, const char *path, size_t plen,
+    const char *digest, size_t dlen, const char *algo, char *name)
+{
+	struct pkg_ent *e;
+
+	if (!ix_wanted(ix, path, plen) || dlen >= AD_SHA256_HEX)
+		return;
+	if (ix->n == ix->cap) {
+		ix->cap = ix->cap ? ix->cap * 2 : 1024;
+		ix->v = xrealloc(ix->v, ix->cap * sizeof(*ix->v));
+	}
+	e = &ix->v[ix->n];
+	e->path = xstrndup(path, plen);
+	e->name = name;
+	memcpy(e->digest, digest, dlen);
+	e->digest[dlen] = '\0';
+	e->algo = algo;
+	e->seq = ix->n++;
+}
+
+/* dpkg: every line of every *.md5sums file, each file read from the
+ * layer that wins for it, with dpkg_lookup's bounds. */
+static void
+ix_dpkg(struct ad_pkg_index *ix, const char *const *layers, int64_t dl)
+{
+	static const char info[] = "/var/lib/dpkg/info";
+	char file[512], path[PATH_MAX];
+	const char *p, *end, *nl, *fname;
+	struct ad_buf b;
+	struct dirent *de;
+	struct stat st;
+	size_t i, at, nlen, files = 0, flen;
+	uint64_t bytes = 0;
+	int dfd, fd;
+	char *name;
+	DIR *d;
+
+	ad_buf_init(&b);
+	for (i = 0; layers[i] != NULL && !ix->bad; i++) {
+		if ((dfd = open(layers[i], O_PATH | O_DIRECTORY |
+		    O_CLOEXEC)) < 0)
+			continue;
+		fd = layer_openat(dfd, info + 1, O_RDONLY | O_DIRECTORY, dl);
+		close(dfd);
+		if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		while (!ix->bad && (de = readdir(d)) != NULL) {
+			nlen = strlen(de->d_name);
+			if (nlen <= 8 || strcmp(de->d_name + nlen - 8,
+			    ".md5sums") != 0 || (size_t)snprintf(file,
+			    sizeof(file), "%s/%s", info, de->d_name) >=
+			    sizeof(file))
+				continue;
+			if (past(dl) || ++files > AD_DPKG_MAX_FILES ||
+			    bytes > AD_DPKG_MAX_BYTES) {
+				ix->bad = 1;
+				break;
+			}
+			if (layers_find(layers, 0, file, &st, &at, dl) !=
+			    AD_LAYER_FOUND || at != i ||
+			    read_small(layers[i], file, MD5SUMS_MAX, &b,
+			    dl) != 0)
+				continue;
+			bytes += b.len;
+			name = NULL;
+			end = b.p + b.len - 1;
+			for (p = b.p; p < end; p = nl + 1) {
+				if ((nl = memchr(p, '\n', (size_t)(end - p))) ==
+				    NULL)
+					nl = end;
+				if (nl - p < 34 || p[32] != ' ')
+					continue;
+				for (fname = p + 33; fname < nl && *fname ==
+				    ' '; fname++)
+					;
+				flen = (size_t)(nl - fname);
+				if (flen == 0 || flen + 2 > sizeof(path))
+					continue;
+				path[0] = '/';
+				memcpy(path + 1, fname, flen);
+				if (!ix_wanted(ix, path, flen + 1))
+					continue;
+				if (name == NULL)
+					name = ix_name(ix, "dpkg", de->d_name,
+					    nlen - 8);
+				ix_add(ix, path, flen + 1, p, 32, "md5", name);
+			}
+		}
+		closedir(d);
+	}
+	ad_buf_free(&b);
+}
+
+/* rpm: each header's files in one pass over its arrays (dirnames by
+ * index, basenames, dir indexes and digests in step). */
+static void
+ix_rpm_header(struct ad_pkg_index *ix, const void *blob, size_t blen)
+{
+	struct rpmhdr h;
+	const unsigned char *d;
+	uint32_t boff, bn, doff, dn, ioff, in, goff, gn, aoff, an, noff, nn;
+	uint32_t k, di;
+	const char **dirs = NULL, *p, *g, *s, *digest, *algo = "md5";
+	size_t len, dlen, glen, *dlens = NULL;
+	char path[PATH_MAX], *name = NULL;
+
+	if (blob == NULL || blen < 8)
+		return;
+	h.p = blob;
+	h.il = be32(h.p);
+	h.dl = be32(h.p + 4);
+	if (h.il > 65536 || 8 + 16 * (uint64_t)h.il + h.dl > blen)
+		return;
+	h.data = (const char *)h.p + 8 + 16 * (size_t)h.il;
+	d = (const unsigned char *)h.data;
+	if (rpm_tag(&h, RPMTAG_BASENAMES, &boff, &bn) != 0 ||
+	    rpm_tag(&h, RPMTAG_DIRNAMES, &doff, &dn) != 0 ||
+	    rpm_tag(&h, RPMTAG_DIRINDEXES, &ioff, &in) != 0 || in != bn ||
+	    (uint64_t)ioff + 4ull * in > h.dl || dn > (1u << 20))
+		return;
+	dirs = xcalloc(dn ? dn : 1, sizeof(*dirs));
+	dlens = xcalloc(dn ? dn : 1, sizeof(*dlens));
+	p = h.data + doff;
+	for (k = 0; k < dn; k++)
+		if ((dirs[k] = rpm_next(&h, &p, &dlens[k])) == NULL)
+			goto out;
+	if (rpm_tag(&h, RPMTAG_FILEDIGESTALGO, &aoff, &an) == 0 && an >= 1 &&
+	    (uint64_t)aoff + 4 <= h.dl && be32(d + aoff) == 8)
+		algo = "sha256";
+	g = rpm_tag(&h, RPMTAG_FILEDIGESTS, &goff, &gn) == 0 ? h.data + goff :
+	    NULL;
+	p = h.data + boff;
+	for (k = 0; k < bn; k++) {
+		if ((s = rpm_next(&h, &p, &len)) == NULL)
+			break;
+		digest = "";
+		glen = 0;
+		if (g != NULL && k < gn && (digest = rpm_next(&h, &g,
+		    &glen)) == NULL) {
+			g = NULL;
+			digest = "";
+			glen = 0;
+		}
+		di = be32(d + ioff + 4 * (size_t)k);
+		if (di >= dn || (dlen = dlens[di]) + len >= sizeof(path))
+			continue;
+		memcpy(path, dirs[di], dlen);
+		memcpy(path + dlen, s, len);
+		if (!ix_wanted(ix, path, dlen + len))
+			continue;
+		if (name == NULL) {
+			const char *pn = NULL;
+			size_t pl = 1;
+
+			if (rpm_tag(&h, RPMTAG_NAME, &noff, &nn) == 0) {
+				const char *q = h.data + noff;
+
+				pn = rpm_next(&h, &q, &pl);
+			}
+			name = ix_name(ix, "rpm", pn ? pn : "?", pn ? pl : 1);
+		}
+		ix_add(ix, path, dlen + len, digest, glen, algo, name);
+	}
+out:
+	free(dirs);
+	free(dlens);
+}
+
+static void
+ix_rpm(struct ad_pkg_index *ix, const char *const *layers, int64_t dl)
+{
+	static const char *const dbs[] = {
+		"/usr/lib/sysimage/rpm/rpmdb.sqlite",
+		"/var/lib/rpm/rpmdb.sqlite"
+	};
+	char why[AD_EVIDENCE_TEXT];
+	struct stat st;
+	sqlite3 *db;
+	sqlite3_stmt *q = NULL;
+	size_t i, at, rows = 0;
+	int fd = -1, rc = SQLITE_DONE;
+
+	for (i = 0; i < 2 && fd < 0; i++)
+		if (layers_find(layers, 0, dbs[i], &st, &at, dl) ==
+		    AD_LAYER_FOUND)
+			fd = layer_open_file(layers[at], dbs[i], dl);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > AD_RPMDB_MAX_BYTES ||
+	    (db = rpmdb_open(fd, &dl, why, sizeof(why))) == NULL) {
+		ix->bad = 1;
+		close(fd);
+		return;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT blob FROM Packages", -1, &q,
+	    NULL) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	while (rc != SQLITE_ERROR && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (++rows > AD_RPMDB_MAX_ROWS) {
+			rc = SQLITE_FULL;
+			break;
+		}
+		ix_rpm_header(ix, sqlite3_column_blob(q, 0),
+		    (size_t)sqlite3_column_bytes(q, 0));
+	}
+	if (rc != SQLITE_DONE)
+		ix->bad = 1;
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	close(fd);
+}
+
+static int
+ent_cmp(const void *a, const void *b)
+{
+	const struct pkg_ent *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	return c != 0 ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+struct ad_pkg_index *
+ad_pkg_index_load(const char *const *lowers, const char *const *dirs,
+    int64_t deadline_ms)
+{
+	struct ad_pkg_index *ix = xcalloc(1, sizeof(*ix));
+	size_t i, j;
+
+	ix->dirs = dirs;
+	if (deadline_ms <= 0)
+		deadline_ms = mono_ms() + AD_EVIDENCE_WAIT_MS;
+	ix_dpkg(ix, lowers, deadline_ms);
+	if (!ix->bad)
+		ix_rpm(ix, lowers, deadline_ms);
+	if (ix->bad) {
+		ad_pkg_index_free(ix);
+		return NULL;
+	}
+	if (ix->n > 0)
+		qsort(ix->v, ix->n, sizeof(*ix->v), ent_cmp);
+	for (i = j = 0; i < ix->n; i++) {	/* the first of a path */
+		if (j > 0 && strcmp(ix->v[j - 1].path, ix->v[i].path) == 0) {
+			free(ix->v[i].path);
+			continue;
+		}
+		ix->v[j++] = ix->v[i];
+	}
+	ix->n = j;
+	return ix;
+}
+
+int
+ad_pkg_index_find(const struct ad_pkg_index *ix, const char *path,
+    struct ad_pkg *out)
+{
+	size_t lo = 0, hi = ix->n, mid;
+	int c;
+
+	memset(out, 0, sizeof(*out));
+	out->algo = "md5";
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(ix->v[mid].path, path)) == 0) {
+			snprintf(out->name, sizeof(out->name), "%s",
+			    ix->v[mid].name);
+			snprintf(out->digest, sizeof(out->digest), "%s",
+			    ix->v[mid].digest);
+			out->algo = ix->v[mid].algo;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+size_t
+ad_pkg_index_size(const struct ad_pkg_index *ix)
+{
+	return ix != NULL ? ix->n : 0;
+}
+
+void
+ad_pkg_index_free(struct ad_pkg_index *ix)
+{
+	size_t i;
+
+	if (ix == NULL)
+		return;
+	for (i = 0; i < ix->n; i++)
+		free(ix->v[i].path);
+	for (i = 0; i < ix->nnames; i++)
+		free(ix->names[i]);
+	free(ix->v);
+	free(ix->names);
+	free(ix);
+}
+
 /* ---- into a finding's row --------------------------------------------- */
 
 void

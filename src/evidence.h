@@ -128,6 +128,8 @@ int ad_evidence_hash(const char *layer, const char *path,
     char *sha, char *md5);
 
 /* What a package database says about a path (ad_pkg_lookup). */
+struct ad_pkg_index;
+
 struct ad_pkg {
 	char name[AD_EVIDENCE_TEXT];	/* "dpkg:NAME" / "rpm:NAME" */
 	char digest[AD_SHA256_HEX];	/* recorded digest, hex, or "" */
@@ -149,6 +151,23 @@ struct ad_pkg {
  */
 int ad_pkg_lookup(const char *const *lowers, const char *path,
     int64_t deadline_ms, struct ad_pkg *out);
+
+/*
+ * Every file digest the layers' package databases hold below dirs
+ * (NULL-ended, each without its trailing '/'), read once: for comparing
+ * many files (audrift diff --all's host comparison looked every file up
+ * in every *.md5sums file: 17.7 s for 1,030 files here).  dpkg first,
+ * then rpm, the first entry of a path kept, as ad_pkg_lookup answers.
+ * NULL when a database could not be read whole (limits, deadline_ms):
+ * then look each file up.  ad_pkg_index_find: 1 and out filled, or 0:
+ * no package has it.
+ */
+struct ad_pkg_index *ad_pkg_index_load(const char *const *lowers,
+    const char *const *dirs, int64_t deadline_ms);
+int ad_pkg_index_find(const struct ad_pkg_index *ix, const char *path,
+    struct ad_pkg *out);
+size_t ad_pkg_index_size(const struct ad_pkg_index *ix);
+void ad_pkg_index_free(struct ad_pkg_index *ix);
 
 /* The readers ad_pkg_lookup uses, on bytes (the fuzz harnesses' entry
  * points).  One md5sums text: the digest of rel ("usr/bin/x") into

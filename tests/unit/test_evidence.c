@@ -285,6 +285,44 @@ hostile_teardown(void **state)
 	return nftw(hostile, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The index over an rpmdb whose one header lists 200,000 files: all
+ * read in one pass (a per-file lookup of each would be 200,000 walks). */
+static void
+test_pkg_index_big(void **state)
+{
+	const char *layers[] = { hostile, NULL }, *dirs[] = { "/usr/bin", NULL };
+	unsigned char *blob;
+	struct ad_pkg_index *ix;
+	struct ad_pkg pk;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	char p[256];
+	size_t len;
+
+	(void)state;
+	hostile_rpmdb("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, "
+	    "blob BLOB NOT NULL);");
+	snprintf(p, sizeof(p), "%s/var/lib/rpm/rpmdb.sqlite", hostile);
+	blob = big_header("/usr/bin/", 200000, &len);
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO Packages(blob) "
+	    "VALUES(?)", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, blob, (int)len, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(blob);
+	ix = ad_pkg_index_load(layers, dirs, 0);
+	assert_non_null(ix);
+	assert_int_equal(ad_pkg_index_size(ix), 200000);
+	assert_int_equal(ad_pkg_index_find(ix, "/usr/bin/b0199999", &pk), 1);
+	assert_string_equal(pk.name, "rpm:big");
+	assert_string_equal(pk.digest, "d0199999");
+	assert_int_equal(ad_pkg_index_find(ix, "/usr/bin/b0200000", &pk), 0);
+	ad_pkg_index_free(ix);
+	unlink(p);
+}
+
 /* Packages as a never-ending recursive view: refused, at once. */
 static void
 test_rpmdb_recursive_view(void **state)
@@ -740,6 +778,48 @@ test_worker_stalled(void **state)
 	usleep(1500 * 1000);	/* the worker comes back and frees q */
 }
 
+/* The package index answers as ad_pkg_lookup does, for every path below
+ * its dirs, from one read of each database (dpkg, then rpm). */
+static void
+test_pkg_index(void **state)
+{
+	const char *layers[] = { L1, L2, NULL };
+	const char *dirs[] = { "/usr/bin", "/etc", NULL };
+	const char *bin[] = { "/usr/bin", NULL };
+	const char *paths[] = { "/usr/bin/tool", "/usr/bin/rtool", "/etc/fstab",
+	    "/usr/bin/nothing", "/usr/bin/too", "/usr/bin/tool/x", NULL };
+	struct ad_pkg_index *ix;
+	struct ad_pkg a, b;
+	int i, ka, kb;
+
+	(void)state;
+	ix = ad_pkg_index_load(layers, dirs, 0);
+	assert_non_null(ix);
+	for (i = 0; paths[i] != NULL; i++) {
+		ka = ad_pkg_lookup(layers, paths[i], 0, &a);
+		kb = ad_pkg_index_find(ix, paths[i], &b);
+		assert_int_equal(ka, kb);
+		if (ka == 1) {
+			assert_string_equal(a.name, b.name);
+			assert_string_equal(a.digest, b.digest);
+			assert_string_equal(a.algo, b.algo);
+		}
+	}
+	ad_pkg_index_free(ix);
+	/* only below its dirs, one level */
+	ix = ad_pkg_index_load(layers, bin, 0);
+	assert_non_null(ix);
+	assert_int_equal(ad_pkg_index_find(ix, "/etc/fstab", &b), 0);
+	assert_int_equal(ad_pkg_index_find(ix, "/usr/bin/rtool", &b), 1);
+	ad_pkg_index_free(ix);
+	/* no database at all: empty, not an error */
+	ix = ad_pkg_index_load((const char *[]){ FIXTURE_DIR "/lower1/opt",
+	    NULL }, dirs, 0);
+	assert_non_null(ix);
+	assert_int_equal(ad_pkg_index_size(ix), 0);
+	ad_pkg_index_free(ix);
+}
+
 /* ---- the openat2 seam (evidence.h: ad_sys_openat2) ------------------ */
 
 enum { OA_REAL, OA_EAGAIN, OA_SWAP };
@@ -841,6 +921,7 @@ main(void)
 		cmocka_unit_test(test_worker),
 		cmocka_unit_test(test_evidence_upper_pkgdb),
 		cmocka_unit_test(test_worker_stalled),
+		cmocka_unit_test(test_pkg_index),
 		cmocka_unit_test(test_layer_eagain_bounded),
 		cmocka_unit_test(test_layer_open_checked_fd),
 	};
@@ -851,6 +932,7 @@ main(void)
 		cmocka_unit_test(test_rpmdb_deadline),
 		cmocka_unit_test(test_evidence_pkg_cut),
 		cmocka_unit_test(test_dpkg_many_md5sums),
+		cmocka_unit_test(test_pkg_index_big),
 	};
 
 	return cmocka_run_group_tests(tests, upper_setup, upper_teardown) |
