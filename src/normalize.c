@@ -636,7 +636,11 @@ resolve_path(struct ad_norm *n, struct ad_item *it)
 	if (it->name.len == 0)		/* AT_EMPTY_PATH: the fd itself */
 		return;
 	if (it->name.s[0] != '/') {
-		if (cwd->s == NULL || !relative_to_cwd(&n->ev))
+		/* the kernel's cwd is absolute; one that is not (a hostile
+		 * log) is no base: folding needs a '/' before every segment
+		 * (it wrote past the buffer: fuzz_normalize) */
+		if (cwd->s == NULL || cwd->len == 0 || cwd->s[0] != '/' ||
+		    !relative_to_cwd(&n->ev))
 			return;		/* unknown base: no path */
 		ad_buf_add(t, cwd->s, cwd->len);
 	}

@@ -214,6 +214,25 @@ test_hex_names(void **state)
 	assert_memory_equal(seen[1].path, "/tmp/d/bad\xff\xfe", 12);
 }
 
+/* A cwd that is not absolute (no kernel writes one) is no base for a
+ * relative name: the path is unknown, and nothing is written past the
+ * buffer (fuzz_normalize: the fold wrote one byte past it under ASan). */
+static void
+test_relative_cwd(void **state)
+{
+	(void)state;
+	feed(SC(12, "syscall=257 success=yes exit=3 a0=ffffff9c a1=1 a2=941 "
+	    "a3=1b6 items=1 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 "
+	    "fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=1 comm=\"touch\" "
+	    "exe=\"/usr/bin/touch\" key=(null)")
+	    REC("CWD", 12, "cwd=\"tmpdir/with/segments\"")
+	    REC("PATH", 12, "item=0 name=\"abcdefghijklmnopqrstuvwxyz\" inode=6 "
+	    "dev=fe:00 mode=0100644 ouid=0 ogid=0 rdev=00:00 "
+	    "nametype=CREATE"));
+	assert_int_equal(nseen, 1);
+	assert_null(seen[0].path);
+}
+
 static void
 test_execve_split(void **state)
 {
@@ -419,6 +438,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_rename_in_container, teardown),
 		cmocka_unit_test_teardown(test_hex_names, teardown),
+		cmocka_unit_test_teardown(test_relative_cwd, teardown),
 		cmocka_unit_test_teardown(test_execve_split, teardown),
 		cmocka_unit_test_teardown(test_interleaved_no_eoe, teardown),
 		cmocka_unit_test_teardown(test_open_flags, teardown),
