@@ -66,8 +66,24 @@ other() {
 	done
 }
 
-# counter ID NAME: its value now
-counter() { cat "$(upper "$1")/counter-$2" 2>/dev/null || echo 0; }
+# counter ID NAME: its value now; 0 before the first write.  The loop's
+# `echo > file` truncates before it writes, so a read can fall between
+# the two and see an empty file: such a read is tried again (up to 0.5 s,
+# for a loop frozen or killed right there, which then reads 0).
+counter() {
+	_cf=$(upper "$1")/counter-$2
+	_ci=0
+	while [ "$_ci" -lt 50 ]; do
+		_cv=$(cat "$_cf" 2>/dev/null) || { echo 0; return; }
+		case $_cv in
+		''|*[!0-9]*) ;;
+		*) echo "$_cv"; return ;;
+		esac
+		_ci=$((_ci + 1))
+		sleep 0.01
+	done
+	echo 0
+}
 
 # moving ID NAME: 0 when the counter moves within 1 s
 moving() {
