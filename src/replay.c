@@ -182,14 +182,37 @@ lit(const char **pp, const char *end, const char *s)
 	return 1;
 }
 
-/* [p, end) has " cwd=" twice (memmem: the common line has none). */
+/* A field named cwd starts at c, the way libauparse 3.0.9 splits a
+ * record: on spaces, a token's name is what precedes its '=', after
+ * a leading "msg='" and then one '(' are cut off. */
+static int
+cwd_field_at(const char *start, const char *c)
+{
+	if (c > start && c[-1] == '(')
+		c--;
+	if (c - start >= 5 && memcmp(c - 5, "msg='", 5) == 0)
+		c -= 5;
+	return c > start && c[-1] == ' ';
+}
+
+/* [p, end) has two fields named cwd before the interpretation
+ * separator, which libauparse cuts off (memmem: the common line has
+ * no "cwd=" at all). */
 static int
 two_cwd(const char *p, const char *end)
 {
-	const char *c = memmem(p, (size_t)(end - p), " cwd=", 5);
+	const char *sep = memchr(p, AUDIT_INTERP_SEPARATOR, (size_t)(end - p));
+	const char *c = p;
+	int n = 0;
 
-	return c != NULL && memmem(c + 5, (size_t)(end - c - 5), " cwd=", 5) !=
-	    NULL;
+	if (sep != NULL)
+		end = sep;
+	while ((c = memmem(c, (size_t)(end - c), "cwd=", 4)) != NULL) {
+		if (cwd_field_at(p, c) && ++n == 2)
+			return 1;
+		c += 4;
+	}
+	return 0;
 }
 
 /* The record type is CWD the way libauparse reads it: by libaudit's

@@ -184,6 +184,15 @@ test_record_check(void **state)
 	check_bad("type=1307 msg=audit(19.604:0): cwd=b cwd=1", 42, "cwd=");
 	check_ok("type=SYSCALL msg=audit(19.604:3): cwd=b cwd=1", 3);
 	check_ok("type=CWD msg=audit(1.012:5): cwd=2F61206377643D62", 5);
+	/* a name libauparse cuts "(" or "msg='" off (leak-7d7f91b5) */
+	check_bad("type=CWD msg=audit(179598.964:588): (cwd=:5>): cwd=ep", 53,
+	    "cwd=");
+	check_bad("type=CWD msg=audit(1.0:5): msg='cwd=a cwd=b", 43, "cwd=");
+	check_bad("type=CWD msg=audit(1.0:5): msg='(cwd=a cwd=b", 44, "cwd=");
+	/* a directory named cwd=x is one field, as the kernel logs it */
+	check_ok("type=CWD msg=audit(1.0:5): cwd=\"/tmp/cwd=x/(cwd=y\"", 5);
+	/* libauparse drops what follows the enriched separator */
+	check_ok("type=CWD msg=audit(1.0:5): cwd=\"/\"\x1d cwd=\"/\"", 5);
 	/* and one whose type holds the enriched separator (crash-8de7c871) */
 	check_bad("type=\x1d msg=audit(2.64:8):o", 26, "bad record type");
 	check_bad("type=a-b msg=audit(2.64:8): x=1", 31, "bad record type");
