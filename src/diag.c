@@ -76,6 +76,9 @@ ad_diags_count(const struct ad_diags *d)
 	return d->n;
 }
 
+static struct ad_diag *diag_push(struct ad_diags *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static struct ad_diag *
 diag_push(struct ad_diags *d, const char *fmt, va_list ap)
 {

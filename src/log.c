@@ -23,6 +23,9 @@ log_init(int to_stderr, int verbose)
 		openlog("audrift", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+static void vlog(int, const char *, va_list, const char *)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *err)
 {
