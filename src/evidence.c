@@ -579,39 +579,62 @@ read_small(const char *layer, const char *path, size_t max, struct ad_buf *b,
 	return n < 0 ? -1 : 0;
 }
 
+/*
+ * The next well-formed line of an md5sums text [*p, end): 32 hex, a
+ * space, spaces, the file's name ("usr/bin/x", *name and *nlen, not
+ * empty).  *p moves past it.  0 at the end.
+ */
+static int
+md5sums_next(const char **p, const char *end, const char **digest,
+    const char **name, size_t *nlen)
+{
+	const char *s, *nl;
+
+	for (s = *p; s < end; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			nl = end;
+		if (nl - s < 34 || s[32] != ' ')
+			continue;
+		for (*name = s + 33; *name < nl && **name == ' '; (*name)++)
+			;
+		if ((*nlen = (size_t)(nl - *name)) == 0)
+			continue;
+		*digest = s;
+		*p = nl < end ? nl + 1 : end;
+		return 1;
+	}
+	*p = end;
+	return 0;
+}
+
 int
 ad_md5sums_find(const char *text, size_t len, const char *rel, char *digest,
     size_t dcap)
 {
-	const char *p = text, *end = text + len, *nl, *name;
-	size_t rlen = strlen(rel);
+	const char *p = text, *end = text + len, *d, *name;
+	size_t nlen, rlen = strlen(rel);
 
-	for (; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		if (nl - p < 34 || p[32] != ' ')
-			continue;
-		name = p + 33;
-		while (name < nl && *name == ' ')
-			name++;
-		if ((size_t)(nl - name) == rlen &&
-		    memcmp(name, rel, rlen) == 0 && dcap > 32) {
-			memcpy(digest, p, 32);
+	while (md5sums_next(&p, end, &d, &name, &nlen))
+		if (nlen == rlen && memcmp(name, rel, rlen) == 0 && dcap > 32) {
+			memcpy(digest, d, 32);
 			digest[32] = '\0';
 			return 1;
 		}
-	}
 	return 0;
 }
 
 /*
- * dpkg: var/lib/dpkg/info/<pkg>.md5sums of the layers, each read from
- * the layer that wins for it.  Bounded: at most AD_DPKG_MAX_FILES files
- * and AD_DPKG_MAX_BYTES in all, and dl.  Returns as ad_pkg_lookup.
+ * dpkg: each var/lib/dpkg/info/<pkg>.md5sums of the layers, read from
+ * the layer that wins for it, to fn (the package's name, its length,
+ * the text) until fn returns non-zero.  Bounded: at most
+ * AD_DPKG_MAX_FILES files and AD_DPKG_MAX_BYTES in all, and dl.
+ * Returns 1 when fn stopped, 0 when every file went to it, -1 when no
+ * layer has the directory, -2 when a bound stopped the walk (why).
  */
 static int
-dpkg_lookup(const char *const *layers, const char *path, int64_t dl,
-    struct ad_pkg *out)
+dpkg_each(const char *const *layers, int64_t dl,
+    int (*fn)(void *, const char *, size_t, const char *, size_t),
+    void *arg, char *why, size_t wcap)
 {
 	static const char info[] = "/var/lib/dpkg/info";
 	char file[512];
@@ -620,11 +643,11 @@ dpkg_lookup(const char *const *layers, const char *path, int64_t dl,
 	struct stat st;
 	size_t i, at, nl, files = 0;
 	uint64_t bytes = 0;
-	int dfd, fd, have = 0, found = 0, stop = 0;
+	int dfd, fd, have = 0, rc = 0;
 	DIR *d;
 
 	ad_buf_init(&b);
-	for (i = 0; layers[i] != NULL && !found && !stop; i++) {
+	for (i = 0; layers[i] != NULL && rc == 0; i++) {
 		if ((dfd = open(layers[i], O_PATH | O_DIRECTORY |
 		    O_CLOEXEC)) < 0)
 			continue;
@@ -636,7 +659,7 @@ dpkg_lookup(const char *const *layers, const char *path, int64_t dl,
 			continue;
 		}
 		have = 1;
-		while (!found && !stop && (de = readdir(d)) != NULL) {
+		while (rc == 0 && (de = readdir(d)) != NULL) {
 			nl = strlen(de->d_name);
 			if (nl <= 8 || strcmp(de->d_name + nl - 8,
 			    ".md5sums") != 0 || (size_t)snprintf(file,
@@ -644,41 +667,60 @@ dpkg_lookup(const char *const *layers, const char *path, int64_t dl,
 			    sizeof(file))
 				continue;
 			if (past(dl)) {
-				snprintf(out->why, sizeof(out->why), "timed "
-				    "out after %zu dpkg *.md5sums files",
-				    files);
-				stop = 1;
-				break;
-			}
-			if (++files > AD_DPKG_MAX_FILES ||
+				snprintf(why, wcap, "timed out after %zu dpkg "
+				    "*.md5sums files", files);
+				rc = -2;
+			} else if (++files > AD_DPKG_MAX_FILES ||
 			    bytes > AD_DPKG_MAX_BYTES) {
-				snprintf(out->why, sizeof(out->why), "stopped: "
-				    "more than %u dpkg *.md5sums files or %u "
-				    "MiB", AD_DPKG_MAX_FILES,
-				    AD_DPKG_MAX_BYTES >> 20);
-				stop = 1;
-				break;
-			}
-			/* the layer that wins for this file is this one */
-			if (layers_find(layers, 0, file, &st, &at, dl) !=
-			    AD_LAYER_FOUND || at != i)
-				continue;
-			if (read_small(layers[i], file, MD5SUMS_MAX, &b,
-			    dl) != 0)
-				continue;
-			bytes += b.len;
-			if (ad_md5sums_find(b.p, b.len - 1, rel_of(path),
-			    out->digest, sizeof(out->digest))) {
-				snprintf(out->name, sizeof(out->name),
-				    "dpkg:%.*s", (int)(nl - 8), de->d_name);
-				out->algo = "md5";
-				found = 1;
+				snprintf(why, wcap, "stopped: more than %u "
+				    "dpkg *.md5sums files or %u MiB",
+				    AD_DPKG_MAX_FILES, AD_DPKG_MAX_BYTES >> 20);
+				rc = -2;
+			} else if (layers_find(layers, 0, file, &st, &at,
+			    dl) == AD_LAYER_FOUND && at == i &&
+			    read_small(layers[i], file, MD5SUMS_MAX, &b,
+			    dl) == 0) {
+				/* this layer wins for the file: read */
+				bytes += b.len;
+				rc = fn(arg, de->d_name, nl - 8, b.p,
+				    b.len - 1) != 0;
 			}
 		}
 		closedir(d);
 	}
 	ad_buf_free(&b);
-	return found ? 1 : stop ? -2 : have ? 0 : -1;
+	return rc != 0 ? rc : have ? 0 : -1;
+}
+
+struct dpkg_find {
+	const char *rel;
+	struct ad_pkg *out;
+};
+
+static int
+dpkg_find_in(void *arg, const char *pkg, size_t plen, const char *text,
+    size_t len)
+{
+	struct dpkg_find *f = arg;
+
+	if (!ad_md5sums_find(text, len, f->rel, f->out->digest,
+	    sizeof(f->out->digest)))
+		return 0;
+	snprintf(f->out->name, sizeof(f->out->name), "dpkg:%.*s", (int)plen,
+	    pkg);
+	f->out->algo = "md5";
+	return 1;
+}
+
+/* dpkg's answer for path.  Returns as ad_pkg_lookup. */
+static int
+dpkg_lookup(const char *const *layers, const char *path, int64_t dl,
+    struct ad_pkg *out)
+{
+	struct dpkg_find f = { rel_of(path), out };
+
+	return dpkg_each(layers, dl, dpkg_find_in, &f, out->why,
+	    sizeof(out->why));
 }
 
 /* ---- rpm: header blobs of rpmdb.sqlite -------------------------------- */
@@ -738,69 +780,133 @@ rpm_next(const struct rpmhdr *h, const char **p, size_t *len)
 	return s;
 }
 
+/* The package's name, or "?" (*len set). */
+static const char *
+rpm_name(const struct rpmhdr *h, size_t *len)
+{
+	uint32_t off, n;
+	const char *p, *s = NULL;
+
+	if (rpm_tag(h, RPMTAG_NAME, &off, &n) == 0) {
+		p = h->data + off;
+		s = rpm_next(h, &p, len);
+	}
+	if (s == NULL) {
+		s = "?";
+		*len = 1;
+	}
+	return s;
+}
+
+/* A file of a header, to rpm_each's fn. */
+struct rpm_file {
+	const char *path;	/* dirname + basename, not NUL-terminated */
+	size_t plen;
+	const char *digest;	/* "" when the header has none for it */
+	size_t dlen;
+	const char *algo;
+	const struct rpmhdr *h;	/* for rpm_name */
+};
+
 /*
- * The digest of path in one header.  One pass over each array: the
- * dirname equal to path's dir is found first, then the basename whose
- * dir index is that one, then the k-th digest.  (Looking up the k-th
- * string for each file from the array's start was quadratic in a crafted
- * blob.)  1 found.
+ * Each file of one header blob to fn, until fn returns non-zero: one
+ * pass over its arrays (the dirnames by index, then basenames, dir
+ * indexes and digests in step; looking up the k-th string for each file
+ * from the array's start was quadratic in a crafted blob).  Returns 1
+ * when fn stopped, else 0 (a blob that is not a header is empty).
  */
 static int
-rpm_hdr_find(const struct rpmhdr *h, const char *path, struct ad_pkg *out)
+rpm_each(const void *blob, size_t blen,
+    int (*fn)(void *, const struct rpm_file *), void *arg)
 {
-	const unsigned char *d = (const unsigned char *)h->data;
-	uint32_t boff, bn, doff, dn, ioff, in, goff, gn, aoff, an, noff, nn;
-	uint32_t k, di, want;
-	const char *base, *p, *s, *slash = strrchr(path, '/');
-	size_t len, dirlen, baselen;
+	struct rpmhdr h;
+	struct rpm_file f;
+	const unsigned char *d;
+	uint32_t boff, bn, doff, dn, ioff, in, goff, gn, aoff, an;
+	uint32_t k, di;
+	const char **dirs = NULL, *p, *g, *s;
+	size_t len, dlen, *dlens = NULL;
+	char path[PATH_MAX];
+	int rc = 0;
 
-	if (slash == NULL ||
-	    rpm_tag(h, RPMTAG_BASENAMES, &boff, &bn) != 0 ||
-	    rpm_tag(h, RPMTAG_DIRNAMES, &doff, &dn) != 0 ||
-	    rpm_tag(h, RPMTAG_DIRINDEXES, &ioff, &in) != 0 || in != bn ||
-	    (uint64_t)ioff + 4ull * in > h->dl)
+	if (blob == NULL || blen < 8)
 		return 0;
-	dirlen = (size_t)(slash + 1 - path);	/* dirnames end in '/' */
-	base = slash + 1;
-	baselen = strlen(base);
-	p = h->data + doff;
-	for (want = 0; want < dn; want++) {
-		if ((s = rpm_next(h, &p, &len)) == NULL)
-			return 0;
-		if (len == dirlen && memcmp(s, path, len) == 0)
+	h.p = blob;
+	h.il = be32(h.p);
+	h.dl = be32(h.p + 4);
+	if (h.il > 65536 || 8 + 16 * (uint64_t)h.il + h.dl > blen)
+		return 0;
+	h.data = (const char *)h.p + 8 + 16 * (size_t)h.il;
+	d = (const unsigned char *)h.data;
+	/* each dirname takes a byte of the store at least */
+	if (rpm_tag(&h, RPMTAG_BASENAMES, &boff, &bn) != 0 ||
+	    rpm_tag(&h, RPMTAG_DIRNAMES, &doff, &dn) != 0 ||
+	    rpm_tag(&h, RPMTAG_DIRINDEXES, &ioff, &in) != 0 || in != bn ||
+	    (uint64_t)ioff + 4ull * in > h.dl || dn > h.dl || dn > (1u << 20))
+		return 0;
+	dirs = xcalloc(dn ? dn : 1, sizeof(*dirs));
+	dlens = xcalloc(dn ? dn : 1, sizeof(*dlens));
+	p = h.data + doff;
+	for (k = 0; k < dn; k++)
+		if ((dirs[k] = rpm_next(&h, &p, &dlens[k])) == NULL)
+			goto out;
+	f.algo = "md5";
+	if (rpm_tag(&h, RPMTAG_FILEDIGESTALGO, &aoff, &an) == 0 && an >= 1 &&
+	    (uint64_t)aoff + 4 <= h.dl && be32(d + aoff) == 8)
+		f.algo = "sha256";
+	f.h = &h;
+	f.path = path;
+	g = rpm_tag(&h, RPMTAG_FILEDIGESTS, &goff, &gn) == 0 ? h.data + goff :
+	    NULL;
+	p = h.data + boff;
+	for (k = 0; k < bn && rc == 0; k++) {
+		if ((s = rpm_next(&h, &p, &len)) == NULL)
 			break;
-	}
-	if (want == dn)
-		return 0;
-	p = h->data + boff;
-	for (k = 0; k < bn; k++) {
-		if ((s = rpm_next(h, &p, &len)) == NULL)
-			return 0;
+		f.digest = "";
+		f.dlen = 0;
+		if (g != NULL && k < gn && (f.digest = rpm_next(&h, &g,
+		    &f.dlen)) == NULL) {
+			g = NULL;
+			f.digest = "";
+			f.dlen = 0;
+		}
 		di = be32(d + ioff + 4 * (size_t)k);
-		if (di == want && len == baselen && memcmp(s, base, len) == 0)
-			break;
+		if (di >= dn || (dlen = dlens[di]) + len >= sizeof(path))
+			continue;
+		memcpy(path, dirs[di], dlen);
+		memcpy(path + dlen, s, len);
+		f.plen = dlen + len;
+		rc = fn(arg, &f) != 0;
 	}
-	if (k == bn)
+out:
+	free(dirs);
+	free(dlens);
+	return rc;
+}
+
+struct rpm_find {
+	const char *path;
+	size_t len;
+	struct ad_pkg *out;
+};
+
+static int
+rpm_find_in(void *arg, const struct rpm_file *f)
+{
+	struct rpm_find *q = arg;
+	const char *n;
+	size_t nl;
+
+	if (f->plen != q->len || memcmp(f->path, q->path, q->len) != 0)
 		return 0;
-	out->algo = "md5";
-	if (rpm_tag(h, RPMTAG_FILEDIGESTALGO, &aoff, &an) == 0 && an >= 1 &&
-	    (uint64_t)aoff + 4 <= h->dl && be32(d + aoff) == 8)
-		out->algo = "sha256";
-	out->digest[0] = '\0';
-	if (rpm_tag(h, RPMTAG_FILEDIGESTS, &goff, &gn) == 0 && k < gn) {
-		p = h->data + goff;
-		for (di = 0; (s = rpm_next(h, &p, &len)) != NULL && di < k;
-		    di++)
-			;
-		if (s != NULL && len < sizeof(out->digest))
-			memcpy(out->digest, s, len + 1);
+	q->out->algo = f->algo;
+	q->out->digest[0] = '\0';
+	if (f->dlen < sizeof(q->out->digest)) {
+		memcpy(q->out->digest, f->digest, f->dlen);
+		q->out->digest[f->dlen] = '\0';
 	}
-	s = NULL;
-	if (rpm_tag(h, RPMTAG_NAME, &noff, &nn) == 0) {
-		p = h->data + noff;
-		s = rpm_next(h, &p, &len);
-	}
-	snprintf(out->name, sizeof(out->name), "rpm:%s", s ? s : "?");
+	n = rpm_name(f->h, &nl);
+	snprintf(q->out->name, sizeof(q->out->name), "rpm:%.*s", (int)nl, n);
 	return 1;
 }
 
@@ -808,17 +914,9 @@ int
 ad_rpm_header_find(const void *blob, size_t len, const char *path,
     struct ad_pkg *out)
 {
-	struct rpmhdr h;
+	struct rpm_find q = { path, strlen(path), out };
 
-	if (blob == NULL || len < 8)
-		return 0;
-	h.p = blob;
-	h.il = be32(h.p);
-	h.dl = be32(h.p + 4);
-	if (h.il > 65536 || 8 + 16 * (uint64_t)h.il + h.dl > len)
-		return 0;
-	h.data = (const char *)h.p + 8 + 16 * (size_t)h.il;
-	return rpm_hdr_find(&h, path, out);
+	return rpm_each(blob, len, rpm_find_in, &q);
 }
 
 /* SQLite's progress handler: non-zero interrupts the statement. */
@@ -879,9 +977,16 @@ rpmdb_open(int fd, const int64_t *dl, char *why, size_t wcap)
 	return NULL;
 }
 
+/*
+ * rpm: each header blob of the layers' rpmdb.sqlite (the layer that
+ * wins for it) to fn until fn returns non-zero.  Returns 1 when fn
+ * stopped, 0 when every row went to it, -1 when there is no rpmdb,
+ * -2 when it was refused or a bound stopped the walk (why).
+ */
 static int
-rpm_lookup(const char *const *layers, const char *path, int64_t dl,
-    struct ad_pkg *out)
+rpmdb_each(const char *const *layers, int64_t dl,
+    int (*fn)(void *, const void *, size_t), void *arg, char *why,
+    size_t wcap)
 {
 	static const char *const dbs[] = {
 		"/usr/lib/sysimage/rpm/rpmdb.sqlite",
@@ -891,7 +996,7 @@ rpm_lookup(const char *const *layers, const char *path, int64_t dl,
 	sqlite3 *db;
 	sqlite3_stmt *q = NULL;
 	size_t i, at, rows = 0;
-	int fd = -1, found = 0, rc = SQLITE_DONE;
+	int fd = -1, stopped = 0, rc = SQLITE_DONE;
 
 	for (i = 0; i < 2 && fd < 0; i++)
 		if (layers_find(layers, 0, dbs[i], &st, &at, dl) ==
@@ -900,39 +1005,56 @@ rpm_lookup(const char *const *layers, const char *path, int64_t dl,
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > AD_RPMDB_MAX_BYTES) {
-		snprintf(out->why, sizeof(out->why), "rpmdb.sqlite refused: "
-		    "more than %llu MiB", (unsigned long long)
-		    (AD_RPMDB_MAX_BYTES >> 20));
+		snprintf(why, wcap, "rpmdb.sqlite refused: more than %llu MiB",
+		    (unsigned long long)(AD_RPMDB_MAX_BYTES >> 20));
 		close(fd);
 		return -2;
 	}
-	if ((db = rpmdb_open(fd, &dl, out->why, sizeof(out->why))) == NULL) {
+	if ((db = rpmdb_open(fd, &dl, why, wcap)) == NULL) {
 		close(fd);
 		return -2;
 	}
 	if (sqlite3_prepare_v2(db, "SELECT blob FROM Packages", -1, &q,
 	    NULL) != SQLITE_OK)
 		rc = SQLITE_ERROR;
-	while (rc != SQLITE_ERROR && !found &&
+	while (rc != SQLITE_ERROR && !stopped &&
 	    (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (++rows > AD_RPMDB_MAX_ROWS) {
 			rc = SQLITE_FULL;
 			break;
 		}
-		found = ad_rpm_header_find(sqlite3_column_blob(q, 0),
-		    (size_t)sqlite3_column_bytes(q, 0), path, out);
+		stopped = fn(arg, sqlite3_column_blob(q, 0),
+		    (size_t)sqlite3_column_bytes(q, 0)) != 0;
 	}
-	if (!found && rc == SQLITE_FULL)
-		snprintf(out->why, sizeof(out->why), "stopped: more than %d "
-		    "rpm packages", AD_RPMDB_MAX_ROWS);
-	else if (!found && rc != SQLITE_DONE)
-		snprintf(out->why, sizeof(out->why), "%s", past(dl) ?
+	if (!stopped && rc == SQLITE_FULL)
+		snprintf(why, wcap, "stopped: more than %d rpm packages",
+		    AD_RPMDB_MAX_ROWS);
+	else if (!stopped && rc != SQLITE_DONE)
+		snprintf(why, wcap, "%s", past(dl) ?
 		    "timed out reading rpmdb.sqlite" :
 		    "rpmdb.sqlite refused: cannot read Packages");
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 	close(fd);
-	return found ? 1 : rc == SQLITE_DONE ? 0 : -2;
+	return stopped ? 1 : rc == SQLITE_DONE ? 0 : -2;
+}
+
+static int
+rpm_find_blob(void *arg, const void *blob, size_t len)
+{
+	struct rpm_find *q = arg;
+
+	return rpm_each(blob, len, rpm_find_in, q);
+}
+
+static int
+rpm_lookup(const char *const *layers, const char *path, int64_t dl,
+    struct ad_pkg *out)
+{
+	struct rpm_find q = { path, strlen(path), out };
+
+	return rpmdb_each(layers, dl, rpm_find_blob, &q, out->why,
+	    sizeof(out->why));
 }
 
 int
@@ -970,7 +1092,6 @@ struct ad_pkg_index {
 	char **names;		/* owned package names */
 	size_t nnames, capnames;
 	const char *const *dirs;
-	int bad;		/* a database not read whole */
 };
 
 /* Is path (len bytes, '/' first) below one of ix->dirs? */
@@ -1024,199 +1145,59 @@ ix_add(struct ad_pkg_index *ix, const char *path, size_t plen,
 	e->seq = ix->n++;
 }
 
-/* dpkg: every line of every *.md5sums file, each file read from the
- * layer that wins for it, with dpkg_lookup's bounds. */
-static void
-ix_dpkg(struct ad_pkg_index *ix, const char *const *layers, int64_t dl)
+/* dpkg: every line of one *.md5sums file. */
+static int
+ix_dpkg_file(void *arg, const char *pkg, size_t plen, const char *text,
+    size_t len)
 {
-	static const char info[] = "/var/lib/dpkg/info";
-	char file[512], path[PATH_MAX];
-	const char *p, *end, *nl, *fname;
-	struct ad_buf b;
-	struct dirent *de;
-	struct stat st;
-	size_t i, at, nlen, files = 0, flen;
-	uint64_t bytes = 0;
-	int dfd, fd;
-	char *name;
-	DIR *d;
-
-	ad_buf_init(&b);
-	for (i = 0; layers[i] != NULL && !ix->bad; i++) {
-		if ((dfd = open(layers[i], O_PATH | O_DIRECTORY |
-		    O_CLOEXEC)) < 0)
-			continue;
-		fd = layer_openat(dfd, info + 1, O_RDONLY | O_DIRECTORY, dl);
-		close(dfd);
-		if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		while (!ix->bad && (de = readdir(d)) != NULL) {
-			nlen = strlen(de->d_name);
-			if (nlen <= 8 || strcmp(de->d_name + nlen - 8,
-			    ".md5sums") != 0 || (size_t)snprintf(file,
-			    sizeof(file), "%s/%s", info, de->d_name) >=
-			    sizeof(file))
-				continue;
-			if (past(dl) || ++files > AD_DPKG_MAX_FILES ||
-			    bytes > AD_DPKG_MAX_BYTES) {
-				ix->bad = 1;
-				break;
-			}
-			if (layers_find(layers, 0, file, &st, &at, dl) !=
-			    AD_LAYER_FOUND || at != i ||
-			    read_small(layers[i], file, MD5SUMS_MAX, &b,
-			    dl) != 0)
-				continue;
-			bytes += b.len;
-			name = NULL;
-			end = b.p + b.len - 1;
-			for (p = b.p; p < end; p = nl + 1) {
-				if ((nl = memchr(p, '\n', (size_t)(end - p))) ==
-				    NULL)
-					nl = end;
-				if (nl - p < 34 || p[32] != ' ')
-					continue;
-				for (fname = p + 33; fname < nl && *fname ==
-				    ' '; fname++)
-					;
-				flen = (size_t)(nl - fname);
-				if (flen == 0 || flen + 2 > sizeof(path))
-					continue;
-				path[0] = '/';
-				memcpy(path + 1, fname, flen);
-				if (!ix_wanted(ix, path, flen + 1))
-					continue;
-				if (name == NULL)
-					name = ix_name(ix, "dpkg", de->d_name,
-					    nlen - 8);
-				ix_add(ix, path, flen + 1, p, 32, "md5", name);
-			}
-		}
-		closedir(d);
-	}
-	ad_buf_free(&b);
-}
-
-/* rpm: each header's files in one pass over its arrays (dirnames by
- * index, basenames, dir indexes and digests in step). */
-static void
-ix_rpm_header(struct ad_pkg_index *ix, const void *blob, size_t blen)
-{
-	struct rpmhdr h;
-	const unsigned char *d;
-	uint32_t boff, bn, doff, dn, ioff, in, goff, gn, aoff, an, noff, nn;
-	uint32_t k, di;
-	const char **dirs = NULL, *p, *g, *s, *digest, *algo = "md5";
-	size_t len, dlen, glen, *dlens = NULL;
+	struct ad_pkg_index *ix = arg;
 	char path[PATH_MAX], *name = NULL;
+	const char *p = text, *d, *fname;
+	size_t flen;
 
-	if (blob == NULL || blen < 8)
-		return;
-	h.p = blob;
-	h.il = be32(h.p);
-	h.dl = be32(h.p + 4);
-	if (h.il > 65536 || 8 + 16 * (uint64_t)h.il + h.dl > blen)
-		return;
-	h.data = (const char *)h.p + 8 + 16 * (size_t)h.il;
-	d = (const unsigned char *)h.data;
-	if (rpm_tag(&h, RPMTAG_BASENAMES, &boff, &bn) != 0 ||
-	    rpm_tag(&h, RPMTAG_DIRNAMES, &doff, &dn) != 0 ||
-	    rpm_tag(&h, RPMTAG_DIRINDEXES, &ioff, &in) != 0 || in != bn ||
-	    (uint64_t)ioff + 4ull * in > h.dl || dn > (1u << 20))
-		return;
-	dirs = xcalloc(dn ? dn : 1, sizeof(*dirs));
-	dlens = xcalloc(dn ? dn : 1, sizeof(*dlens));
-	p = h.data + doff;
-	for (k = 0; k < dn; k++)
-		if ((dirs[k] = rpm_next(&h, &p, &dlens[k])) == NULL)
-			goto out;
-	if (rpm_tag(&h, RPMTAG_FILEDIGESTALGO, &aoff, &an) == 0 && an >= 1 &&
-	    (uint64_t)aoff + 4 <= h.dl && be32(d + aoff) == 8)
-		algo = "sha256";
-	g = rpm_tag(&h, RPMTAG_FILEDIGESTS, &goff, &gn) == 0 ? h.data + goff :
-	    NULL;
-	p = h.data + boff;
-	for (k = 0; k < bn; k++) {
-		if ((s = rpm_next(&h, &p, &len)) == NULL)
-			break;
-		digest = "";
-		glen = 0;
-		if (g != NULL && k < gn && (digest = rpm_next(&h, &g,
-		    &glen)) == NULL) {
-			g = NULL;
-			digest = "";
-			glen = 0;
-		}
-		di = be32(d + ioff + 4 * (size_t)k);
-		if (di >= dn || (dlen = dlens[di]) + len >= sizeof(path))
+	while (md5sums_next(&p, text + len, &d, &fname, &flen)) {
+		if (flen + 2 > sizeof(path))
 			continue;
-		memcpy(path, dirs[di], dlen);
-		memcpy(path + dlen, s, len);
-		if (!ix_wanted(ix, path, dlen + len))
+		path[0] = '/';
+		memcpy(path + 1, fname, flen);
+		if (!ix_wanted(ix, path, flen + 1))
 			continue;
-		if (name == NULL) {
-			const char *pn = NULL;
-			size_t pl = 1;
-
-			if (rpm_tag(&h, RPMTAG_NAME, &noff, &nn) == 0) {
-				const char *q = h.data + noff;
-
-				pn = rpm_next(&h, &q, &pl);
-			}
-			name = ix_name(ix, "rpm", pn ? pn : "?", pn ? pl : 1);
-		}
-		ix_add(ix, path, dlen + len, digest, glen, algo, name);
+		if (name == NULL)
+			name = ix_name(ix, "dpkg", pkg, plen);
+		ix_add(ix, path, flen + 1, d, 32, "md5", name);
 	}
-out:
-	free(dirs);
-	free(dlens);
+	return 0;
 }
 
-static void
-ix_rpm(struct ad_pkg_index *ix, const char *const *layers, int64_t dl)
-{
-	static const char *const dbs[] = {
-		"/usr/lib/sysimage/rpm/rpmdb.sqlite",
-		"/var/lib/rpm/rpmdb.sqlite"
-	};
-	char why[AD_EVIDENCE_TEXT];
-	struct stat st;
-	sqlite3 *db;
-	sqlite3_stmt *q = NULL;
-	size_t i, at, rows = 0;
-	int fd = -1, rc = SQLITE_DONE;
+/* rpm: every file of one header; the name is made once per header. */
+struct ix_rpm_hdr {
+	struct ad_pkg_index *ix;
+	char *name;
+};
 
-	for (i = 0; i < 2 && fd < 0; i++)
-		if (layers_find(layers, 0, dbs[i], &st, &at, dl) ==
-		    AD_LAYER_FOUND)
-			fd = layer_open_file(layers[at], dbs[i], dl);
-	if (fd < 0)
-		return;
-	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > AD_RPMDB_MAX_BYTES ||
-	    (db = rpmdb_open(fd, &dl, why, sizeof(why))) == NULL) {
-		ix->bad = 1;
-		close(fd);
-		return;
+static int
+ix_rpm_file(void *arg, const struct rpm_file *f)
+{
+	struct ix_rpm_hdr *r = arg;
+	const char *n;
+	size_t nl;
+
+	if (!ix_wanted(r->ix, f->path, f->plen))
+		return 0;
+	if (r->name == NULL) {
+		n = rpm_name(f->h, &nl);
+		r->name = ix_name(r->ix, "rpm", n, nl);
 	}
-	if (sqlite3_prepare_v2(db, "SELECT blob FROM Packages", -1, &q,
-	    NULL) != SQLITE_OK)
-		rc = SQLITE_ERROR;
-	while (rc != SQLITE_ERROR && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (++rows > AD_RPMDB_MAX_ROWS) {
-			rc = SQLITE_FULL;
-			break;
-		}
-		ix_rpm_header(ix, sqlite3_column_blob(q, 0),
-		    (size_t)sqlite3_column_bytes(q, 0));
-	}
-	if (rc != SQLITE_DONE)
-		ix->bad = 1;
-	sqlite3_finalize(q);
-	sqlite3_close(db);
-	close(fd);
+	ix_add(r->ix, f->path, f->plen, f->digest, f->dlen, f->algo, r->name);
+	return 0;
+}
+
+static int
+ix_rpm_blob(void *arg, const void *blob, size_t len)
+{
+	struct ix_rpm_hdr r = { arg, NULL };
+
+	return rpm_each(blob, len, ix_rpm_file, &r);
 }
 
 static int
@@ -1233,15 +1214,15 @@ ad_pkg_index_load(const char *const *lowers, const char *const *dirs,
     int64_t deadline_ms)
 {
 	struct ad_pkg_index *ix = xcalloc(1, sizeof(*ix));
+	char why[AD_EVIDENCE_TEXT];
 	size_t i, j;
 
 	ix->dirs = dirs;
 	if (deadline_ms <= 0)
 		deadline_ms = mono_ms() + AD_EVIDENCE_WAIT_MS;
-	ix_dpkg(ix, lowers, deadline_ms);
-	if (!ix->bad)
-		ix_rpm(ix, lowers, deadline_ms);
-	if (ix->bad) {
+	if (dpkg_each(lowers, deadline_ms, ix_dpkg_file, ix, why,
+	    sizeof(why)) == -2 || rpmdb_each(lowers, deadline_ms, ix_rpm_blob,
+	    ix, why, sizeof(why)) == -2) {
 		ad_pkg_index_free(ix);
 		return NULL;
 	}
