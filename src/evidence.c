@@ -1130,8 +1130,10 @@ ix_add(struct ad_pkg_index *ix, const char *path, size_t plen,
 {
 	struct pkg_ent *e;
 
-	if (!ix_wanted(ix, path, plen) || dlen >= AD_SHA256_HEX)
+	if (!ix_wanted(ix, path, plen))
 		return;
+	if (dlen >= AD_SHA256_HEX)	/* as the lookup: owned, no digest */
+		dlen = 0;
 	if (ix->n == ix->cap) {
 		ix->cap = ix->cap ? ix->cap * 2 : 1024;
 		ix->v = xrealloc(ix->v, ix->cap * sizeof(*ix->v));

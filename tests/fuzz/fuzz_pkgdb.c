@@ -4,7 +4,8 @@
  *   0: a dpkg *.md5sums text (ad_md5sums_find),
  *   1: an rpm header blob (ad_rpm_header_find),
  *   2: a whole rpmdb.sqlite file, in a layer dir, through ad_pkg_lookup
- *      (the untrusted-SQLite open, Packages checks, row walk).
+ *      (the untrusted-SQLite open, Packages checks, row walk), and
+ *      through ad_pkg_index_load, whose answer must be the lookup's.
  * Then the path looked up, up to a NUL (when short; else /usr/bin/x),
  * so that matches happen, then the database.
  */
@@ -41,6 +42,38 @@ setup(void)
 	snprintf(dbfile, sizeof(dbfile), "%s/var/lib/rpm/rpmdb.sqlite", layer);
 }
 
+/*
+ * The package index (ad_pkg_index_load, read once for many files) and
+ * the one-file lookup read the same databases: where both answer, they
+ * answer the same (a differential check; a disagreement aborts).
+ */
+static void
+index_agrees(const char *const *layers, const char *path, int one,
+    const struct ad_pkg *want)
+{
+	char dir[256];
+	const char *dirs[2] = { dir, NULL }, *slash = strrchr(path, '/');
+	struct ad_pkg_index *ix;
+	struct ad_pkg got;
+	int r;
+
+	if (path[0] != '/' || slash == NULL || slash == path || one < 0)
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if ((ix = ad_pkg_index_load(layers, dirs, 0)) == NULL)
+		return;
+	r = ad_pkg_index_find(ix, path, &got);
+	if (r != one || (r == 1 && (strcmp(got.name, want->name) != 0 ||
+	    strcmp(got.digest, want->digest) != 0 ||
+	    strcmp(got.algo, want->algo) != 0))) {
+		fprintf(stderr, "fuzz_pkgdb: index %d %s %s %s, lookup %d %s "
+		    "%s %s for %s\n", r, got.name, got.digest, got.algo, one,
+		    want->name, want->digest, want->algo, path);
+		abort();
+	}
+	ad_pkg_index_free(ix);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,7 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *nul;
 	struct ad_pkg pkg;
 	size_t plen;
-	int fd, which;
+	int fd, which, one;
 
 	if (size < 1)
 		return 0;
@@ -81,7 +114,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		}
 		close(fd);
-		(void)ad_pkg_lookup(layers, path, 0, &pkg);
+		one = ad_pkg_lookup(layers, path, 0, &pkg);
+		index_agrees(layers, path, one, &pkg);
 		break;
 	}
 	return 0;

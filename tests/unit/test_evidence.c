@@ -164,16 +164,17 @@ be32_put(unsigned char *p, uint32_t v)
 
 /*
  * An rpm header blob naming n files dir/bNNNNNNN (all in one dir), each
- * with the digest "dNNNNNNN", the package "big".  Owned by the caller.
+ * with the digest "dNNNNNNN" (dw digits), the package "big".  Owned by
+ * the caller.
  */
 static unsigned char *
-big_header(const char *dir, uint32_t n, size_t *len)
+big_header(const char *dir, uint32_t n, int dw, size_t *len)
 {
 	struct ad_buf data;
 	unsigned char *blob, e[16];
 	uint32_t i, off[5], tag[5] = { 1000, 1117, 1118, 1116, 1035 };
 	uint32_t cnt[5];
-	char s[32];
+	char s[160];
 
 	ad_buf_init(&data);
 	off[0] = 0;
@@ -192,7 +193,7 @@ big_header(const char *dir, uint32_t n, size_t *len)
 		ad_buf_add(&data, "\0\0\0\0", 4);	/* dir index 0 */
 	off[4] = (uint32_t)data.len;
 	for (i = 0; i < n; i++) {
-		snprintf(s, sizeof(s), "d%07u", i);
+		snprintf(s, sizeof(s), "d%0*u", dw, i);
 		ad_buf_add(&data, s, strlen(s) + 1);
 	}
 	cnt[0] = 1; cnt[1] = n; cnt[2] = 1; cnt[3] = n; cnt[4] = n;
@@ -218,7 +219,7 @@ static void
 test_rpm_header_linear(void **state)
 {
 	size_t len;
-	unsigned char *blob = big_header("/usr/bin/", 200000, &len);
+	unsigned char *blob = big_header("/usr/bin/", 200000, 7, &len);
 	struct ad_pkg pk;
 	int64_t t0 = mono_now();
 
@@ -303,7 +304,7 @@ test_pkg_index_big(void **state)
 	hostile_rpmdb("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, "
 	    "blob BLOB NOT NULL);");
 	snprintf(p, sizeof(p), "%s/var/lib/rpm/rpmdb.sqlite", hostile);
-	blob = big_header("/usr/bin/", 200000, &len);
+	blob = big_header("/usr/bin/", 200000, 7, &len);
 	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO Packages(blob) "
 	    "VALUES(?)", -1, &st, NULL), SQLITE_OK);
@@ -319,6 +320,45 @@ test_pkg_index_big(void **state)
 	assert_string_equal(pk.name, "rpm:big");
 	assert_string_equal(pk.digest, "d0199999");
 	assert_int_equal(ad_pkg_index_find(ix, "/usr/bin/b0200000", &pk), 0);
+	ad_pkg_index_free(ix);
+	unlink(p);
+}
+
+/* A digest longer than any: the file is the package's, with no digest,
+ * for the lookup and the index alike (fuzz_pkgdb's differential check). */
+static void
+test_pkg_long_digest(void **state)
+{
+	const char *layers[] = { hostile, NULL }, *dirs[] = { "/usr/bin", NULL };
+	unsigned char *blob;
+	struct ad_pkg_index *ix;
+	struct ad_pkg a, b;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	char p[256];
+	size_t len;
+
+	(void)state;
+	hostile_rpmdb("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, "
+	    "blob BLOB NOT NULL);");
+	snprintf(p, sizeof(p), "%s/var/lib/rpm/rpmdb.sqlite", hostile);
+	blob = big_header("/usr/bin/", 2, 120, &len);
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO Packages(blob) "
+	    "VALUES(?)", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, blob, (int)len, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(blob);
+	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/b0000001", 0, &a), 1);
+	assert_string_equal(a.name, "rpm:big");
+	assert_string_equal(a.digest, "");
+	ix = ad_pkg_index_load(layers, dirs, 0);
+	assert_non_null(ix);
+	assert_int_equal(ad_pkg_index_find(ix, "/usr/bin/b0000001", &b), 1);
+	assert_string_equal(b.name, a.name);
+	assert_string_equal(b.digest, "");
 	ad_pkg_index_free(ix);
 	unlink(p);
 }
@@ -932,6 +972,7 @@ main(void)
 		cmocka_unit_test(test_rpmdb_deadline),
 		cmocka_unit_test(test_evidence_pkg_cut),
 		cmocka_unit_test(test_dpkg_many_md5sums),
+		cmocka_unit_test(test_pkg_long_digest),
 		cmocka_unit_test(test_pkg_index_big),
 	};
 
