@@ -351,13 +351,11 @@ reader_space(struct ad_nl_reader *r, int *tail, int64_t *due)
 	return nfree;
 }
 
-/* Publish n records received into the slots after the tail, with what
- * else this burst counted; wake the main thread if it waits (above). */
+/* The n records a burst put into the slots after the tail join the
+ * queue, with what else it counted (mu held, by either thread). */
 static void
-reader_publish(struct ad_nl_reader *r, int n, uint64_t enobufs,
-    uint64_t overflow)
+queue_add(struct ad_nl_reader *r, int n, uint64_t enobufs, uint64_t overflow)
 {
-	pthread_mutex_lock(&r->mu);
 	if (n > 0)
 		r->ends = ends_event(r->q[(r->head + r->count + n - 1) %
 		    r->qmax].type);
@@ -365,6 +363,16 @@ reader_publish(struct ad_nl_reader *r, int n, uint64_t enobufs,
 	r->records += (uint64_t)n + overflow;
 	r->enobufs += enobufs;
 	r->overflow += overflow;
+}
+
+/* The reader's burst joins the queue; wake the main thread if it
+ * waits (above). */
+static void
+reader_publish(struct ad_nl_reader *r, int n, uint64_t enobufs,
+    uint64_t overflow)
+{
+	pthread_mutex_lock(&r->mu);
+	queue_add(r, n, enobufs, overflow);
 	if (n >= BIG_BURST)
 		r->last_big = mono_ns();
 	(void)reader_wake(r, 0);
@@ -621,13 +629,7 @@ main_pump(struct ad_nl_reader *r)
 	}
 	n = reader_burst(r, r->qmax - r->count, (r->head + r->count) %
 	    r->qmax, &enobufs, &overflow, &got, &err);
-	if (n > 0)
-		r->ends = ends_event(r->q[(r->head + r->count + n - 1) %
-		    r->qmax].type);
-	r->count += n;
-	r->records += (uint64_t)n + overflow;
-	r->enobufs += enobufs;
-	r->overflow += overflow;
+	queue_add(r, n, enobufs, overflow);
 	r->last_pump = mono_ns();
 	if (got < 0) {		/* the reader meets it too, and stops */
 		r->failed = 1;
