@@ -1017,6 +1017,19 @@ pgs_refused(void *ctx, int i, const char *why)
 		    "logged)" : "");
 }
 
+/* The writer's connection, opened again when it broke (cmu held);
+ * quiet: a failure was already reported.  s->c NULL when it cannot. */
+static void
+pgs_conn(struct pgs *s, int quiet)
+{
+	if (s->c != NULL && PQstatus(s->c) != CONNECTION_OK) {
+		PQfinish(s->c);
+		s->c = NULL;
+	}
+	if (s->c == NULL)
+		s->c = pg_open_writer(s->uri, quiet, &s->binary);
+}
+
 /* Send the first rows waiting, in one transaction unless the server
  * refuses some (pg_write_split).  mu held, released meanwhile.  0 ok, -1
  * failed (the rows not sent wait again). */
@@ -1034,12 +1047,7 @@ pgs_send(struct pgs *s)
 		s->batch[i] = s->rows[(s->head + i) % qmax];
 	pthread_mutex_unlock(&s->mu);
 	pthread_mutex_lock(&s->cmu);
-	if (s->c != NULL && PQstatus(s->c) != CONNECTION_OK) {
-		PQfinish(s->c);
-		s->c = NULL;
-	}
-	if (s->c == NULL)
-		s->c = pg_open_writer(s->uri, was, &s->binary);
+	pgs_conn(s, was);
 	done = s->c == NULL ? 0 : pg_write_split(s->c, s->uri, s->batch, n,
 	    NULL, NULL, &s->b, s->binary, pgs_refused, s, 0);
 	rc = done == n ? 0 : -1;
@@ -1119,12 +1127,7 @@ pgs_send_actions(struct pgs *s)
 	s->nacts = 0;
 	pthread_mutex_unlock(&s->mu);
 	pthread_mutex_lock(&s->cmu);
-	if (s->c != NULL && PQstatus(s->c) != CONNECTION_OK) {
-		PQfinish(s->c);
-		s->c = NULL;
-	}
-	if (s->c == NULL)
-		s->c = pg_open_writer(s->uri, s->acts_failing, &s->binary);
+	pgs_conn(s, s->acts_failing);
 	for (i = 0; s->c != NULL && i < n; i++)
 		if (pg_action_insert(s->c, s->uri, &s->acts_out[i]) != 0)
 			break;
