@@ -57,6 +57,7 @@
 #define FWD_BATCH		5000	/* rows per forwarded transaction */
 #define FWD_CHUNK		256	/* read from SQLite at a time */
 #define FWD_IDLE_MS		200	/* nothing new: look again after */
+#define FWD_SOON_MS		5	/* findings written, not committed yet */
 #define FWD_RETRY_MAX_MS	5000
 #define FWD_CLOSE_MS		5000	/* at exit, sending what is left */
 #define PG_REFUSED_MAX		256	/* the server's word on a refused row */
@@ -1564,6 +1565,8 @@ struct fwd {
 	pthread_cond_t cv;
 	int stop;		/* mu */
 	int64_t stop_by_ms;	/* mu: the close deadline */
+	int pending;		/* mu: findings written since the thread looked */
+	int idle;		/* mu: the thread waits FWD_IDLE_MS */
 	/* the thread's */
 	sqlite3 *ldb;
 	sqlite3_stmt *st;
@@ -1751,6 +1754,25 @@ fwd_wait(struct fwd *f, int64_t ms)
 	return stop;
 }
 
+/* Nothing new to send: wait FWD_IDLE_MS, or FWD_SOON_MS when findings
+ * were written meanwhile (the store commits them within its batch
+ * interval), or until one is written.  1 when stopped. */
+static int
+fwd_idle(struct fwd *f)
+{
+	int soon, stop;
+
+	pthread_mutex_lock(&f->mu);
+	soon = f->pending;
+	f->idle = !soon;
+	pthread_mutex_unlock(&f->mu);
+	stop = fwd_wait(f, soon ? FWD_SOON_MS : FWD_IDLE_MS);
+	pthread_mutex_lock(&f->mu);
+	f->idle = 0;
+	pthread_mutex_unlock(&f->mu);
+	return stop;
+}
+
 /* The next wait after a failure: 250 ms, doubled up to FWD_RETRY_MAX_MS. */
 static void
 fwd_backoff(struct fwd *f)
@@ -1774,7 +1796,7 @@ fwd_main(void *arg)
 {
 	struct fwd *f = arg;
 	char why[PG_REFUSED_MAX];
-	int64_t last_state = 0, now, by;
+	int64_t last_state = 0, state_sent = -1, now, by;
 	int n, w, full, stop, was_failing = 0;
 
 	for (;;) {
@@ -1802,6 +1824,9 @@ fwd_main(void *arg)
 					break;
 			continue;
 		}
+		pthread_mutex_lock(&f->mu);
+		f->pending = 0;
+		pthread_mutex_unlock(&f->mu);
 		n = fwd_read(f, 0, f->sent);
 		w = n > 0 ? pg_write_rows(f->c, f->uri, f->rows, n, FWD_BATCH,
 		    fwd_more, f, f->host_id, f->ids, &f->b, f->binary, why) : 0;
@@ -1845,25 +1870,38 @@ fwd_main(void *arg)
 				break;
 			continue;
 		}
-		if (now - last_state >= 1000 || n == 0) {
+		/* caught up: said at once (once), else once a second */
+		if (now - last_state >= 1000 || (n == 0 && f->sent !=
+		    state_sent)) {
 			fwd_state(f);
 			last_state = now;
+			state_sent = f->sent;
 		}
 		if (n == 0 && stop)
 			break;		/* all sent */
-		if (n <= 0 && fwd_wait(f, FWD_IDLE_MS) && n < 0)
+		if (n <= 0 && fwd_idle(f) && n < 0)
 			break;
 	}
 	fwd_state(f);
 	return NULL;
 }
 
+/* It reads what the SQLite store committed; a finding written wakes it
+ * from a long idle wait, so that it looks again soon after the commit. */
 static int
 fwd_write(void *ctx, const struct ad_finding *fi)
 {
-	(void)ctx;
+	struct fwd *f = ctx;
+
 	(void)fi;
-	return 0;	/* it reads what the SQLite store committed */
+	pthread_mutex_lock(&f->mu);
+	if (!f->pending) {
+		f->pending = 1;
+		if (f->idle)
+			pthread_cond_signal(&f->cv);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return 0;
 }
 
 static int
