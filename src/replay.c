@@ -314,8 +314,18 @@ ad_record_check(const char *line, size_t len, uint64_t *serial,
 		*why = "bad serial in msg=audit(...)";
 		return -1;
 	}
-	*serial = strtoull(s, NULL, 10);
-	if (two_cwd(p, end) && is_cwd_type(type, type_len)) {
+	/* digits (checked); more than fit: UINT64_MAX, as strtoull says */
+	for (*serial = 0; s < p - 1; s++) {
+		if (*serial > (UINT64_MAX - (uint64_t)(*s - '0')) / 10) {
+			*serial = UINT64_MAX;
+			break;
+		}
+		*serial = *serial * 10 + (uint64_t)(*s - '0');
+	}
+	/* CWD, cwd, UNKNOWN[1307], 1307: libaudit's spellings of it */
+	if ((type[0] == 'C' || type[0] == 'c' || type[0] == 'U' ||
+	    (type[0] >= '0' && type[0] <= '9')) &&
+	    is_cwd_type(type, type_len) && two_cwd(p, end)) {
 		/* libauparse 3.0.9 keeps the first and loses the others'
 		 * memory (fuzz_normalize found it): never a kernel record */
 		*why = "CWD record with more than one cwd= field";

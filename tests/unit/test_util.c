@@ -176,6 +176,11 @@ test_record_check(void **state)
 	/* old daemon records: no colon after the stamp */
 	check_ok("type=DAEMON_START msg=audit(1.5:10) auditd start, ver=1.7", 10);
 	check_ok("type=DAEMON_END msg=audit(1.5:11)", 11);
+	check_ok("type=X msg=audit(1.5:18446744073709551615): a=1",
+	    UINT64_MAX);
+	check_ok("type=X msg=audit(1.5:99999999999999999999999): a=1",
+	    UINT64_MAX);	/* as strtoull says */
+	check_ok("type=X msg=audit(1.5:00000000000000000000042): a=1", 42);
 	check_bad("type=X msg=audit(1.5:11)x", 25, "bad serial");
 	/* fuzz_normalize: libauparse leaks a second cwd= (crash-e0cb42f5) */
 	check_bad("type=CWD msg=audit(1.012:5): cwd=v cwd=D", 40, "cwd=");
