@@ -1637,6 +1637,12 @@ fwd_connect(struct fwd *f, int quiet)
 
 	if ((f->c = pg_open_writer(f->uri, quiet, &f->binary)) == NULL)
 		return -1;
+	/* The local SQLite file is the durable copy, and where to send from
+	 * is asked of the server on every connect (below): a commit the
+	 * server acknowledged and then lost in a crash is sent again.  So
+	 * the forwarder's commits need not wait for the server's disk (the
+	 * direct sink's do: its rows exist nowhere else). */
+	(void)pg_exec(f->c, f->uri, "SET synchronous_commit = off", 1);
 	r = PQexecParams(f->c, "SELECT coalesce(max(host_finding_id), 0),"
 	    " to_char(max(time), 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 	    " FROM findings WHERE host_id = $1", 1, NULL, v, NULL, NULL, 0);
