@@ -130,13 +130,16 @@ parse_u64(const char *val, int base, uint64_t *out)
 	const char *p;
 	char *end;
 	unsigned long long v;
-	uint64_t f = 0;
+	uint64_t f = 0, lim;
 	int d;
 
+	/* below lim, f * base + d cannot overflow: one division a call, not
+	 * one a digit (a tenth of the normalizer's own instructions) */
+	lim = UINT64_MAX / (uint64_t)base - 1;
 	if (val == NULL || *val == '\0' || *val == '-')
 		return -1;
 	for (p = val; (d = digit(*p, base)) >= 0; p++) {
-		if (f > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+		if (f >= lim && f > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
 			break;
 		f = f * (uint64_t)base + (uint64_t)d;
 	}

@@ -36,6 +36,7 @@ struct seen {
 	pid_t pid;
 	uint32_t auid, uid;
 	unsigned dev_major, dev_minor;
+	uint64_t inode;
 };
 
 static struct seen seen[MAXSEEN];
@@ -81,6 +82,7 @@ on_event(void *arg, struct ad_event *ev)
 		s->path_len = f->path.len;
 		s->dev_major = f->dev_major;
 		s->dev_minor = f->dev_minor;
+		s->inode = f->inode;
 	}
 	if ((f = ad_event_file2(ev)) != NULL)
 		s->path2 = dup_str(&f->path);
@@ -413,6 +415,24 @@ test_numbers(void **state)
 	assert_int_equal(nerrors, 3);
 	assert_int_equal(seen[0].dev_major, 0);
 	assert_int_equal(seen[2].dev_minor, 0);
+
+	/* the largest inode there is, and one more (parse_u64's bound) */
+	feed(SC(45, "syscall=90 success=yes exit=0 items=1 ppid=1 pid=2 "
+	    "auid=0 uid=0 comm=\"c\" exe=\"/e\"")
+	    REC("PATH", 45, "item=0 name=\"/f\" inode=18446744073709551615 "
+	    "dev=fd:00")
+	    SC(46, "syscall=90 success=yes exit=0 items=1 ppid=1 pid=2 "
+	    "auid=0 uid=0 comm=\"c\" exe=\"/e\"")
+	    REC("PATH", 46, "item=0 name=\"/f\" inode=18446744073709551616 "
+	    "dev=fd:00")
+	    SC(47, "syscall=90 success=yes exit=0 items=1 ppid=1 pid=2 "
+	    "auid=0 uid=0 comm=\"c\" exe=\"/e\"")
+	    REC("PATH", 47, "item=0 name=\"/f\" inode=1844674407370955161 "
+	    "dev=fd:00"));
+	assert_int_equal(nseen, 3);
+	assert_true(seen[0].inode == UINT64_MAX);
+	assert_true(seen[1].inode == 0);		/* overflow: unset */
+	assert_true(seen[2].inode == 1844674407370955161ull);
 }
 
 static void
