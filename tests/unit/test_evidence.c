@@ -286,25 +286,20 @@ hostile_teardown(void **state)
 	return nftw(hostile, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The index over an rpmdb whose one header lists 200,000 files: all
- * read in one pass (a per-file lookup of each would be 200,000 walks). */
+/* The hostile layer's rpmdb, with one big_header(n, dw) blob; its path
+ * in p. */
 static void
-test_pkg_index_big(void **state)
+big_rpmdb(uint32_t n, int dw, char *p, size_t cap)
 {
-	const char *layers[] = { hostile, NULL }, *dirs[] = { "/usr/bin", NULL };
 	unsigned char *blob;
-	struct ad_pkg_index *ix;
-	struct ad_pkg pk;
 	sqlite3_stmt *st;
 	sqlite3 *db;
-	char p[256];
 	size_t len;
 
-	(void)state;
 	hostile_rpmdb("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, "
 	    "blob BLOB NOT NULL);");
-	snprintf(p, sizeof(p), "%s/var/lib/rpm/rpmdb.sqlite", hostile);
-	blob = big_header("/usr/bin/", 200000, 7, &len);
+	snprintf(p, cap, "%s/var/lib/rpm/rpmdb.sqlite", hostile);
+	blob = big_header("/usr/bin/", n, dw, &len);
 	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO Packages(blob) "
 	    "VALUES(?)", -1, &st, NULL), SQLITE_OK);
@@ -313,6 +308,20 @@ test_pkg_index_big(void **state)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	free(blob);
+}
+
+/* The index over an rpmdb whose one header lists 200,000 files: all
+ * read in one pass (a per-file lookup of each would be 200,000 walks). */
+static void
+test_pkg_index_big(void **state)
+{
+	const char *layers[] = { hostile, NULL }, *dirs[] = { "/usr/bin", NULL };
+	struct ad_pkg_index *ix;
+	struct ad_pkg pk;
+	char p[256];
+
+	(void)state;
+	big_rpmdb(200000, 7, p, sizeof(p));
 	ix = ad_pkg_index_load(layers, dirs, 0);
 	assert_non_null(ix);
 	assert_int_equal(ad_pkg_index_size(ix), 200000);
@@ -330,27 +339,12 @@ static void
 test_pkg_long_digest(void **state)
 {
 	const char *layers[] = { hostile, NULL }, *dirs[] = { "/usr/bin", NULL };
-	unsigned char *blob;
 	struct ad_pkg_index *ix;
 	struct ad_pkg a, b;
-	sqlite3_stmt *st;
-	sqlite3 *db;
 	char p[256];
-	size_t len;
 
 	(void)state;
-	hostile_rpmdb("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, "
-	    "blob BLOB NOT NULL);");
-	snprintf(p, sizeof(p), "%s/var/lib/rpm/rpmdb.sqlite", hostile);
-	blob = big_header("/usr/bin/", 2, 120, &len);
-	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO Packages(blob) "
-	    "VALUES(?)", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_blob(st, 1, blob, (int)len, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	free(blob);
+	big_rpmdb(2, 120, p, sizeof(p));
 	assert_int_equal(ad_pkg_lookup(layers, "/usr/bin/b0000001", 0, &a), 1);
 	assert_string_equal(a.name, "rpm:big");
 	assert_string_equal(a.digest, "");
