@@ -81,6 +81,10 @@ live_start() {
 # audrift_bg ARGS...: audrift run --db $DB ARGS in the background (pid in
 # APID, output in $T/out and $T/err); wait until it reports running
 audrift_bg() {
+	# emptied here: the child's own redirection may come after the
+	# first grep below, which would then read an earlier run's lines
+	: > "$T/out"
+	: > "$T/err"
 	"$AUDRIFT" run --db "$DB" "$@" > "$T/out" 2> "$T/err" &
 	APID=$!
 	i=0
