@@ -1738,13 +1738,22 @@ fwd_more(void *ctx, int n, int max)
 	return fwd_read(f, n, f->ids[n - 1]);
 }
 
-/* Wait ms, or less if stopped (then 1).  mu not held. */
+/* Wait ms, or less if stopped (then 1).  ms < 0: idle, nothing new to
+ * send: FWD_IDLE_MS, or FWD_SOON_MS when findings were written meanwhile
+ * (the store commits them within its batch interval), and a finding
+ * written wakes it (fwd_write, under the same lock: no wakeup is lost).
+ * mu not held. */
 static int
 fwd_wait(struct fwd *f, int64_t ms)
 {
 	struct timespec ts;
 	int stop;
 
+	pthread_mutex_lock(&f->mu);
+	if (ms < 0) {
+		ms = f->pending ? FWD_SOON_MS : FWD_IDLE_MS;
+		f->idle = !f->pending;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += (time_t)(ms / 1000);
 	ts.tv_nsec += (long)(ms % 1000) * 1000000;
@@ -1752,29 +1761,10 @@ fwd_wait(struct fwd *f, int64_t ms)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000;
 	}
-	pthread_mutex_lock(&f->mu);
 	if (!f->stop)
 		pthread_cond_timedwait(&f->cv, &f->mu, &ts);
-	stop = f->stop;
-	pthread_mutex_unlock(&f->mu);
-	return stop;
-}
-
-/* Nothing new to send: wait FWD_IDLE_MS, or FWD_SOON_MS when findings
- * were written meanwhile (the store commits them within its batch
- * interval), or until one is written.  1 when stopped. */
-static int
-fwd_idle(struct fwd *f)
-{
-	int soon, stop;
-
-	pthread_mutex_lock(&f->mu);
-	soon = f->pending;
-	f->idle = !soon;
-	pthread_mutex_unlock(&f->mu);
-	stop = fwd_wait(f, soon ? FWD_SOON_MS : FWD_IDLE_MS);
-	pthread_mutex_lock(&f->mu);
 	f->idle = 0;
+	stop = f->stop;
 	pthread_mutex_unlock(&f->mu);
 	return stop;
 }
@@ -1885,7 +1875,7 @@ fwd_main(void *arg)
 		}
 		if (n == 0 && stop)
 			break;		/* all sent */
-		if (n <= 0 && fwd_idle(f) && n < 0)
+		if (n <= 0 && fwd_wait(f, -1) && n < 0)
 			break;
 	}
 	fwd_state(f);
