@@ -246,7 +246,7 @@ ad_record_check(const char *line, size_t len, uint64_t *serial,
     const char **why)
 {
 	const char *p = line, *end = line + len, *s, *type;
-	size_t i, type_len;
+	size_t i, n, type_len;
 
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
@@ -314,14 +314,7 @@ ad_record_check(const char *line, size_t len, uint64_t *serial,
 		*why = "bad serial in msg=audit(...)";
 		return -1;
 	}
-	/* digits (checked); more than fit: UINT64_MAX, as strtoull says */
-	for (*serial = 0; s < p - 1; s++) {
-		if (*serial > (UINT64_MAX - (uint64_t)(*s - '0')) / 10) {
-			*serial = UINT64_MAX;
-			break;
-		}
-		*serial = *serial * 10 + (uint64_t)(*s - '0');
-	}
+	*serial = ad_dec_u64(s, (size_t)(p - 1 - s), &n);	/* checked */
 	/* CWD, cwd, UNKNOWN[1307], 1307: libaudit's spellings of it */
 	if ((type[0] == 'C' || type[0] == 'c' || type[0] == 'U' ||
 	    (type[0] >= '0' && type[0] <= '9')) &&

@@ -497,6 +497,20 @@ ad_unoctal(char *s)
 	*o = '\0';
 }
 
+uint64_t
+ad_dec_u64(const char *s, size_t max, size_t *used)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < max && s[i] >= '0' && s[i] <= '9'; i++)
+		if (v != UINT64_MAX)
+			v = v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10 ?
+			    UINT64_MAX : v * 10 + (uint64_t)(s[i] - '0');
+	*used = i;
+	return v;
+}
+
 int64_t
 ad_now_ms(void)
 {

@@ -92,6 +92,11 @@ long ad_audit_decode(const char *val, struct ad_buf *out);
 /* Wall-clock time (CLOCK_REALTIME), ms since the epoch. */
 int64_t ad_now_ms(void);
 
+/* Decimal digits at s, at most max of them, as a number; more than
+ * fit: UINT64_MAX (strtoull's answer, without its locale and errno).
+ * *used: how many digits were read. */
+uint64_t ad_dec_u64(const char *s, size_t max, size_t *used);
+
 /*
  * Command-line values, checked once for every command.  ad_opt_word: the
  * index of arg in words (NULL-ended), or -1 after "CMD: bad --OPT 'ARG':

@@ -166,6 +166,21 @@ check_bad(const char *line, size_t len, const char *want_why)
 	assert_non_null(strstr(why, want_why));
 }
 
+/* Digits in place: bounded by max, saturating as strtoull does. */
+static void
+test_dec_u64(void **state)
+{
+	size_t n;
+
+	(void)state;
+	assert_true(ad_dec_u64("1234x", 10, &n) == 1234 && n == 4);
+	assert_true(ad_dec_u64("1234", 2, &n) == 12 && n == 2);
+	assert_true(ad_dec_u64("x", 10, &n) == 0 && n == 0);
+	assert_true(ad_dec_u64("18446744073709551615", 99, &n) == UINT64_MAX);
+	assert_true(ad_dec_u64("184467440737095516160", 99, &n) ==
+	    UINT64_MAX && n == 21);
+}
+
 static void
 test_record_check(void **state)
 {
@@ -291,6 +306,7 @@ main(void)
 		cmocka_unit_test(test_json_member_hex_twin),
 		cmocka_unit_test(test_numbers_time),
 		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_dec_u64),
 		cmocka_unit_test(test_record_check),
 		cmocka_unit_test(test_esc_text),
 	};
