@@ -1124,14 +1124,14 @@ ix_name(struct ad_pkg_index *ix, const char *kind, const char *s, size_t len)
 	return ix->names[ix->nnames++] = n;
 }
 
+/* A wanted path (ix_wanted: the callers ask before they name the
+ * package). */
 static void
 ix_add(struct ad_pkg_index *ix, const char *path, size_t plen,
     const char *digest, size_t dlen, const char *algo, char *name)
 {
 	struct pkg_ent *e;
 
-	if (!ix_wanted(ix, path, plen))
-		return;
 	if (dlen >= AD_SHA256_HEX)	/* as the lookup: owned, no digest */
 		dlen = 0;
 	if (ix->n == ix->cap) {
@@ -1241,31 +1241,27 @@ ad_pkg_index_load(const char *const *lowers, const char *const *dirs,
 	return ix;
 }
 
+static int
+ent_path_cmp(const void *key, const void *ent)
+{
+	return strcmp(key, ((const struct pkg_ent *)ent)->path);
+}
+
 int
 ad_pkg_index_find(const struct ad_pkg_index *ix, const char *path,
     struct ad_pkg *out)
 {
-	size_t lo = 0, hi = ix->n, mid;
-	int c;
+	const struct pkg_ent *e;
 
 	memset(out, 0, sizeof(*out));
 	out->algo = "md5";
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((c = strcmp(ix->v[mid].path, path)) == 0) {
-			snprintf(out->name, sizeof(out->name), "%s",
-			    ix->v[mid].name);
-			snprintf(out->digest, sizeof(out->digest), "%s",
-			    ix->v[mid].digest);
-			out->algo = ix->v[mid].algo;
-			return 1;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	if (ix->n == 0 || (e = bsearch(path, ix->v, ix->n, sizeof(*ix->v),
+	    ent_path_cmp)) == NULL)
+		return 0;
+	snprintf(out->name, sizeof(out->name), "%s", e->name);
+	snprintf(out->digest, sizeof(out->digest), "%s", e->digest);
+	out->algo = e->algo;
+	return 1;
 }
 
 size_t
