@@ -504,14 +504,11 @@ host_cmp_init(struct host_cmp *h, const char *root)
 	ssize_t n;
 	int i, fd;
 
-	struct timespec ts;
-
 	memset(h, 0, sizeof(*h));
 	h->layers[0] = root;
 	/* one read of the package databases for all the files */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	h->ix = ad_pkg_index_load(h->layers, ad_default_watch_dirs,
-	    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 60000);
+	    ad_mono_ms() + 60000);
 	ad_buf_init(&h->diversions);
 	if ((fd = ad_layer_open_file(root, "/var/lib/dpkg/diversions")) >= 0) {
 		char chunk[8192];
@@ -573,15 +570,12 @@ host_pkg(const struct host_cmp *h, const char *path, char *pkg, char *want,
     const char **algo)
 {
 	struct ad_pkg p;
-	struct timespec ts;
 	int k;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	if (h->ix != NULL)
 		k = ad_pkg_index_find(h->ix, path, &p);
 	else
-		k = ad_pkg_lookup(h->layers, path, (int64_t)ts.tv_sec * 1000 +
-		    ts.tv_nsec / 1000000 + 10000, &p);
+		k = ad_pkg_lookup(h->layers, path, ad_mono_ms() + 10000, &p);
 	snprintf(pkg, AD_EVIDENCE_TEXT, "%s", p.name);
 	snprintf(want, AD_EVIDENCE_TEXT, "%s", p.digest);
 	*algo = p.algo;

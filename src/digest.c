@@ -107,15 +107,6 @@ ad_digest_buf(enum ad_digest_algo algo, const void *p, size_t n, char *hex)
 	return rc;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 ad_digest_fd(int fd, uint64_t max, int64_t deadline_ms, char *sha_hex,
     char *md5_hex)
@@ -149,7 +140,7 @@ ad_digest_fd(int fd, uint64_t max, int64_t deadline_ms, char *sha_hex,
 			break;
 		}
 		if (deadline_ms > 0 && (++reads & 15) == 0 &&
-		    mono_ms() > deadline_ms) {
+		    ad_mono_ms() > deadline_ms) {
 			rc = 2;
 			break;
 		}

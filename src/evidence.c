@@ -38,20 +38,11 @@ rel_of(const char *path)
 	return *path ? path : ".";
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* dl (CLOCK_MONOTONIC ms, 0: none) has passed. */
 static int
 past(int64_t dl)
 {
-	return dl > 0 && mono_ms() >= dl;
+	return dl > 0 && ad_mono_ms() >= dl;
 }
 
 __attribute__((weak)) long
@@ -412,7 +403,7 @@ static int
 pkg_cut_recently(const char *const *lowers, struct ad_pkg *out)
 {
 	uint64_t key = lowers_key(lowers);
-	int64_t now = mono_ms();
+	int64_t now = ad_mono_ms();
 	size_t i;
 	int hit = 0;
 
@@ -434,7 +425,7 @@ static void
 pkg_cut_remember(const char *const *lowers, const struct ad_pkg *pkg)
 {
 	uint64_t key = lowers_key(lowers);
-	int64_t now = mono_ms();
+	int64_t now = ad_mono_ms();
 	size_t i, slot = 0;
 
 	pthread_mutex_lock(&pkg_cut_mu);
@@ -476,7 +467,7 @@ ad_evidence_gather(const char *upper, const char *const *lowers,
 	/* every job ends: with no deadline given, the finding's own */
 	oo = *o;
 	if (oo.deadline_ms <= 0)
-		oo.deadline_ms = mono_ms() + AD_EVIDENCE_WAIT_MS;
+		oo.deadline_ms = ad_mono_ms() + AD_EVIDENCE_WAIT_MS;
 	o = &oo;
 	budget = o->max_bytes * 2;
 	memset(e, 0, sizeof(*e));
@@ -1066,7 +1057,7 @@ ad_pkg_lookup(const char *const *lowers, const char *path,
 	memset(out, 0, sizeof(*out));
 	out->algo = "md5";
 	if (deadline_ms <= 0)
-		deadline_ms = mono_ms() + AD_EVIDENCE_WAIT_MS;
+		deadline_ms = ad_mono_ms() + AD_EVIDENCE_WAIT_MS;
 	if ((d = dpkg_lookup(lowers, path, deadline_ms, out)) == 1)
 		return 1;
 	if (d == -2)	/* out of time: rpm's would be too */
@@ -1221,7 +1212,7 @@ ad_pkg_index_load(const char *const *lowers, const char *const *dirs,
 
 	ix->dirs = dirs;
 	if (deadline_ms <= 0)
-		deadline_ms = mono_ms() + AD_EVIDENCE_WAIT_MS;
+		deadline_ms = ad_mono_ms() + AD_EVIDENCE_WAIT_MS;
 	if (dpkg_each(lowers, deadline_ms, ix_dpkg_file, ix, why,
 	    sizeof(why)) == -2 || rpmdb_each(lowers, deadline_ms, ix_rpm_blob,
 	    ix, why, sizeof(why)) == -2) {
@@ -1412,7 +1403,7 @@ evq_main(void *arg)
 		q->todo_head = (q->todo_head + 1) % q->cap;
 		q->ntodo--;
 		q->cur = j;
-		now = mono_ms();
+		now = ad_mono_ms();
 		memset(&o, 0, sizeof(o));
 		o.max_bytes = AD_EVIDENCE_MAX_BYTES;
 		/* one deadline for all of the job's work: the finding must be
@@ -1433,7 +1424,7 @@ evq_main(void *arg)
 			ad_evidence_gather(j->upper,
 			    (const char *const *)j->lowers, j->path, &o, &e);
 		}
-		now = mono_ms();
+		now = ad_mono_ms();
 
 		pthread_mutex_lock(&q->mu);
 		q->cur = NULL;
@@ -1507,10 +1498,10 @@ ad_evq_free(struct ad_evq *q)
 	q->stop = 1;
 	pthread_cond_broadcast(&q->cv_work);
 	/* a waiting pop has had its second already (stop_by) */
-	until = mono_ms() + (q->stop_by > 0 ? 50 : AD_EVQ_STOP_MS);
+	until = ad_mono_ms() + (q->stop_by > 0 ? 50 : AD_EVQ_STOP_MS);
 	if (q->stop_by > until)
 		until = q->stop_by;
-	while (!q->exited && mono_ms() < until)
+	while (!q->exited && ad_mono_ms() < until)
 		wait_done_until(q, until);
 	exited = q->exited;
 	if (!exited)
@@ -1556,7 +1547,7 @@ ad_evq_push(struct ad_evq *q, const struct ad_row *row, const char *upper,
 			j->lowers[i] = xstrdup(lowers[i]);
 	}
 	j->path = xstrdup(path);
-	j->queued_ms = mono_ms();
+	j->queued_ms = ad_mono_ms();
 
 	pthread_mutex_lock(&q->mu);
 	q->todo[(q->todo_head + q->ntodo) % q->cap] = j;
@@ -1589,14 +1580,14 @@ ad_evq_pop(struct ad_evq *q, struct ad_row *out, int wait)
 	int64_t now;
 
 	pthread_mutex_lock(&q->mu);
-	now = mono_ms();
+	now = ad_mono_ms();
 	if (wait && q->stop_by == 0)
 		q->stop_by = now + AD_EVQ_STOP_MS;
 	while (wait && q->ndone == 0 && (q->ntodo > 0 ||
 	    (q->cur != NULL && !q->cur->abandoned)) &&
-	    (now = mono_ms()) < q->stop_by)
+	    (now = ad_mono_ms()) < q->stop_by)
 		wait_done_until(q, q->stop_by);
-	now = mono_ms();
+	now = ad_mono_ms();
 	if (q->ndone > 0) {
 		j = q->done[q->done_head];
 		q->done_head = (q->done_head + 1) % q->cap;

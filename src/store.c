@@ -190,10 +190,7 @@ ad_store_opts_default(struct ad_store_opts *o)
 int64_t
 ad_store_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ad_mono_ms();
 }
 
 /* Wall-clock ms as ISO-8601 UTC with ms, into buf (>= 32 bytes). */

@@ -497,6 +497,15 @@ ad_unoctal(char *s)
 	*o = '\0';
 }
 
+int64_t
+ad_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 uint64_t
 ad_dec_u64(const char *s, size_t max, size_t *used)
 {

@@ -92,6 +92,9 @@ long ad_audit_decode(const char *val, struct ad_buf *out);
 /* Wall-clock time (CLOCK_REALTIME), ms since the epoch. */
 int64_t ad_now_ms(void);
 
+/* CLOCK_MONOTONIC, ms: for deadlines and intervals. */
+int64_t ad_mono_ms(void);
+
 /* Decimal digits at s, at most max of them, as a number; more than
  * fit: UINT64_MAX (strtoull's answer, without its locale and errno).
  * *used: how many digits were read. */
