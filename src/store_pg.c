@@ -57,7 +57,10 @@
 #define FWD_BATCH		5000	/* rows per forwarded transaction */
 #define FWD_CHUNK		256	/* read from SQLite at a time */
 #define FWD_IDLE_MS		200	/* nothing new: look again after */
-#define FWD_SOON_MS		5	/* findings written, not committed yet */
+#define FWD_SOON_MS		5	/* findings written, not committed yet: */
+#define FWD_SOON_FOR_MS		250	/* look this often for this long after
+					   the last (the store commits within
+					   its batch interval) */
 #define FWD_RETRY_MAX_MS	5000
 #define FWD_CLOSE_MS		5000	/* at exit, sending what is left */
 #define PG_REFUSED_MAX		256	/* the server's word on a refused row */
@@ -1565,8 +1568,8 @@ struct fwd {
 	pthread_cond_t cv;
 	int stop;		/* mu */
 	int64_t stop_by_ms;	/* mu: the close deadline */
-	int pending;		/* mu: findings written since the thread looked */
-	int idle;		/* mu: the thread waits FWD_IDLE_MS */
+	int64_t written_ms;	/* mu: the last finding written
+				   (ad_store_now_ms), 0: none yet */
 	/* the thread's */
 	sqlite3 *ldb;
 	sqlite3_stmt *st;
@@ -1739,10 +1742,9 @@ fwd_more(void *ctx, int n, int max)
 }
 
 /* Wait ms, or less if stopped (then 1).  ms < 0: idle, nothing new to
- * send: FWD_IDLE_MS, or FWD_SOON_MS when findings were written meanwhile
- * (the store commits them within its batch interval), and a finding
- * written wakes it (fwd_write, under the same lock: no wakeup is lost).
- * mu not held. */
+ * send: FWD_SOON_MS within FWD_SOON_FOR_MS of the last finding written,
+ * else FWD_IDLE_MS, from which a finding written wakes it (fwd_write,
+ * under the same lock: no wakeup is lost).  mu not held. */
 static int
 fwd_wait(struct fwd *f, int64_t ms)
 {
@@ -1750,10 +1752,9 @@ fwd_wait(struct fwd *f, int64_t ms)
 	int stop;
 
 	pthread_mutex_lock(&f->mu);
-	if (ms < 0) {
-		ms = f->pending ? FWD_SOON_MS : FWD_IDLE_MS;
-		f->idle = !f->pending;
-	}
+	if (ms < 0)
+		ms = f->written_ms > 0 && ad_store_now_ms() - f->written_ms <
+		    FWD_SOON_FOR_MS ? FWD_SOON_MS : FWD_IDLE_MS;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += (time_t)(ms / 1000);
 	ts.tv_nsec += (long)(ms % 1000) * 1000000;
@@ -1763,7 +1764,6 @@ fwd_wait(struct fwd *f, int64_t ms)
 	}
 	if (!f->stop)
 		pthread_cond_timedwait(&f->cv, &f->mu, &ts);
-	f->idle = 0;
 	stop = f->stop;
 	pthread_mutex_unlock(&f->mu);
 	return stop;
@@ -1820,9 +1820,6 @@ fwd_main(void *arg)
 					break;
 			continue;
 		}
-		pthread_mutex_lock(&f->mu);
-		f->pending = 0;
-		pthread_mutex_unlock(&f->mu);
 		n = fwd_read(f, 0, f->sent);
 		w = n > 0 ? pg_write_rows(f->c, f->uri, f->rows, n, FWD_BATCH,
 		    fwd_more, f, f->host_id, f->ids, &f->b, f->binary, why) : 0;
@@ -1883,19 +1880,19 @@ fwd_main(void *arg)
 }
 
 /* It reads what the SQLite store committed; a finding written wakes it
- * from a long idle wait, so that it looks again soon after the commit. */
+ * from a long idle wait (it is in one only when none was written for
+ * FWD_SOON_FOR_MS), so that it looks again soon after the commit. */
 static int
 fwd_write(void *ctx, const struct ad_finding *fi)
 {
 	struct fwd *f = ctx;
+	int64_t now = ad_store_now_ms();
 
 	(void)fi;
 	pthread_mutex_lock(&f->mu);
-	if (!f->pending) {
-		f->pending = 1;
-		if (f->idle)
-			pthread_cond_signal(&f->cv);
-	}
+	if (f->written_ms == 0 || now - f->written_ms >= FWD_SOON_FOR_MS)
+		pthread_cond_signal(&f->cv);
+	f->written_ms = now;
 	pthread_mutex_unlock(&f->mu);
 	return 0;
 }
