@@ -18,7 +18,7 @@
 struct ad_store_opts {
 	const char *path;	/* the database file */
 	int batch_max;		/* commit after this many findings (512) */
-	int batch_ms;		/* or when the oldest waited this long (200) */
+	int batch_ms;		/* or when the oldest waited this long (5) */
 	int queue_max;		/* findings kept in memory (waiting and
 				 * being written) while the database fails
 				 * or lags, then counted as dropped
