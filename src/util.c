@@ -497,14 +497,6 @@ ad_unoctal(char *s)
 	*o = '\0';
 }
 
-int64_t
-ad_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 uint64_t
 ad_dec_u64(const char *s, size_t max, size_t *used)
@@ -520,13 +512,25 @@ ad_dec_u64(const char *s, size_t max, size_t *used)
 	return v;
 }
 
-int64_t
-ad_now_ms(void)
+static int64_t
+clock_ms(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(id, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+ad_now_ms(void)
+{
+	return clock_ms(CLOCK_REALTIME);
+}
+
+int64_t
+ad_mono_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
 }
 
 int
