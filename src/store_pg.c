@@ -318,6 +318,13 @@ fail:
 static const char sql_copy[] =
 	"COPY findings(host_id, host_finding_id, " AD_FINDING_COLUMNS
 	") FROM STDIN";
+static const char sql_copy_id[] =
+	"COPY findings(id, host_id, host_finding_id, " AD_FINDING_COLUMNS
+	") FROM STDIN";
+/* n ids from the findings sequence, in order (pg_reserve_ids) */
+static const char sql_ids[] =
+	"SELECT nextval(q.s) FROM (SELECT pg_get_serial_sequence('findings',"
+	" 'id')::regclass AS s OFFSET 0) q, generate_series(1, $1::int)";
 static const char sql_cupsert[] =
 	"INSERT INTO containers(id, runtime, name, image, pod, first_seen,"
 	" last_seen) VALUES($1, $2, $3, $4, $5, $6, $7)"
@@ -410,11 +417,15 @@ copy_text(struct ad_buf *b, const char *s, size_t len)
 
 static void
 copy_row(struct ad_buf *b, const struct ad_row *r, const char *host_id,
-    int64_t id)
+    int64_t id, const int64_t *sid)
 {
 	size_t i, len;
 	const char *s;
 
+	if (sid != NULL) {
+		ad_buf_add_int(b, *sid);
+		ad_buf_addc(b, '\t');
+	}
 	if (host_id != NULL) {
 		copy_text(b, host_id, strlen(host_id));
 		ad_buf_addc(b, '\t');
@@ -514,6 +525,9 @@ pg_containers(PGconn *c, const char *uri, struct ad_row *const *rows,
  */
 static const char sql_copy_bin[] =
 	"COPY findings(host_id, host_finding_id, " AD_FINDING_COLUMNS
+	") FROM STDIN (FORMAT binary)";
+static const char sql_copy_bin_id[] =
+	"COPY findings(id, host_id, host_finding_id, " AD_FINDING_COLUMNS
 	") FROM STDIN (FORMAT binary)";
 
 enum bin_kind { BIN_INT, BIN_TEXT, BIN_JSON, BIN_TIME };
@@ -629,10 +643,24 @@ bin_text(struct ad_buf *b, const char *s, size_t len)
 	unsigned char *o, *start;
 	size_t i = 0;
 
+	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
+	uint64_t w;
+
 	ad_buf_reserve(b, 4 + len * 4);
 	start = (unsigned char *)b->p + b->len;
 	o = start + 4;
 	while (i < len) {
+		/* eight bytes at a time while none is NUL or from 0x80 (a
+		 * byte at a time, this was the forwarder's first cost) */
+		if (i + 8 <= len) {
+			memcpy(&w, p + i, 8);
+			if (((w | ((w - ones) & ~w)) & high) == 0) {
+				memcpy(o, p + i, 8);
+				o += 8;
+				i += 8;
+				continue;
+			}
+		}
 		if (p[i] != 0 && p[i] < 0x80) {
 			*o++ = p[i++];
 			continue;
@@ -711,13 +739,15 @@ bin_rows_ok(struct ad_row *const *rows, int n)
 /* One row as a binary COPY tuple (the values copy_row writes). */
 static void
 bin_row(struct ad_buf *b, const struct ad_row *r, const char *host_id,
-    int64_t id)
+    int64_t id, const int64_t *sid)
 {
 	size_t i, len;
 	const char *s;
 	int64_t us;
 
-	bin_u16(b, 2 + AD_FINDING_NCOLS);
+	bin_u16(b, (sid != NULL ? 3 : 2) + AD_FINDING_NCOLS);
+	if (sid != NULL)
+		bin_int(b, *sid);
 	if (host_id != NULL) {
 		bin_text(b, host_id, strlen(host_id));
 		bin_int(b, id);
@@ -742,36 +772,187 @@ bin_row(struct ad_buf *b, const struct ad_row *r, const char *host_id,
 }
 
 /*
+ * Batches over two connections, committed as one stream.
+ *
+ * One connection's ceiling is one backend's: a backend here spends 16-20
+ * us of CPU per finding (the JSON check, six index inserts, the heap), a
+ * core for ~50,000 findings/s, while the client waits on it.  So the
+ * direct sink writes over PG_LANES connections (lanes), each a thread
+ * with a batch of its own, and their backends parse, index and write at
+ * once.  What the server holds stays a prefix of the stream, as with one
+ * connection:
+ * - batches are numbered as they are taken, in stream order;
+ * - each reserves its rows' ids from the findings sequence in that order
+ *   (pg_order_reserve): ids follow the stream as before, where two COPYs
+ *   drawing on the sequence at once would interleave them;
+ * - its COPY runs at once, but its containers and COMMIT wait until the
+ *   batch before it is finished (pg_order_turn), and a batch after one
+ *   that failed is rolled back;
+ * - the containers upserts come after that wait: two transactions
+ *   upserting one container would each wait on the other, one of them in
+ *   the client, where the server cannot see the deadlock.  A turn waited
+ *   for PG_TURN_MAX_MS (a lock of the DBA's own, say) fails the batch: it
+ *   is retried.
+ */
+#define PG_LANES	2
+#define PG_TURN_MAX_MS	30000
+
+struct pg_order {
+	pthread_mutex_t *mu;	/* the sink's: all below */
+	pthread_cond_t cv;	/* a batch reserved or finished */
+	uint64_t taken;		/* the last batch's number given out */
+	uint64_t reserved;	/* batches that reserved their ids, in order */
+	uint64_t finished;	/* batches finished, in order */
+	uint64_t abort_to;	/* batches up to this one roll back */
+};
+
+static void
+pg_order_init(struct pg_order *o, pthread_mutex_t *mu)
+{
+	pthread_condattr_t ca;
+
+	memset(o, 0, sizeof(*o));
+	o->mu = mu;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&o->cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+/* Wait until the batch before seq did *what (mu held).  ms > 0: for that
+ * long at most; 0 its turn came, -1 it did not. */
+static int
+pg_order_wait(struct pg_order *o, const uint64_t *what, uint64_t seq,
+    int64_t ms)
+{
+	struct timespec ts;
+
+	if (ms > 0)
+		ad_store_ms_timespec(ad_store_now_ms() + ms, &ts);
+	while (*what + 1 < seq) {
+		if (ms <= 0)
+			pthread_cond_wait(&o->cv, o->mu);
+		else if (pthread_cond_timedwait(&o->cv, o->mu, &ts) ==
+		    ETIMEDOUT)
+			return *what + 1 < seq ? -1 : 0;
+	}
+	return 0;
+}
+
+/* Reserve n ids for batch seq, after the batch before it did (c NULL: it
+ * fails, in its turn).  0, or -1 logged. */
+static int
+pg_order_reserve(struct pg_order *o, PGconn *c, const char *uri,
+    uint64_t seq, int n, int64_t *sids)
+{
+	char nb[16];
+	const char *v[1] = { nb };
+	PGresult *r = NULL;
+	int i, rc = -1;
+
+	pthread_mutex_lock(o->mu);
+	pg_order_wait(o, &o->reserved, seq, 0);
+	pthread_mutex_unlock(o->mu);
+	if (c != NULL) {
+		snprintf(nb, sizeof(nb), "%d", n);
+		r = PQexecPrepared(c, "ad_ids", 1, v, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == n) {
+			for (i = 0; i < n; i++)
+				sids[i] = strtoll(PQgetvalue(r, i, 0), NULL,
+				    10);
+			rc = 0;
+		} else
+			pg_explain_res(uri, "cannot take ids for findings",
+			    c, r);
+		PQclear(r);
+	}
+	pthread_mutex_lock(o->mu);
+	o->reserved = seq;
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(o->mu);
+	return rc;
+}
+
+/* May batch seq commit now?  Waits for the one before it: 0 yes, -1 roll
+ * back (it failed, or the wait was too long). */
+static int
+pg_order_turn(struct pg_order *o, uint64_t seq)
+{
+	int rc, aborted;
+
+	pthread_mutex_lock(o->mu);
+	rc = pg_order_wait(o, &o->finished, seq, PG_TURN_MAX_MS);
+	aborted = seq <= o->abort_to;
+	pthread_mutex_unlock(o->mu);
+	if (rc != 0 && !aborted)
+		log_warnx("waited %d s for the batch before to commit: this "
+		    "one is rolled back and retried; a lock on the findings "
+		    "table (a unique index or trigger of the server's own) "
+		    "may hold both", PG_TURN_MAX_MS / 1000);
+	return rc != 0 || aborted ? -1 : 0;
+}
+
+/* Batch seq is finished (mu held, after the one before it: wait for that
+ * with pg_order_wait(o, &o->finished, seq, 0)); failed: those taken
+ * since roll back. */
+static void
+pg_order_finish(struct pg_order *o, uint64_t seq, int failed)
+{
+	o->finished = seq;
+	if (failed)
+		o->abort_to = o->taken;
+	pthread_cond_broadcast(&o->cv);
+}
+
+/*
  * More rows for pg_write_rows, read while the server works on those sent
  * (the forwarder's SQLite reads were a fifth of its time, the server
  * idle meanwhile): into rows[n..max), how many (0: no more).
  */
 typedef int (*pg_more_fn)(void *ctx, int n, int max);
 
+/* What a batch's writing needs beside its rows. */
+struct pg_batch {
+	PGconn *c;
+	const char *uri;
+	struct ad_row **rows;
+	const char *host_id;	/* the forwarder's key, with ids; NULL */
+	const int64_t *ids;
+	const int64_t *sids;	/* ids reserved (pg_order), or NULL */
+	struct ad_buf *b;
+	int binary;		/* c may COPY in binary */
+	struct pg_order *o;	/* NULL: commit at once */
+	uint64_t seq;
+};
+
 /*
- * Write rows in one transaction: COPY (binary when the connection allows
- * it, pg_bin_ok, and the rows do, bin_rows_ok; text otherwise), then the
- * containers.  rows[0..n) are there; more (NULL: none) adds to them, up
- * to max, as they are sent; in binary, a row that cannot go so ends the
- * transaction before it (the next starts with it, in text).  host_id and
- * ids (NULL for direct rows) are the forwarder's key.  The rows written
- * (> 0), -1 logged (rolled back, or the connection is bad), or -2 when
- * the server refused a row and refused is not NULL: its message is there
- * (pg_fail; rolled back).
+ * Write rows[at..at+n) in one transaction: COPY (binary when the
+ * connection allows it, pg_bin_ok, and the rows do, bin_rows_ok; text
+ * otherwise), then, in the batch's turn (pg_order_turn), the containers.
+ * more (NULL: none) adds rows as they are sent, up to max in all; in
+ * binary, a row that cannot go so ends the transaction before it (the
+ * next starts with it, in text).  The rows written (> 0), -1 logged
+ * (rolled back, or the connection is bad), or -2 when the server refused
+ * a row and refused is not NULL: its message is there (pg_fail; rolled
+ * back).
  */
 static int
-pg_write_rows(PGconn *c, const char *uri, struct ad_row **rows, int n,
-    int max, pg_more_fn more, void *ctx, const char *host_id,
-    const int64_t *ids, struct ad_buf *b, int binary, char *refused)
+pg_write_rows(const struct pg_batch *w, int at, int n, int max,
+    pg_more_fn more, void *ctx, char *refused)
 {
 	static const char bin_head[19] = "PGCOPY\n\377\r\n";	/* + 0s */
+	PGconn *c = w->c;
+	const char *uri = w->uri;
+	struct ad_row **rows = w->rows + at;
+	struct ad_buf *b = w->b;
 	PGresult *res;
-	int i, j, k, ok = 1, rc = -1;
+	int i, j, k, ok = 1, rc = -1, binary;
 
-	binary = binary && bin_rows_ok(rows, n) == n;
+	binary = w->binary && bin_rows_ok(rows, n) == n;
 	if (pg_exec(c, uri, "BEGIN", 0) != 0)
 		return -1;
-	res = PQexec(c, binary ? sql_copy_bin : sql_copy);
+	res = PQexec(c, w->sids != NULL ? (binary ? sql_copy_bin_id :
+	    sql_copy_id) : binary ? sql_copy_bin : sql_copy);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		pg_explain_res(uri, "COPY findings failed", c, res);
 		PQclear(res);
@@ -801,9 +982,13 @@ pg_write_rows(PGconn *c, const char *uri, struct ad_row **rows, int n,
 			n += k;
 		}
 		if (binary)
-			bin_row(b, rows[i], host_id, ids ? ids[i] : 0);
+			bin_row(b, rows[i], w->host_id, w->ids ?
+			    w->ids[at + i] : 0, w->sids ? w->sids + at + i :
+			    NULL);
 		else
-			copy_row(b, rows[i], host_id, ids ? ids[i] : 0);
+			copy_row(b, rows[i], w->host_id, w->ids ?
+			    w->ids[at + i] : 0, w->sids ? w->sids + at + i :
+			    NULL);
 		if (b->len >= PG_COPY_CHUNK) {
 			if (PQputCopyData(c, b->p, (int)b->len) != 1)
 				ok = 0;
@@ -824,6 +1009,8 @@ pg_write_rows(PGconn *c, const char *uri, struct ad_row **rows, int n,
 	PQclear(res);
 	while ((res = PQgetResult(c)) != NULL)
 		PQclear(res);
+	if (ok && w->o != NULL && pg_order_turn(w->o, w->seq) != 0)
+		ok = 0;
 	if (!ok || (rc = pg_containers(c, uri, rows, n, refused)) != 0)
 		goto fail;
 	res = PQexec(c, "COMMIT");	/* deferred constraints answer here */
@@ -839,46 +1026,40 @@ fail:
 	return rc < 0 ? rc : -1;
 }
 
-/* A row the server refused, skipped: i is its index in the batch given
- * to pg_write_split. */
+/* A row the server refused, skipped: i is its index in the batch. */
 typedef void (*pg_refused_fn)(void *ctx, int i, const char *why);
 
 /*
- * rows[0..n) in order (no more), in as many transactions as it takes to
- * get past the rows the server refuses: a refused batch is halved, down
- * to single rows, and each refused row is skipped and given to refused_fn.
- * A batch with k refused rows of n costs about 2k log2(n) transactions;
- * one the server takes, one.  How many rows from the front are done
- * (written or skipped): n, or fewer when the connection failed (logged).
+ * rows[at..at+n) in order (no more), in as many transactions as it takes
+ * to get past the rows the server refuses: a refused batch is halved,
+ * down to single rows, and each refused row is skipped and given to
+ * refused_fn.  A batch with k refused rows of n costs about 2k log2(n)
+ * transactions; one the server takes, one.  How many rows from the front
+ * are done (written or skipped): n, or fewer when the connection failed
+ * (logged).
  */
 static int
-pg_write_split(PGconn *c, const char *uri, struct ad_row **rows, int n,
-    const char *host_id, const int64_t *ids, struct ad_buf *b, int binary,
-    pg_refused_fn refused_fn, void *ctx, int base)
+pg_write_split(const struct pg_batch *w, int at, int n,
+    pg_refused_fn refused_fn, void *ctx)
 {
 	char why[PG_REFUSED_MAX];
-	int w, h, d;
+	int k, h, d;
 
-	w = pg_write_rows(c, uri, rows, n, n, NULL, NULL, host_id, ids, b,
-	    binary, why);
-	if (w == n)
+	k = pg_write_rows(w, at, n, n, NULL, NULL, why);
+	if (k == n)
 		return n;
-	if (w > 0)	/* binary stopped at a row that must go in text */
-		return w + pg_write_split(c, uri, rows + w, n - w, host_id,
-		    ids ? ids + w : NULL, b, binary, refused_fn, ctx,
-		    base + w);
-	if (w != -2)
+	if (k > 0)	/* binary stopped at a row that must go in text */
+		return k + pg_write_split(w, at + k, n - k, refused_fn, ctx);
+	if (k != -2)
 		return 0;
 	if (n == 1) {
-		refused_fn(ctx, base, why);
+		refused_fn(ctx, at, why);
 		return 1;
 	}
 	h = n / 2;
-	if ((d = pg_write_split(c, uri, rows, h, host_id, ids, b, binary,
-	    refused_fn, ctx, base)) < h)
+	if ((d = pg_write_split(w, at, h, refused_fn, ctx)) < h)
 		return d;
-	return h + pg_write_split(c, uri, rows + h, n - h, host_id,
-	    ids ? ids + h : NULL, b, binary, refused_fn, ctx, base + h);
+	return h + pg_write_split(w, at + h, n - h, refused_fn, ctx);
 }
 
 /* Connect, bring the schema up, prepare; *binary: may COPY in binary
@@ -896,7 +1077,9 @@ pg_open_writer(const char *uri, int quiet, int *binary)
 	/* a read-only role: told now, not at the first batch */
 	r = PQexec(c, "SELECT has_table_privilege('findings', 'INSERT') AND"
 	    " has_table_privilege('containers', 'INSERT, UPDATE') AND"
-	    " has_table_privilege('runs', 'INSERT, UPDATE')");
+	    " has_table_privilege('runs', 'INSERT, UPDATE') AND"
+	    " has_sequence_privilege(pg_get_serial_sequence('findings', 'id'),"
+	    " 'USAGE')");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK ||
 	    strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
 		if (!quiet)
@@ -908,8 +1091,12 @@ pg_open_writer(const char *uri, int quiet, int *binary)
 	}
 	PQclear(r);
 	r = PQprepare(c, "ad_cupsert", sql_cupsert, 7, NULL);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+		PQclear(r);
+		r = PQprepare(c, "ad_ids", sql_ids, 1, NULL);
+	}
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		pg_explain_res(uri, "cannot prepare the containers upsert",
+		pg_explain_res(uri, "cannot prepare the writer's statements",
 		    c, r);
 		PQclear(r);
 		goto fail;
@@ -944,22 +1131,39 @@ fail:
  * server is up, as before.  cmu guards the connection: the writer holds
  * it for a transaction, run_begin and run_end for their statements.
  */
-#define PG_TXN_MAX	8192	/* rows per transaction, at most */
+#define PG_TXN_MAX	4096	/* rows per transaction, at most */
 #define PG_ACTS_MAX	256	/* action records waiting, at most */
+#define PG_LANE_RETRY_MS 10000	/* a lane > 0 not connected: try after */
+
+/* A writer thread and its connection (pg_order): lane 0's also writes
+ * the runs and actions rows, under cmu. */
+struct pgs_lane {
+	struct pgs *s;
+	int i;
+	pthread_t thread;
+	int started;
+	PGconn *c;		/* lane 0: cmu */
+	int binary;		/* c may COPY in binary */
+	int64_t down_ms;	/* mu, lane > 0: not connected, try after */
+	int down_said;
+	struct ad_buf b;
+	struct ad_row **batch;	/* PG_TXN_MAX, pointing into rows */
+	int64_t *sids;		/* their ids */
+};
 
 struct pgs {
 	char *uri;
 	struct ad_store_opts o;
-	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t cv_work;	/* to the writer: rows, a flush, stop */
+	pthread_cond_t cv_work;	/* to the writers: rows, a flush, stop */
 	pthread_cond_t cv_done;	/* to the pipeline: room, flush done */
 	pthread_mutex_t cmu;
-	PGconn *c;		/* cmu */
-	int binary;		/* cmu: c may COPY in binary */
+	struct pgs_lane lane[PG_LANES];
+	struct pg_order ord;	/* mu */
 	/* mu */
 	struct ad_row **rows;	/* queue_max slots */
 	int head, nout, nin;
+	int nbusy;		/* lanes with a batch out */
 	int64_t first_ms;	/* when the first of nin was queued */
 	int failing;
 	int64_t retry_ms;
@@ -974,9 +1178,7 @@ struct pgs {
 	uint64_t flush_want, flush_done;	/* sequences */
 	int flush_rc;
 	int stop;
-	/* writer */
-	struct ad_buf b;
-	struct ad_row **batch;	/* PG_TXN_MAX, pointing into rows */
+	/* lane 0 */
 	struct ad_action_rec *acts_out;	/* PG_ACTS_MAX: being sent */
 	/* pipeline */
 	char host[256];
@@ -984,16 +1186,20 @@ struct pgs {
 	int64_t run_id;		/* -1 none */
 };
 
-/* Is a transaction due?  mu held. */
+/* Is a transaction due, for lane l?  mu held.  While the server fails,
+ * one batch at a time retries. */
 static int
-pgs_due(const struct pgs *s, int64_t now)
+pgs_due(const struct pgs *s, const struct pgs_lane *l, int64_t now)
 {
 	if (s->nin == 0)
 		return 0;
+	if (l->i > 0 && (s->failing || now < l->down_ms))
+		return 0;
+	if (s->failing)
+		return s->nbusy == 0 && (now >= s->retry_ms ||
+		    s->flush_done != s->flush_want);
 	if (s->flush_done != s->flush_want)
 		return 1;
-	if (s->failing)
-		return now >= s->retry_ms;
 	return s->nin >= s->o.batch_max || now - s->first_ms >= s->o.batch_ms;
 }
 
@@ -1002,8 +1208,9 @@ pgs_due(const struct pgs *s, int64_t now)
 static void
 pgs_refused(void *ctx, int i, const char *why)
 {
-	struct pgs *s = ctx;
-	const struct ad_row *r = s->batch[i];
+	struct pgs_lane *l = ctx;
+	struct pgs *s = l->s;
+	const struct ad_row *r = l->batch[i];
 	uint64_t k;
 
 	pthread_mutex_lock(&s->mu);
@@ -1021,59 +1228,86 @@ pgs_refused(void *ctx, int i, const char *why)
 		    "logged)" : "");
 }
 
-/* The writer's connection, opened again when it broke (cmu held);
- * quiet: a failure was already reported.  s->c NULL when it cannot. */
+/* A lane's connection, opened again when it broke (lane 0: cmu held);
+ * quiet: a failure was already reported.  l->c NULL when it cannot. */
 static void
-pgs_conn(struct pgs *s, int quiet)
+pgs_conn(struct pgs_lane *l, int quiet)
 {
-	if (s->c != NULL && PQstatus(s->c) != CONNECTION_OK) {
-		PQfinish(s->c);
-		s->c = NULL;
+	if (l->c != NULL && PQstatus(l->c) != CONNECTION_OK) {
+		PQfinish(l->c);
+		l->c = NULL;
 	}
-	if (s->c == NULL)
-		s->c = pg_open_writer(s->uri, quiet, &s->binary);
+	if (l->c == NULL)
+		l->c = pg_open_writer(l->s->uri, quiet, &l->binary);
 }
 
-/* Send the first rows waiting, in one transaction unless the server
- * refuses some (pg_write_split).  mu held, released meanwhile.  0 ok, -1
- * failed (the rows not sent wait again). */
+/*
+ * Lane l sends the first rows waiting, in one transaction unless the
+ * server refuses some (pg_write_split), in its turn (pg_order).  mu held,
+ * released meanwhile.  0 ok, -1 failed: the rows not sent wait again, in
+ * front, once no batch is out.
+ */
 static int
-pgs_send(struct pgs *s)
+pgs_send(struct pgs *s, struct pgs_lane *l)
 {
 	int n = s->nin < PG_TXN_MAX ? s->nin : PG_TXN_MAX, i, rc, was, done;
-	int qmax = s->o.queue_max, waiting = s->nin;
+	int qmax = s->o.queue_max, waiting = s->nin, at = s->head + s->nout;
+	struct pg_batch w;
+	uint64_t seq;
+	int aborted;
 
-	s->nout = n;
+	for (i = 0; i < n; i++)
+		l->batch[i] = s->rows[(at + i) % qmax];
+	s->nout += n;
 	s->nin -= n;
 	s->first_ms = ad_store_now_ms();
+	s->nbusy++;
 	was = s->failing;
-	for (i = 0; i < n; i++)
-		s->batch[i] = s->rows[(s->head + i) % qmax];
+	seq = ++s->ord.taken;
 	pthread_mutex_unlock(&s->mu);
-	pthread_mutex_lock(&s->cmu);
-	pgs_conn(s, was);
-	done = s->c == NULL ? 0 : pg_write_split(s->c, s->uri, s->batch, n,
-	    NULL, NULL, &s->b, s->binary, pgs_refused, s, 0);
+	if (l->i == 0)
+		pthread_mutex_lock(&s->cmu);
+	if (l->i == 0)
+		pgs_conn(l, was);
+	done = 0;
+	if (pg_order_reserve(&s->ord, l->c, s->uri, seq, n, l->sids) == 0) {
+		w = (struct pg_batch){ .c = l->c, .uri = s->uri,
+		    .rows = l->batch, .sids = l->sids, .b = &l->b,
+		    .binary = l->binary, .o = &s->ord, .seq = seq };
+		done = pg_write_split(&w, 0, n, pgs_refused, l);
+	}
 	rc = done == n ? 0 : -1;
-	pthread_mutex_unlock(&s->cmu);
-	if (rc != 0 && !was)
+	if (l->i == 0)
+		pthread_mutex_unlock(&s->cmu);
+	pthread_mutex_lock(&s->mu);
+	/* the books in stream order: the batches before are done */
+	pg_order_wait(&s->ord, &s->ord.finished, seq, 0);
+	/* rolled back after one that failed: that one said it */
+	aborted = rc != 0 && seq <= s->ord.abort_to;
+	if (rc != 0 && !aborted && !s->failing)
 		log_warnx("PostgreSQL %s: %d findings wait in memory (at most "
 		    "%d) and are retried every %d ms", s->uri, waiting,
 		    qmax, PG_RETRY_MS);
 	else if (rc == 0 && was)
 		log_info("PostgreSQL %s: writing again (%d waiting findings "
 		    "written)", s->uri, n);
-	pthread_mutex_lock(&s->mu);
 	s->head = (s->head + done) % qmax;
+	s->nout -= done;
 	if (rc == 0)
 		s->failing = 0;
-	else {
-		s->nin += n - done;
+	else if (!aborted) {
 		s->failing = 1;
 		s->retry_ms = ad_store_now_ms() + PG_RETRY_MS;
 	}
-	s->nout = 0;
+	pg_order_finish(&s->ord, seq, rc != 0);
+	if (--s->nbusy == 0 && s->nout > 0) {
+		/* what failed, and what was rolled back after it, waits
+		 * again in front of the rest */
+		s->nin += s->nout;
+		s->nout = 0;
+	}
 	pthread_cond_broadcast(&s->cv_done);
+	pthread_cond_broadcast(&s->cv_work);
 	return rc;
 }
 
@@ -1131,9 +1365,10 @@ pgs_send_actions(struct pgs *s)
 	s->nacts = 0;
 	pthread_mutex_unlock(&s->mu);
 	pthread_mutex_lock(&s->cmu);
-	pgs_conn(s, s->acts_failing);
-	for (i = 0; s->c != NULL && i < n; i++)
-		if (pg_action_insert(s->c, s->uri, &s->acts_out[i]) != 0)
+	pgs_conn(&s->lane[0], s->acts_failing);
+	for (i = 0; s->lane[0].c != NULL && i < n; i++)
+		if (pg_action_insert(s->lane[0].c, s->uri, &s->acts_out[i])
+		    != 0)
 			break;
 	pthread_mutex_unlock(&s->cmu);
 	pthread_mutex_lock(&s->mu);
@@ -1155,12 +1390,16 @@ pgs_send_actions(struct pgs *s)
 	return -1;
 }
 
-/* The writer thread: sends due rows, answers flushes; on stop, leaves
- * (close flushed before). */
+/*
+ * A writer thread, one per lane: sends due rows; lane 0 also the action
+ * records; answers flushes (one try: done when all is on the server, or
+ * a batch failed); on stop, leaves (close flushed before).
+ */
 static void *
 pgs_main(void *arg)
 {
-	struct pgs *s = arg;
+	struct pgs_lane *l = arg;
+	struct pgs *s = l->s;
 	struct timespec ts;
 	uint64_t want;
 	int64_t now, t;
@@ -1170,7 +1409,7 @@ pgs_main(void *arg)
 	while (!s->stop) {
 		now = ad_store_now_ms();
 		want = s->flush_want;
-		if (s->nacts > 0 && (!s->acts_failing || now >=
+		if (l->i == 0 && s->nacts > 0 && (!s->acts_failing || now >=
 		    s->acts_retry_ms || want != s->flush_done)) {
 			rc = pgs_send_actions(s);
 			if (want != s->flush_done && rc != 0) {
@@ -1180,32 +1419,58 @@ pgs_main(void *arg)
 			}
 			continue;
 		}
-		if (pgs_due(s, now)) {
-			rc = pgs_send(s);
-			/* a flush gets one try: done when all is sent or it
-			 * failed */
-			if (want != s->flush_done && (rc != 0 || s->nin == 0)) {
+		if (pgs_due(s, l, now) && l->i > 0 && (l->c == NULL ||
+		    PQstatus(l->c) != CONNECTION_OK)) {
+			/* a lane > 0 connects before it takes rows: one that
+			 * cannot leaves them to the others */
+			pthread_mutex_unlock(&s->mu);
+			pgs_conn(l, l->down_said);
+			pthread_mutex_lock(&s->mu);
+			if (l->c == NULL) {
+				l->down_ms = ad_store_now_ms() +
+				    PG_LANE_RETRY_MS;
+				if (!l->down_said++)
+					log_warnx("PostgreSQL %s: a second "
+					    "connection failed; one writes "
+					    "meanwhile (at about half the "
+					    "rate), and it is tried again "
+					    "every %d s", s->uri,
+					    PG_LANE_RETRY_MS / 1000);
+			}
+			continue;
+		}
+		if (pgs_due(s, l, now)) {
+			rc = pgs_send(s, l);
+			if (want != s->flush_done && rc != 0) {
 				s->flush_done = want;
 				s->flush_rc = rc;
 				pthread_cond_broadcast(&s->cv_done);
 			}
 			continue;
 		}
-		if (s->nin == 0 && s->nacts == 0 && want != s->flush_done) {
+		if (s->nin == 0 && s->nbusy == 0 && s->nacts == 0 &&
+		    want != s->flush_done) {
 			s->flush_done = want;
 			s->flush_rc = 0;
 			pthread_cond_broadcast(&s->cv_done);
 			continue;
 		}
-		if (s->nin == 0 && s->nacts == 0)
+		if (s->nin == 0 && (l->i > 0 || s->nacts == 0))
 			pthread_cond_wait(&s->cv_work, &s->mu);
 		else {
 			t = s->nin == 0 ? s->acts_retry_ms : s->failing ?
 			    s->retry_ms : s->first_ms + s->o.batch_ms;
-			if (s->nacts > 0 && s->acts_retry_ms < t)
+			if (l->i > 0 && s->nin > 0 && l->down_ms > t)
+				t = l->down_ms;
+			if (l->i == 0 && s->nacts > 0 && s->acts_retry_ms < t)
 				t = s->acts_retry_ms;
-			ad_store_ms_timespec(t, &ts);
-			pthread_cond_timedwait(&s->cv_work, &s->mu, &ts);
+			if (t <= now)	/* due for another lane: its turn */
+				pthread_cond_wait(&s->cv_work, &s->mu);
+			else {
+				ad_store_ms_timespec(t, &ts);
+				pthread_cond_timedwait(&s->cv_work, &s->mu,
+				    &ts);
+			}
 		}
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -1228,7 +1493,7 @@ pgs_action(void *ctx, const struct ad_action_rec *r)
 			    "JSON lines only", s->uri, PG_ACTS_MAX);
 	} else {
 		s->acts[s->nacts++] = *r;
-		pthread_cond_signal(&s->cv_work);
+		pthread_cond_broadcast(&s->cv_work);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return 0;
@@ -1268,7 +1533,7 @@ pgs_write(void *ctx, const struct ad_finding *f)
 	if (s->nin++ == 0)
 		s->first_ms = ad_store_now_ms();
 	if (s->nin == 1 || s->nin == s->o.batch_max)
-		pthread_cond_signal(&s->cv_work);
+		pthread_cond_broadcast(&s->cv_work);
 	pthread_mutex_unlock(&s->mu);
 	return 0;
 }
@@ -1283,7 +1548,7 @@ pgs_flush(void *ctx)
 
 	pthread_mutex_lock(&s->mu);
 	seq = ++s->flush_want;
-	pthread_cond_signal(&s->cv_work);
+	pthread_cond_broadcast(&s->cv_work);
 	while (s->flush_done < seq)
 		pthread_cond_wait(&s->cv_done, &s->mu);
 	rc = s->flush_rc;
@@ -1328,7 +1593,7 @@ pgs_run_begin(void *ctx, const struct ad_run_stats *st)
 	free(s->fill_host);
 	s->fill_host = st->host ? xstrdup(st->host) : NULL;
 	pthread_mutex_lock(&s->cmu);
-	if (s->c == NULL) {
+	if (s->lane[0].c == NULL) {
 		pthread_mutex_unlock(&s->cmu);
 		return;
 	}
@@ -1338,13 +1603,13 @@ pgs_run_begin(void *ctx, const struct ad_run_stats *st)
 	v[2] = st->host;
 	v[3] = st->source;
 	v[4] = st->rules_digest;
-	r = PQexecParams(s->c, "INSERT INTO runs(start, version, host, source,"
+	r = PQexecParams(s->lane[0].c, "INSERT INTO runs(start, version, host, source,"
 	    " rules_digest) VALUES($1, $2, $3, $4, $5) RETURNING id", 5, NULL,
 	    v, NULL, NULL, 0);
 	if (PQresultStatus(r) == PGRES_TUPLES_OK)
 		s->run_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	else
-		pg_explain_res(s->uri, "cannot write the runs row", s->c, r);
+		pg_explain_res(s->uri, "cannot write the runs row", s->lane[0].c, r);
 	PQclear(r);
 	pthread_mutex_unlock(&s->cmu);
 }
@@ -1364,7 +1629,7 @@ pgs_run_end(void *ctx, const struct ad_run_stats *st)
 	dropped = s->dropped;
 	pthread_mutex_unlock(&s->mu);
 	pthread_mutex_lock(&s->cmu);
-	if (s->c == NULL || s->run_id < 0) {
+	if (s->lane[0].c == NULL || s->run_id < 0) {
 		pthread_mutex_unlock(&s->cmu);
 		return;
 	}
@@ -1380,12 +1645,12 @@ pgs_run_end(void *ctx, const struct ad_run_stats *st)
 	v[0] = t;
 	for (i = 0; i < 7; i++)
 		v[i + 1] = n[i];
-	r = PQexecParams(s->c, "UPDATE runs SET stop = $1, records_read = $2,"
+	r = PQexecParams(s->lane[0].c, "UPDATE runs SET stop = $1, records_read = $2,"
 	    " events_read = $3, events_lost = $4, malformed = $5,"
 	    " findings = $6, findings_dropped = $7 WHERE id = $8", 8, NULL, v,
 	    NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		pg_explain_res(s->uri, "cannot close the runs row", s->c, r);
+		pg_explain_res(s->uri, "cannot close the runs row", s->lane[0].c, r);
 	PQclear(r);
 	pthread_mutex_unlock(&s->cmu);
 }
@@ -1401,11 +1666,15 @@ pgs_free(struct pgs *s)
 			free(s->rows[i]);
 		}
 	free(s->rows);
-	free(s->batch);
+	for (i = 0; i < PG_LANES; i++) {
+		free(s->lane[i].batch);
+		free(s->lane[i].sids);
+		ad_buf_free(&s->lane[i].b);
+		PQfinish(s->lane[i].c);
+	}
 	free(s->acts);
 	free(s->acts_out);
-	ad_buf_free(&s->b);
-	PQfinish(s->c);
+	pthread_cond_destroy(&s->ord.cv);
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->cmu);
 	pthread_cond_destroy(&s->cv_work);
@@ -1419,7 +1688,7 @@ static void
 pgs_close(void *ctx)
 {
 	struct pgs *s = ctx;
-	int left;
+	int left, i;
 
 	pgs_flush(s);
 	pthread_mutex_lock(&s->mu);
@@ -1430,13 +1699,15 @@ pgs_close(void *ctx)
 		    "JSON lines", s->uri, s->nacts,
 		    (unsigned long long)s->acts_dropped);
 	s->stop = 1;
-	pthread_cond_signal(&s->cv_work);
+	pthread_cond_broadcast(&s->cv_work);
 	pthread_mutex_unlock(&s->mu);
 	if (left > 0)
 		log_warnx("PostgreSQL %s: %d findings could not be written "
 		    "before exit and are lost; fix the condition logged "
 		    "above", s->uri, left);
-	pthread_join(s->thread, NULL);
+	for (i = 0; i < PG_LANES; i++)
+		if (s->lane[i].started)
+			pthread_join(s->lane[i].thread, NULL);
 	pgs_free(s);
 }
 
@@ -1458,7 +1729,7 @@ ad_pg_open(const struct ad_store_opts *o)
 	struct ad_sink *sink;
 	pthread_condattr_t ca;
 	sigset_t all, old;
-	int rc;
+	int rc, i;
 
 	s = xcalloc(1, sizeof(*s));
 	s->uri = xstrdup(o->path);
@@ -1468,12 +1739,20 @@ ad_pg_open(const struct ad_store_opts *o)
 	if (s->o.queue_max < s->o.batch_max)
 		s->o.queue_max = s->o.batch_max;
 	s->rows = xcalloc((size_t)s->o.queue_max, sizeof(*s->rows));
-	s->batch = xcalloc(PG_TXN_MAX, sizeof(*s->batch));
+	for (i = 0; i < PG_LANES; i++) {
+		s->lane[i].s = s;
+		s->lane[i].i = i;
+		s->lane[i].batch = xcalloc(PG_TXN_MAX,
+		    sizeof(*s->lane[i].batch));
+		s->lane[i].sids = xcalloc(PG_TXN_MAX,
+		    sizeof(*s->lane[i].sids));
+		ad_buf_init(&s->lane[i].b);
+	}
 	s->acts = xcalloc(PG_ACTS_MAX, sizeof(*s->acts));
 	s->acts_out = xcalloc(PG_ACTS_MAX, sizeof(*s->acts_out));
 	s->run_id = -1;
-	ad_buf_init(&s->b);
 	pthread_mutex_init(&s->mu, NULL);
+	pg_order_init(&s->ord, &s->mu);
 	pthread_mutex_init(&s->cmu, NULL);
 	pthread_condattr_init(&ca);
 	/* deadlines in ad_store_now_ms() time */
@@ -1484,18 +1763,29 @@ ad_pg_open(const struct ad_store_opts *o)
 	if (gethostname(s->host, sizeof(s->host) - 1) == -1)
 		snprintf(s->host, sizeof(s->host), "localhost");
 	/* the first connection here: a wrong URI fails the open */
-	if ((s->c = pg_open_writer(s->uri, 0, &s->binary)) == NULL) {
+	if ((s->lane[0].c = pg_open_writer(s->uri, 0,
+	    &s->lane[0].binary)) == NULL) {
 		pgs_free(s);
 		return NULL;
 	}
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&s->thread, NULL, pgs_main, s);
+	for (i = 0, rc = 0; i < PG_LANES && rc == 0; i++)
+		if ((rc = pthread_create(&s->lane[i].thread, NULL, pgs_main,
+		    &s->lane[i])) == 0)
+			s->lane[i].started = 1;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		errno = rc;
-		log_warn("PostgreSQL %s: cannot start the writer thread",
+		log_warn("PostgreSQL %s: cannot start the writer threads",
 		    s->uri);
+		pthread_mutex_lock(&s->mu);
+		s->stop = 1;
+		pthread_cond_broadcast(&s->cv_work);
+		pthread_mutex_unlock(&s->mu);
+		for (i = 0; i < PG_LANES; i++)
+			if (s->lane[i].started)
+				pthread_join(s->lane[i].thread, NULL);
 		pgs_free(s);
 		return NULL;
 	}
@@ -1791,6 +2081,7 @@ static void *
 fwd_main(void *arg)
 {
 	struct fwd *f = arg;
+	struct pg_batch bw;
 	char why[PG_REFUSED_MAX];
 	int64_t last_state = 0, state_sent = -1, now, by;
 	int n, w, full, stop, was_failing = 0;
@@ -1821,16 +2112,18 @@ fwd_main(void *arg)
 			continue;
 		}
 		n = fwd_read(f, 0, f->sent);
-		w = n > 0 ? pg_write_rows(f->c, f->uri, f->rows, n, FWD_BATCH,
-		    fwd_more, f, f->host_id, f->ids, &f->b, f->binary, why) : 0;
+		bw = (struct pg_batch){ .c = f->c, .uri = f->uri,
+		    .rows = f->rows, .host_id = f->host_id, .ids = f->ids,
+		    .b = &f->b, .binary = f->binary };
+		w = n > 0 ? pg_write_rows(&bw, 0, n, FWD_BATCH, fwd_more, f,
+		    why) : 0;
 		full = w > 0;
 		if (w == -2) {
 			/* the server refused a row: this chunk again, halved
 			 * down to the rows it refuses, which are skipped */
 			n = fwd_read(f, 0, f->sent);
-			w = n > 0 ? pg_write_split(f->c, f->uri, f->rows, n,
-			    f->host_id, f->ids, &f->b, f->binary, fwd_refused,
-			    f, 0) : 0;
+			w = n > 0 ? pg_write_split(&bw, 0, n, fwd_refused, f) :
+			    0;
 			full = n > 0 && w == n;
 		}
 		if (w > 0) {
