@@ -55,7 +55,6 @@
  * the first rows while the next are formatted. */
 #define PG_COPY_CHUNK		(256u << 10)
 #define FWD_BATCH		5000	/* rows per forwarded transaction */
-#define FWD_CHUNK		256	/* read from SQLite at a time */
 #define FWD_IDLE_MS		200	/* nothing new: look again after */
 #define FWD_SOON_MS		5	/* findings written, not committed yet: */
 #define FWD_SOON_FOR_MS		250	/* look this often for this long after
@@ -904,13 +903,6 @@ pg_order_finish(struct pg_order *o, uint64_t seq, int failed)
 	pthread_cond_broadcast(&o->cv);
 }
 
-/*
- * More rows for pg_write_rows, read while the server works on those sent
- * (the forwarder's SQLite reads were a fifth of its time, the server
- * idle meanwhile): into rows[n..max), how many (0: no more).
- */
-typedef int (*pg_more_fn)(void *ctx, int n, int max);
-
 /* What a batch's writing needs beside its rows. */
 struct pg_batch {
 	PGconn *c;
@@ -929,16 +921,14 @@ struct pg_batch {
  * Write rows[at..at+n) in one transaction: COPY (binary when the
  * connection allows it, pg_bin_ok, and the rows do, bin_rows_ok; text
  * otherwise), then, in the batch's turn (pg_order_turn), the containers.
- * more (NULL: none) adds rows as they are sent, up to max in all; in
- * binary, a row that cannot go so ends the transaction before it (the
+ * In binary, a row that cannot go so ends the transaction before it (the
  * next starts with it, in text).  The rows written (> 0), -1 logged
  * (rolled back, or the connection is bad), or -2 when the server refused
  * a row and refused is not NULL: its message is there (pg_fail; rolled
  * back).
  */
 static int
-pg_write_rows(const struct pg_batch *w, int at, int n, int max,
-    pg_more_fn more, void *ctx, char *refused)
+pg_write_rows(const struct pg_batch *w, int at, int n, char *refused)
 {
 	static const char bin_head[19] = "PGCOPY\n\377\r\n";	/* + 0s */
 	PGconn *c = w->c;
@@ -946,9 +936,12 @@ pg_write_rows(const struct pg_batch *w, int at, int n, int max,
 	struct ad_row **rows = w->rows + at;
 	struct ad_buf *b = w->b;
 	PGresult *res;
-	int i, j, k, ok = 1, rc = -1, binary;
+	int i, ok = 1, rc = -1, binary = 0;
 
-	binary = w->binary && bin_rows_ok(rows, n) == n;
+	if (w->binary && (i = bin_rows_ok(rows, n)) > 0) {
+		n = i;	/* the rest from the row that must go in text */
+		binary = 1;
+	}
 	if (pg_exec(c, uri, "BEGIN", 0) != 0)
 		return -1;
 	res = PQexec(c, w->sids != NULL ? (binary ? sql_copy_bin_id :
@@ -962,25 +955,7 @@ pg_write_rows(const struct pg_batch *w, int at, int n, int max,
 	ad_buf_reset(b);
 	if (binary)	/* signature, flags 0, no header extension */
 		ad_buf_add(b, bin_head, sizeof(bin_head));
-	for (i = 0; ok; i++) {
-		if (i == n) {
-			/* what is formatted goes before more is read */
-			if (b->len > 0 && PQputCopyData(c, b->p,
-			    (int)b->len) != 1) {
-				ok = 0;
-				break;
-			}
-			ad_buf_reset(b);
-			k = more != NULL && n < max ? more(ctx, n, max) : 0;
-			if (k > 0 && binary && (j = bin_rows_ok(rows + n, k)) <
-			    k) {
-				k = j;
-				more = NULL;
-			}
-			if (k <= 0)
-				break;
-			n += k;
-		}
+	for (i = 0; ok && i < n; i++) {
 		if (binary)
 			bin_row(b, rows[i], w->host_id, w->ids ?
 			    w->ids[at + i] : 0, w->sids ? w->sids + at + i :
@@ -995,10 +970,10 @@ pg_write_rows(const struct pg_batch *w, int at, int n, int max,
 			ad_buf_reset(b);
 		}
 	}
-	if (ok && binary) {
+	if (ok && binary)
 		bin_u16(b, 0xffff);	/* the trailer */
+	if (ok && b->len > 0)
 		ok = PQputCopyData(c, b->p, (int)b->len) == 1;
-	}
 	if (PQputCopyEnd(c, ok ? NULL : "audrift: send failed") != 1)
 		ok = 0;
 	res = PQgetResult(c);
@@ -1045,7 +1020,7 @@ pg_write_split(const struct pg_batch *w, int at, int n,
 	char why[PG_REFUSED_MAX];
 	int k, h, d;
 
-	k = pg_write_rows(w, at, n, n, NULL, NULL, why);
+	k = pg_write_rows(w, at, n, why);
 	if (k == n)
 		return n;
 	if (k > 0)	/* binary stopped at a row that must go in text */
@@ -1849,22 +1824,53 @@ ad_host_id(const char *db, char out[33])
 
 /* ---- the forwarder -------------------------------------------------------- */
 
+/*
+ * The forwarder's thread reads committed findings from the SQLite file,
+ * FWD_BATCH at a time, and gives each batch to a lane that is free: a
+ * thread with a connection of its own, as the direct sink's (pg_order:
+ * the batches commit in order, so the server holds a prefix of the
+ * spool, and where to go on from is what it holds).  It reads the next
+ * batch while the lanes send.  After a failure, once no batch is out,
+ * it connects again and asks the server where it is.
+ */
+struct fwd_lane {
+	struct fwd *f;
+	int i;
+	pthread_t thread;
+	int started;
+	PGconn *c;		/* the lane's while n > 0, else the reader's */
+	int binary;
+	int64_t down_ms;	/* lane > 0: not connected, try after */
+	int down_said;
+	struct ad_buf b;
+	struct ad_row **rows;	/* FWD_BATCH */
+	int64_t *ids;		/* their ids here */
+	int64_t *sids;		/* and there */
+	/* mu */
+	int n;			/* rows of the batch out; 0 free */
+	int64_t after;		/* the id before its first */
+	uint64_t seq;
+};
+
 struct fwd {
 	char *uri, *db, *state;
 	char host_id[33];
 	pthread_t thread;
 	int started;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;		/* mu */
-	int64_t stop_by_ms;	/* mu: the close deadline */
-	int64_t written_ms;	/* mu: the last finding written
+	pthread_cond_t cv;	/* to the reader: written, stop, a lane free */
+	pthread_cond_t cv_lane;	/* to the lanes: a batch, stop */
+	struct fwd_lane lane[PG_LANES];
+	struct pg_order ord;	/* mu */
+	/* mu */
+	int stop;
+	int64_t stop_by_ms;	/* the close deadline */
+	int64_t written_ms;	/* the last finding written
 				   (ad_store_now_ms), 0: none yet */
-	/* the thread's */
-	sqlite3 *ldb;
-	sqlite3_stmt *st;
-	PGconn *c;
-	int binary;		/* c may COPY in binary */
+	int lanes_stop;
+	int nbusy;		/* lanes with a batch out */
+	int failed;		/* a batch failed: connect again */
+	int was_failing;	/* the outage was said */
 	int64_t sent;		/* highest id the server holds from us */
 	char sent_time[40];
 	char error[512];
@@ -1873,10 +1879,10 @@ struct fwd {
 	int64_t refused_after;	/* the id sent before that run of refused
 				   rows: the server holds it, or lost it */
 	char refused_why[PG_REFUSED_MAX];
+	/* the reader's */
+	sqlite3 *ldb;
+	sqlite3_stmt *st;
 	int64_t backoff_ms;
-	struct ad_row **rows;
-	int64_t *ids;
-	struct ad_buf b;
 };
 
 static const char sql_fwd_read[] =
@@ -1894,6 +1900,7 @@ fwd_state(struct fwd *f)
 
 	iso_now(now, sizeof(now));
 	ad_buf_init(&b);
+	pthread_mutex_lock(&f->mu);
 	ad_buf_addc(&b, '{');
 	ad_json_member_str(&b, "uri", f->uri, strlen(f->uri));
 	ad_json_member_str(&b, "host_id", f->host_id, strlen(f->host_id));
@@ -1909,6 +1916,7 @@ fwd_state(struct fwd *f)
 		ad_json_member_str(&b, "refused_why", f->refused_why,
 		    strlen(f->refused_why));
 	}
+	pthread_mutex_unlock(&f->mu);
 	ad_buf_adds(&b, "}\n");
 	snprintf(tmp, sizeof(tmp), "%s.tmp", f->state);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
@@ -1921,43 +1929,57 @@ fwd_state(struct fwd *f)
 	ad_buf_free(&b);
 }
 
-/* Connect and learn where this host's findings stop there.  0, -1. */
+/* A lane's connection.  The local SQLite file is the durable copy, and
+ * where to send from is asked of the server on every connect
+ * (fwd_connect): a commit the server acknowledged and then lost in a
+ * crash is sent again.  So the forwarder's commits need not wait for the
+ * server's disk (the direct sink's do: its rows exist nowhere else). */
+static PGconn *
+fwd_open(struct fwd *f, int quiet, int *binary)
+{
+	PGconn *c = pg_open_writer(f->uri, quiet, binary);
+
+	if (c != NULL)
+		(void)pg_exec(c, f->uri, "SET synchronous_commit = off", 1);
+	return c;
+}
+
+/* Connect lane 0 and learn where this host's findings stop there (no
+ * batch out).  0, -1. */
 static int
 fwd_connect(struct fwd *f, int quiet)
 {
+	struct fwd_lane *l = &f->lane[0];
 	const char *v[1] = { f->host_id };
 	PGresult *r;
 
-	if ((f->c = pg_open_writer(f->uri, quiet, &f->binary)) == NULL)
+	PQfinish(l->c);
+	if ((l->c = fwd_open(f, quiet, &l->binary)) == NULL)
 		return -1;
-	/* The local SQLite file is the durable copy, and where to send from
-	 * is asked of the server on every connect (below): a commit the
-	 * server acknowledged and then lost in a crash is sent again.  So
-	 * the forwarder's commits need not wait for the server's disk (the
-	 * direct sink's do: its rows exist nowhere else). */
-	(void)pg_exec(f->c, f->uri, "SET synchronous_commit = off", 1);
-	r = PQexecParams(f->c, "SELECT coalesce(max(host_finding_id), 0),"
+	r = PQexecParams(l->c, "SELECT coalesce(max(host_finding_id), 0),"
 	    " to_char(max(time), 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 	    " FROM findings WHERE host_id = $1", 1, NULL, v, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		if (!quiet)
 			pg_explain_res(f->uri, "cannot read what was sent",
-			    f->c, r);
+			    l->c, r);
 		PQclear(r);
-		PQfinish(f->c);
-		f->c = NULL;
+		PQfinish(l->c);
+		l->c = NULL;
 		return -1;
 	}
+	pthread_mutex_lock(&f->mu);
 	f->sent = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	snprintf(f->sent_time, sizeof(f->sent_time), "%s",
 	    PQgetvalue(r, 0, 1));
-	PQclear(r);
 	/* the server has nothing after the refused rows only because
 	 * nothing after them was sent yet, if it still holds what came
 	 * before them (a server restored from an older state does not:
 	 * then all after what it holds is sent again) */
 	if (f->sent >= f->refused_after && f->sent < f->refused_id)
 		f->sent = f->refused_id;
+	pthread_mutex_unlock(&f->mu);
+	PQclear(r);
 	return 0;
 }
 
@@ -1966,30 +1988,33 @@ fwd_connect(struct fwd *f, int quiet)
 static void
 fwd_refused(void *ctx, int i, const char *why)
 {
-	struct fwd *f = ctx;
+	struct fwd_lane *l = ctx;
+	struct fwd *f = l->f;
+	int64_t k;
 
-	f->refused++;
+	pthread_mutex_lock(&f->mu);
+	k = ++f->refused;
 	/* a run of refused rows keeps the id before its first */
-	if (i == 0 || f->ids[i - 1] != f->refused_id)
-		f->refused_after = i > 0 ? f->ids[i - 1] : f->sent;
-	f->refused_id = f->ids[i];
+	if (i == 0 || l->ids[i - 1] != f->refused_id)
+		f->refused_after = i > 0 ? l->ids[i - 1] : l->after;
+	f->refused_id = l->ids[i];
 	snprintf(f->refused_why, sizeof(f->refused_why), "%s", why);
-	if (f->refused <= PG_REFUSED_LOGS)
+	pthread_mutex_unlock(&f->mu);
+	if (k <= PG_REFUSED_LOGS)
 		log_warnx("forward %s: the server refused finding %lld: %s; "
 		    "skipped, it stays in %s (audrift query shows the count): "
 		    "fix the constraint or trigger on the server's findings "
-		    "table%s", f->uri, (long long)f->ids[i], why, f->db,
-		    f->refused == PG_REFUSED_LOGS ? " (further ones are "
-		    "counted, not logged)" : "");
+		    "table%s", f->uri, (long long)l->ids[i], why, f->db,
+		    k == PG_REFUSED_LOGS ? " (further ones are counted, not "
+		    "logged)" : "");
 }
 
-/* Up to FWD_CHUNK rows after id after from SQLite into f->rows[at..]
- * (FWD_BATCH at most): how many, -1 failed. */
+/* Up to FWD_BATCH rows after id after from SQLite into lane l's rows:
+ * how many, -1 failed (f->error says why). */
 static int
-fwd_read(struct fwd *f, int at, int64_t after)
+fwd_read(struct fwd *f, struct fwd_lane *l, int64_t after)
 {
-	int n = at, rc, max = at + FWD_CHUNK < FWD_BATCH ? at + FWD_CHUNK :
-	    FWD_BATCH;
+	int n = 0, rc;
 
 	if (f->ldb == NULL) {
 		/* NOMUTEX: this thread alone uses it; else every
@@ -1997,8 +2022,10 @@ fwd_read(struct fwd *f, int at, int64_t after)
 		if (sqlite3_open_v2(f->db, &f->ldb, SQLITE_OPEN_READONLY |
 		    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK || sqlite3_prepare_v2(f->ldb,
 		    sql_fwd_read, -1, &f->st, NULL) != SQLITE_OK) {
+			pthread_mutex_lock(&f->mu);
 			snprintf(f->error, sizeof(f->error), "local database "
 			    "%s: %s", f->db, sqlite3_errmsg(f->ldb));
+			pthread_mutex_unlock(&f->mu);
 			sqlite3_close(f->ldb);
 			f->ldb = NULL;
 			return -1;
@@ -2006,42 +2033,29 @@ fwd_read(struct fwd *f, int at, int64_t after)
 		sqlite3_busy_timeout(f->ldb, 1000);
 	}
 	sqlite3_bind_int64(f->st, 1, after);
-	sqlite3_bind_int(f->st, 2, max - at);
-	while (n < max && (rc = sqlite3_step(f->st)) == SQLITE_ROW) {
-		if (f->rows[n] == NULL) {
-			f->rows[n] = xcalloc(1, sizeof(struct ad_row));
-			ad_row_init(f->rows[n]);
+	sqlite3_bind_int(f->st, 2, FWD_BATCH);
+	while (n < FWD_BATCH && (rc = sqlite3_step(f->st)) == SQLITE_ROW) {
+		if (l->rows[n] == NULL) {
+			l->rows[n] = xcalloc(1, sizeof(struct ad_row));
+			ad_row_init(l->rows[n]);
 		}
-		f->ids[n] = sqlite3_column_int64(f->st, 0);
-		ad_row_from_stmt(f->rows[n], f->st, 1);
+		l->ids[n] = sqlite3_column_int64(f->st, 0);
+		ad_row_from_stmt(l->rows[n], f->st, 1);
 		n++;
 	}
 	sqlite3_reset(f->st);
-	return n - at;
+	return n;
 }
 
-/* pg_write_rows' more: the next rows of the batch (a failed read ends
- * it; the next batch's first read reports it). */
-static int
-fwd_more(void *ctx, int n, int max)
-{
-	struct fwd *f = ctx;
-
-	(void)max;	/* FWD_BATCH */
-	return fwd_read(f, n, f->ids[n - 1]);
-}
-
-/* Wait ms, or less if stopped (then 1).  ms < 0: idle, nothing new to
- * send: FWD_SOON_MS within FWD_SOON_FOR_MS of the last finding written,
- * else FWD_IDLE_MS, from which a finding written wakes it (fwd_write,
- * under the same lock: no wakeup is lost).  mu not held. */
+/* Wait ms, or less if stopped (then 1), or a lane got free.  ms < 0:
+ * idle, nothing new to send: FWD_SOON_MS within FWD_SOON_FOR_MS of the
+ * last finding written, else FWD_IDLE_MS, from which a finding written
+ * wakes it (fwd_write, under the same lock: no wakeup is lost).  mu held. */
 static int
 fwd_wait(struct fwd *f, int64_t ms)
 {
 	struct timespec ts;
-	int stop;
 
-	pthread_mutex_lock(&f->mu);
 	if (ms < 0)
 		ms = f->written_ms > 0 && ad_store_now_ms() - f->written_ms <
 		    FWD_SOON_FOR_MS ? FWD_SOON_MS : FWD_IDLE_MS;
@@ -2054,9 +2068,7 @@ fwd_wait(struct fwd *f, int64_t ms)
 	}
 	if (!f->stop)
 		pthread_cond_timedwait(&f->cv, &f->mu, &ts);
-	stop = f->stop;
-	pthread_mutex_unlock(&f->mu);
-	return stop;
+	return f->stop;
 }
 
 /* The next wait after a failure: 250 ms, doubled up to FWD_RETRY_MAX_MS. */
@@ -2068,106 +2080,200 @@ fwd_backoff(struct fwd *f)
 		f->backoff_ms = FWD_RETRY_MAX_MS;
 }
 
-/* The server went away: said once per outage. */
+/* The server went away: said once per outage (mu held). */
 static void
-fwd_down(const struct fwd *f)
+fwd_down(struct fwd *f, const char *why)
 {
+	snprintf(f->error, sizeof(f->error), "%s (retrying)", why);
+	if (f->was_failing++)
+		return;
 	log_warnx("forward %s: findings wait in the local database and are "
 	    "sent when the server is back (retrying; audrift query shows "
 	    "how far behind)", f->uri);
 }
 
+/* A lane: sends the batches it is given, each in its turn; the books
+ * (sent, the outage) in stream order. */
+static void *
+fwd_lane_main(void *arg)
+{
+	struct fwd_lane *l = arg;
+	struct fwd *f = l->f;
+	struct pg_batch bw;
+	uint64_t seq;
+	int n, w, aborted;
+
+	pthread_mutex_lock(&f->mu);
+	for (;;) {
+		while (l->n == 0 && !f->lanes_stop)
+			pthread_cond_wait(&f->cv_lane, &f->mu);
+		if (l->n == 0)
+			break;
+		n = l->n;
+		seq = l->seq;
+		pthread_mutex_unlock(&f->mu);
+		w = 0;
+		if (pg_order_reserve(&f->ord, l->c, f->uri, seq, n,
+		    l->sids) == 0) {
+			bw = (struct pg_batch){ .c = l->c, .uri = f->uri,
+			    .rows = l->rows, .host_id = f->host_id,
+			    .ids = l->ids, .sids = l->sids, .b = &l->b,
+			    .binary = l->binary, .o = &f->ord, .seq = seq };
+			w = pg_write_split(&bw, 0, n, fwd_refused, l);
+		}
+		pthread_mutex_lock(&f->mu);
+		pg_order_wait(&f->ord, &f->ord.finished, seq, 0);
+		aborted = w < n && seq <= f->ord.abort_to;
+		if (w > 0) {
+			f->sent = l->ids[w - 1];
+			snprintf(f->sent_time, sizeof(f->sent_time), "%s",
+			    ad_row_text(l->rows[w - 1], 0, NULL));
+		}
+		if (w == n && f->was_failing) {
+			log_info("forward %s: the server is back; sent up to "
+			    "finding %lld", f->uri, (long long)f->sent);
+			f->was_failing = 0;
+			f->error[0] = '\0';
+		}
+		if (w < n) {
+			f->failed = 1;
+			if (!aborted)
+				fwd_down(f, "send failed");
+		}
+		pg_order_finish(&f->ord, seq, w < n);
+		l->n = 0;
+		f->nbusy--;
+		pthread_cond_broadcast(&f->cv);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+/* A free lane to send with, connecting one > 0 if need be; NULL: none
+ * now.  mu held, released meanwhile. */
+static struct fwd_lane *
+fwd_free_lane(struct fwd *f, int64_t now)
+{
+	struct fwd_lane *l;
+	int i;
+
+	for (i = 0; i < PG_LANES; i++) {
+		l = &f->lane[i];
+		if (l->n > 0 || !l->started || (i > 0 && (f->failed ||
+		    now < l->down_ms)))
+			continue;
+		if (l->c != NULL && PQstatus(l->c) == CONNECTION_OK)
+			return l;
+		if (i == 0)
+			continue;	/* fwd_connect's, after a failure */
+		pthread_mutex_unlock(&f->mu);
+		PQfinish(l->c);
+		l->c = fwd_open(f, l->down_said, &l->binary);
+		pthread_mutex_lock(&f->mu);
+		if (l->c != NULL)
+			return l;
+		l->down_ms = now + PG_LANE_RETRY_MS;
+		if (!l->down_said++)
+			log_warnx("forward %s: a second connection failed; "
+			    "one sends meanwhile (at about half the rate), and "
+			    "it is tried again every %d s", f->uri,
+			    PG_LANE_RETRY_MS / 1000);
+	}
+	return NULL;
+}
+
+/* The reader: connects, reads batches and hands them to lanes. */
 static void *
 fwd_main(void *arg)
 {
 	struct fwd *f = arg;
-	struct pg_batch bw;
-	char why[PG_REFUSED_MAX];
-	int64_t last_state = 0, state_sent = -1, now, by;
-	int n, w, full, stop, was_failing = 0;
+	struct fwd_lane *l;
+	int64_t last_state = 0, state_sent = -1, now, next, sent;
+	int n, i, quiet, connected = f->lane[0].c != NULL;
 
+	pthread_mutex_lock(&f->mu);
+	next = f->sent;
 	for (;;) {
-		pthread_mutex_lock(&f->mu);
-		stop = f->stop;
-		by = f->stop_by_ms;
-		pthread_mutex_unlock(&f->mu);
 		now = ad_store_now_ms();
-		if (stop && now >= by)
+		if (f->stop && now >= f->stop_by_ms)
 			break;
-		if (f->c != NULL && PQstatus(f->c) != CONNECTION_OK) {
-			PQfinish(f->c);
-			f->c = NULL;
-		}
-		if (f->c == NULL && fwd_connect(f, was_failing) != 0) {
-			if (!was_failing)
-				fwd_down(f);
-			snprintf(f->error, sizeof(f->error), "cannot connect "
-			    "(retrying)");
-			was_failing = 1;
-			fwd_state(f);
+		if (f->nbusy == 0 && f->lane[0].c != NULL &&
+		    PQstatus(f->lane[0].c) != CONNECTION_OK)
+			connected = 0;
+		if (f->failed) {
+			/* all out come back, then the server says where */
+			if (f->nbusy > 0) {
+				fwd_wait(f, 100);
+				continue;
+			}
+			f->failed = 0;
+			connected = 0;
 			fwd_backoff(f);
-			if (stop || fwd_wait(f, f->backoff_ms))
-				if (stop)
-					break;
+			pthread_mutex_unlock(&f->mu);
+			for (i = 1; i < PG_LANES; i++) {
+				PQfinish(f->lane[i].c);
+				f->lane[i].c = NULL;
+			}
+			fwd_state(f);
+			pthread_mutex_lock(&f->mu);
+			fwd_wait(f, f->backoff_ms);
 			continue;
 		}
-		n = fwd_read(f, 0, f->sent);
-		bw = (struct pg_batch){ .c = f->c, .uri = f->uri,
-		    .rows = f->rows, .host_id = f->host_id, .ids = f->ids,
-		    .b = &f->b, .binary = f->binary };
-		w = n > 0 ? pg_write_rows(&bw, 0, n, FWD_BATCH, fwd_more, f,
-		    why) : 0;
-		full = w > 0;
-		if (w == -2) {
-			/* the server refused a row: this chunk again, halved
-			 * down to the rows it refuses, which are skipped */
-			n = fwd_read(f, 0, f->sent);
-			w = n > 0 ? pg_write_split(&bw, 0, n, fwd_refused, f) :
-			    0;
-			full = n > 0 && w == n;
-		}
-		if (w > 0) {
-			f->sent = f->ids[w - 1];
-			snprintf(f->sent_time, sizeof(f->sent_time), "%s",
-			    ad_row_text(f->rows[w - 1], 0, NULL));
-		}
-		if (full) {
-			if (was_failing)
-				log_info("forward %s: the server is back; "
-				    "sending from finding %lld", f->uri,
-				    (long long)f->sent);
-			was_failing = 0;
+		if (!connected) {
+			quiet = f->was_failing > 0;
+			pthread_mutex_unlock(&f->mu);
+			connected = fwd_connect(f, quiet) == 0;
+			pthread_mutex_lock(&f->mu);
+			if (!connected) {
+				fwd_down(f, "cannot connect");
+				fwd_backoff(f);
+				pthread_mutex_unlock(&f->mu);
+				fwd_state(f);
+				pthread_mutex_lock(&f->mu);
+				fwd_wait(f, f->backoff_ms);
+				continue;
+			}
 			f->backoff_ms = 0;
-			f->error[0] = '\0';
-		} else if (n > 0) {
-			/* the transaction was rolled back: reconnect and ask
-			 * the server where we are */
-			PQfinish(f->c);
-			f->c = NULL;
-			if (!was_failing)
-				fwd_down(f);
-			was_failing = 1;
-			snprintf(f->error, sizeof(f->error), "send failed "
-			    "(retrying)");
-			/* the same failure again at once helps no one */
-			fwd_backoff(f);
-			fwd_state(f);
-			if (fwd_wait(f, f->backoff_ms) && stop)
-				break;
+			next = f->sent;
+		}
+		if ((l = fwd_free_lane(f, now)) == NULL) {
+			fwd_wait(f, 100);
 			continue;
 		}
-		/* caught up: said at once (once), else once a second */
-		if (now - last_state >= 1000 || (n == 0 && f->sent !=
-		    state_sent)) {
-			fwd_state(f);
-			last_state = now;
-			state_sent = f->sent;
+		pthread_mutex_unlock(&f->mu);
+		n = fwd_read(f, l, next);
+		pthread_mutex_lock(&f->mu);
+		if (n > 0 && !f->failed) {
+			l->n = n;
+			l->after = next;
+			l->seq = ++f->ord.taken;
+			f->nbusy++;
+			next = l->ids[n - 1];
+			pthread_cond_broadcast(&f->cv_lane);
+			continue;
 		}
-		if (n == 0 && stop)
+		if (n > 0)
+			continue;	/* a batch failed meanwhile */
+		/* caught up (or the read failed): said at once (once), else
+		 * once a second */
+		sent = f->sent;
+		if (now - last_state >= 1000 || (n == 0 && f->nbusy == 0 &&
+		    sent != state_sent)) {
+			pthread_mutex_unlock(&f->mu);
+			fwd_state(f);
+			pthread_mutex_lock(&f->mu);
+			last_state = now;
+			state_sent = sent;
+		}
+		if (n == 0 && f->stop && f->nbusy == 0)
 			break;		/* all sent */
-		if (n <= 0 && fwd_wait(f, -1) && n < 0)
+		if (fwd_wait(f, -1) && n < 0)
 			break;
 	}
+	/* at the deadline: what is out finishes or fails */
+	f->lanes_stop = 1;
+	pthread_cond_broadcast(&f->cv_lane);
+	pthread_mutex_unlock(&f->mu);
 	fwd_state(f);
 	return NULL;
 }
@@ -2208,7 +2314,8 @@ static void
 fwd_close(void *ctx)
 {
 	struct fwd *f = ctx;
-	int i;
+	struct fwd_lane *l;
+	int i, k;
 
 	if (f->started) {
 		pthread_mutex_lock(&f->mu);
@@ -2218,19 +2325,31 @@ fwd_close(void *ctx)
 		pthread_mutex_unlock(&f->mu);
 		pthread_join(f->thread, NULL);
 	}
+	pthread_mutex_lock(&f->mu);
+	f->lanes_stop = 1;
+	pthread_cond_broadcast(&f->cv_lane);
+	pthread_mutex_unlock(&f->mu);
+	for (i = 0; i < PG_LANES; i++) {
+		l = &f->lane[i];
+		if (l->started)
+			pthread_join(l->thread, NULL);
+		PQfinish(l->c);
+		for (k = 0; k < FWD_BATCH; k++)
+			if (l->rows[k] != NULL) {
+				ad_row_free(l->rows[k]);
+				free(l->rows[k]);
+			}
+		free(l->rows);
+		free(l->ids);
+		free(l->sids);
+		ad_buf_free(&l->b);
+	}
 	sqlite3_finalize(f->st);
 	sqlite3_close(f->ldb);
-	PQfinish(f->c);
-	for (i = 0; i < FWD_BATCH; i++)
-		if (f->rows[i] != NULL) {
-			ad_row_free(f->rows[i]);
-			free(f->rows[i]);
-		}
-	free(f->rows);
-	free(f->ids);
-	ad_buf_free(&f->b);
+	pthread_cond_destroy(&f->ord.cv);
 	pthread_mutex_destroy(&f->mu);
 	pthread_cond_destroy(&f->cv);
+	pthread_cond_destroy(&f->cv_lane);
 	free(f->uri);
 	free(f->db);
 	free(f->state);
@@ -2250,10 +2369,11 @@ struct ad_sink *
 ad_pg_forward_open(const char *uri, const char *db)
 {
 	struct fwd *f;
+	struct fwd_lane *l;
 	struct ad_sink *sink;
 	sigset_t all, old;
 	size_t len;
-	int rc;
+	int rc, i;
 
 	if (!ad_db_is_pg(uri)) {
 		log_warnx("--forward %s: give a PostgreSQL URI "
@@ -2271,11 +2391,19 @@ ad_pg_forward_open(const char *uri, const char *db)
 	len = strlen(db) + 16;
 	f->state = xmalloc(len);
 	snprintf(f->state, len, "%s.forward", db);
-	f->rows = xcalloc(FWD_BATCH, sizeof(*f->rows));
-	f->ids = xcalloc(FWD_BATCH, sizeof(*f->ids));
-	ad_buf_init(&f->b);
+	for (i = 0; i < PG_LANES; i++) {
+		l = &f->lane[i];
+		l->f = f;
+		l->i = i;
+		l->rows = xcalloc(FWD_BATCH, sizeof(*l->rows));
+		l->ids = xcalloc(FWD_BATCH, sizeof(*l->ids));
+		l->sids = xcalloc(FWD_BATCH, sizeof(*l->sids));
+		ad_buf_init(&l->b);
+	}
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cv, NULL);
+	pthread_cond_init(&f->cv_lane, NULL);
+	pg_order_init(&f->ord, &f->mu);
 	if (ad_host_id(db, f->host_id) != 0 || uri_has_password(uri)) {
 		if (uri_has_password(uri))
 			pg_connect(uri, 0);	/* says why */
@@ -2289,7 +2417,12 @@ ad_pg_forward_open(const char *uri, const char *db)
 		    "and are sent when it is", uri, db);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&f->thread, NULL, fwd_main, f);
+	for (i = 0, rc = 0; i < PG_LANES && rc == 0; i++)
+		if ((rc = pthread_create(&f->lane[i].thread, NULL,
+		    fwd_lane_main, &f->lane[i])) == 0)
+			f->lane[i].started = 1;
+	if (rc == 0)
+		rc = pthread_create(&f->thread, NULL, fwd_main, f);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		errno = rc;
