@@ -1109,6 +1109,7 @@ fail:
 #define PG_TXN_MAX	4096	/* rows per transaction, at most */
 #define PG_ACTS_MAX	256	/* action records waiting, at most */
 #define PG_LANE_RETRY_MS 10000	/* a lane > 0 not connected: try after */
+#define PG_LANE_IDLE_MS	60000	/* a lane > 0 unused: its connection closes */
 
 /* A writer thread and its connection (pg_order): lane 0's also writes
  * the runs and actions rows, under cmu. */
@@ -1121,6 +1122,7 @@ struct pgs_lane {
 	int binary;		/* c may COPY in binary */
 	int64_t down_ms;	/* mu, lane > 0: not connected, try after */
 	int down_said;
+	int64_t used_ms;	/* lane > 0: its last batch */
 	struct ad_buf b;
 	struct ad_row **batch;	/* PG_TXN_MAX, pointing into rows */
 	int64_t *sids;		/* their ids */
@@ -1168,7 +1170,9 @@ pgs_due(const struct pgs *s, const struct pgs_lane *l, int64_t now)
 {
 	if (s->nin == 0)
 		return 0;
-	if (l->i > 0 && (s->failing || now < l->down_ms))
+	/* a lane > 0 only while another has a batch out: a host writing
+	 * little holds one connection of the server's */
+	if (l->i > 0 && (s->failing || now < l->down_ms || s->nbusy == 0))
 		return 0;
 	if (s->failing)
 		return s->nbusy == 0 && (now >= s->retry_ms ||
@@ -1415,6 +1419,7 @@ pgs_main(void *arg)
 			continue;
 		}
 		if (pgs_due(s, l, now)) {
+			l->used_ms = now;
 			rc = pgs_send(s, l);
 			if (want != s->flush_done && rc != 0) {
 				s->flush_done = want;
@@ -1430,7 +1435,15 @@ pgs_main(void *arg)
 			pthread_cond_broadcast(&s->cv_done);
 			continue;
 		}
-		if (s->nin == 0 && (l->i > 0 || s->nacts == 0))
+		if (l->i > 0 && l->c != NULL && now - l->used_ms >=
+		    PG_LANE_IDLE_MS) {
+			PQfinish(l->c);		/* opened again when needed */
+			l->c = NULL;
+		}
+		if (l->i > 0 && l->c != NULL) {
+			ad_store_ms_timespec(l->used_ms + PG_LANE_IDLE_MS, &ts);
+			pthread_cond_timedwait(&s->cv_work, &s->mu, &ts);
+		} else if (s->nin == 0 && (l->i > 0 || s->nacts == 0))
 			pthread_cond_wait(&s->cv_work, &s->mu);
 		else {
 			t = s->nin == 0 ? s->acts_retry_ms : s->failing ?
@@ -1842,6 +1855,7 @@ struct fwd_lane {
 	int binary;
 	int64_t down_ms;	/* lane > 0: not connected, try after */
 	int down_said;
+	int64_t used_ms;	/* lane > 0: its last batch */
 	struct ad_buf b;
 	struct ad_row **rows;	/* FWD_BATCH */
 	int64_t *ids;		/* their ids here */
@@ -2159,9 +2173,12 @@ fwd_free_lane(struct fwd *f, int64_t now)
 
 	for (i = 0; i < PG_LANES; i++) {
 		l = &f->lane[i];
+		/* a lane > 0 only while another has a batch out: a host
+		 * sending little holds one connection of the server's */
 		if (l->n > 0 || !l->started || (i > 0 && (f->failed ||
-		    now < l->down_ms)))
+		    now < l->down_ms || f->nbusy == 0)))
 			continue;
+		l->used_ms = now;
 		if (l->c != NULL && PQstatus(l->c) == CONNECTION_OK)
 			return l;
 		if (i == 0)
@@ -2267,6 +2284,12 @@ fwd_main(void *arg)
 		}
 		if (n == 0 && f->stop && f->nbusy == 0)
 			break;		/* all sent */
+		for (i = 1; i < PG_LANES; i++)
+			if (f->lane[i].n == 0 && f->lane[i].c != NULL &&
+			    now - f->lane[i].used_ms >= PG_LANE_IDLE_MS) {
+				PQfinish(f->lane[i].c);	/* opened again */
+				f->lane[i].c = NULL;
+			}
 		if (fwd_wait(f, -1) && n < 0)
 			break;
 	}
