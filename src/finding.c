@@ -525,7 +525,7 @@ ad_row_json(struct ad_buf *out, const struct ad_row *r, int64_t id)
 }
 
 int
-ad_row_bind(sqlite3_stmt *st, const struct ad_row *r)
+ad_row_bind(sqlite3_stmt *st, const struct ad_row *r, int first)
 {
 	int i, rc = SQLITE_OK;
 
@@ -533,11 +533,11 @@ ad_row_bind(sqlite3_stmt *st, const struct ad_row *r)
 		const struct ad_val *v = &r->v[i];
 
 		if (v->null)
-			rc = sqlite3_bind_null(st, i + 1);
+			rc = sqlite3_bind_null(st, first + i);
 		else if (ad_finding_cols[i].kind == AD_COL_INT)
-			rc = sqlite3_bind_int64(st, i + 1, v->i);
+			rc = sqlite3_bind_int64(st, first + i, v->i);
 		else
-			rc = sqlite3_bind_text(st, i + 1, r->buf.p + v->off,
+			rc = sqlite3_bind_text(st, first + i, r->buf.p + v->off,
 			    (int)v->len, SQLITE_STATIC);
 	}
 	return rc;

@@ -97,9 +97,10 @@ const char *ad_row_text(const struct ad_row *r, int i, size_t *lenp);
  * With id >= 0 an "id" member comes first. */
 void ad_row_json(struct ad_buf *out, const struct ad_row *r, int64_t id);
 
-/* Bind r's values as parameters 1..AD_FINDING_NCOLS of st (the INSERT).
+/* Bind r's values as parameters first..first+AD_FINDING_NCOLS-1 of st
+ * (an INSERT of AD_FINDING_INSERT_SQL's columns, 1 for its first row).
  * Returns an SQLite result code. */
-int ad_row_bind(struct sqlite3_stmt *st, const struct ad_row *r);
+int ad_row_bind(struct sqlite3_stmt *st, const struct ad_row *r, int first);
 /* Fill r from the current result row of st, columns first..first+NCOLS-1
  * in AD_FINDING_COLUMNS order. */
 void ad_row_from_stmt(struct ad_row *r, struct sqlite3_stmt *st, int first);
