@@ -552,16 +552,17 @@ ad_row_from_stmt(struct ad_row *r, sqlite3_stmt *st, int first)
 	for (i = 0; i < AD_FINDING_NCOLS; i++) {
 		struct ad_val *v = &r->v[i];
 		int col = first + i;
+		const unsigned char *t;
 
-		if (sqlite3_column_type(st, col) == SQLITE_NULL)
-			set_null(v);
-		else if (ad_finding_cols[i].kind == AD_COL_INT)
-			set_int(v, sqlite3_column_int64(st, col));
-		else {
-			const unsigned char *t = sqlite3_column_text(st, col);
-			int n = sqlite3_column_bytes(st, col);
-
-			set_text(r, v, (const char *)t, (size_t)n);
-		}
+		if (ad_finding_cols[i].kind == AD_COL_INT) {
+			if (sqlite3_column_type(st, col) == SQLITE_NULL)
+				set_null(v);
+			else
+				set_int(v, sqlite3_column_int64(st, col));
+		} else if ((t = sqlite3_column_text(st, col)) == NULL)
+			set_null(v);	/* NULL (column_text's NULL) */
+		else
+			set_text(r, v, (const char *)t,
+			    (size_t)sqlite3_column_bytes(st, col));
 	}
 }

@@ -312,6 +312,31 @@ ad_esc_text(struct ad_buf *b, const char *s, size_t len)
 	return w;
 }
 
+/* The first byte of u[i..len) that a JSON string must not hold as it is
+ * (below 0x20, '"', '\\', or from 0x80: maybe UTF-8), or len.  Eight
+ * bytes at a time: per byte, x - 0x20 borrows into bit 7 below 0x20, and
+ * a byte equal to '"' or '\\' becomes 0 under the xor, which then
+ * borrows the same way; bytes from 0x80 show in x itself. */
+static size_t
+json_plain_end(const unsigned char *u, size_t i, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
+	uint64_t x, q, e;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, u + i, 8);
+		q = x ^ ('"' * ones);
+		e = x ^ ('\\' * ones);
+		if ((((x - 0x20 * ones) & ~x) | ((q - ones) & ~q) |
+		    ((e - ones) & ~e) | x) & high)
+			break;
+	}
+	while (i < len && u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' &&
+	    u[i] != '\\')
+		i++;
+	return i;
+}
+
 int
 ad_json_str(struct ad_buf *b, const char *s, size_t len)
 {
@@ -322,9 +347,7 @@ ad_json_str(struct ad_buf *b, const char *s, size_t len)
 	char *p;
 
 	/* the common case, nothing to escape: one reserve, one copy */
-	while (i < len && u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' &&
-	    u[i] != '\\')
-		i++;
+	i = json_plain_end(u, 0, len);
 	ad_buf_reserve(b, len + 2);
 	if (i == len) {
 		p = b->p + b->len;
@@ -341,9 +364,7 @@ ad_json_str(struct ad_buf *b, const char *s, size_t len)
 	while (i < len) {
 		/* copy the longest run that needs no escaping in one go */
 		start = i;
-		while (i < len && u[i] >= 0x20 && u[i] < 0x80 &&
-		    u[i] != '"' && u[i] != '\\')
-			i++;
+		i = json_plain_end(u, i, len);
 		if (i > start)
 			ad_buf_add(b, s + start, i - start);
 		if (i >= len)

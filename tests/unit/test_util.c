@@ -44,6 +44,34 @@ test_json_escapes(void **state)
 	json_is("\x01\x1f\x1d", 3, "\"\\u0001\\u001f\\u001d\"", 0);
 }
 
+/* Each byte to escape, at every place in a 21-byte string (the scan
+ * reads eight bytes at a time): escaped there, and nothing else touched;
+ * 0x7f and 0x20 stay as they are. */
+static void
+test_json_escape_anywhere(void **state)
+{
+	static const struct { char c; const char *esc; } e[] = {
+		{ '"', "\\\"" }, { '\\', "\\\\" }, { '\n', "\\n" },
+		{ '\x1f', "\\u001f" }, { '\x01', "\\u0001" },
+		{ '\x7f', "\x7f" }, { ' ', " " },
+	};
+	char in[22], want[40];
+	size_t k, at;
+
+	for (k = 0; k < sizeof(e) / sizeof(e[0]); k++)
+		for (at = 0; at < 21; at++) {
+			memset(in, 'a', 21);
+			in[21] = '\0';
+			in[at] = e[k].c;
+			snprintf(want, sizeof(want), "\"%.*s%s%s\"", (int)at,
+			    in, e[k].esc, in + at + 1);
+			json_is(in, 21, want, 0);
+		}
+	/* a UTF-8 sequence across a word's end, and a bad byte there */
+	json_is("abcdefg\xc3\xa9hij", 12, "\"abcdefg\xc3\xa9hij\"", 0);
+	json_is("abcdefgh\xffij", 11, "\"abcdefgh\xef\xbf\xbdij\"", 1);
+}
+
 static void
 test_json_utf8(void **state)
 {
@@ -302,6 +330,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_plain),
 		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_json_escape_anywhere),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_json_member_hex_twin),
 		cmocka_unit_test(test_numbers_time),
