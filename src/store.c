@@ -540,9 +540,14 @@ static const char sql_values_row[] =
 	"?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 _Static_assert(sizeof(sql_values_row) == 2 * AD_FINDING_NCOLS + 3,
     "sql_values_row: one ? per findings column");
+/* The newest finding stays, however old: SQLite gives a new row the
+ * largest id + 1, and 1 in an empty table, so pruning them all would hand
+ * out ids already used (by the forwarder's server, host_finding_id, and
+ * reviews.finding_id) */
 static const char sql_prune[] =
 	"DELETE FROM findings WHERE id IN (SELECT id FROM findings"
-	" WHERE time < ?1 ORDER BY time LIMIT 1000)";
+	" WHERE time < ?1 AND id < (SELECT max(id) FROM findings)"
+	" ORDER BY time LIMIT 1000)";
 static const char sql_prune_c[] =
 	"DELETE FROM containers WHERE last_seen < ?1";
 

@@ -423,6 +423,29 @@ test_retention(void **state)
 	assert_int_equal(sql_int("SELECT count(*) FROM containers"), 1);
 }
 
+/* Everything older than the retention: the newest finding stays, so the
+ * next one's id is after every id given out (an empty table would start
+ * again at 1, ids the forwarder's server holds already). */
+static void
+test_retention_keeps_ids(void **state)
+{
+	struct ad_sink *s = open_store(512, 8192, 0);
+	int64_t now = time(NULL);
+	int i;
+
+	write_n(s, 30, now - 10 * 86400);
+	ad_sink_free_all(s);
+	s = open_store(512, 8192, 5);
+	for (i = 0; i < 500 && sql_int("SELECT count(*) FROM findings") > 1;
+	    i++)
+		usleep(10 * 1000);
+	write_n(s, 2, now);
+	ad_sink_free_all(s);
+	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 3);
+	assert_int_equal(sql_int("SELECT min(id) FROM findings"), 30);
+	assert_int_equal(sql_int("SELECT max(id) FROM findings"), 32);
+}
+
 /*
  * The writer thread and the checkpointer: many findings through a small
  * queue, so that write() fills it while the writer commits and waits for
@@ -717,6 +740,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_busy_queue, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_retention, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_retention_keeps_ids, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_writer_thread, setup,
 		    teardown),
