@@ -1680,7 +1680,6 @@ pgs_close(void *ctx)
 
 	pgs_flush(s);
 	pthread_mutex_lock(&s->mu);
-	left = s->nin;
 	if (s->nacts > 0 || s->acts_dropped > 0)
 		log_warnx("PostgreSQL %s: %d action records could not be "
 		    "written (and %llu dropped); they are in the log and the "
@@ -1689,13 +1688,15 @@ pgs_close(void *ctx)
 	s->stop = 1;
 	pthread_cond_broadcast(&s->cv_work);
 	pthread_mutex_unlock(&s->mu);
+	/* a batch still out (rolled back after a failed one) ends first */
+	for (i = 0; i < PG_LANES; i++)
+		if (s->lane[i].started)
+			pthread_join(s->lane[i].thread, NULL);
+	left = s->nin + s->nout;
 	if (left > 0)
 		log_warnx("PostgreSQL %s: %d findings could not be written "
 		    "before exit and are lost; fix the condition logged "
 		    "above", s->uri, left);
-	for (i = 0; i < PG_LANES; i++)
-		if (s->lane[i].started)
-			pthread_join(s->lane[i].thread, NULL);
 	pgs_free(s);
 }
 
