@@ -1672,11 +1672,26 @@ pgs_free(struct pgs *s)
 	free(s);
 }
 
+/* Stop the writer threads and wait for them: a batch out ends first. */
+static void
+pgs_stop(struct pgs *s)
+{
+	int i;
+
+	pthread_mutex_lock(&s->mu);
+	s->stop = 1;
+	pthread_cond_broadcast(&s->cv_work);
+	pthread_mutex_unlock(&s->mu);
+	for (i = 0; i < PG_LANES; i++)
+		if (s->lane[i].started)
+			pthread_join(s->lane[i].thread, NULL);
+}
+
 static void
 pgs_close(void *ctx)
 {
 	struct pgs *s = ctx;
-	int left, i;
+	int left;
 
 	pgs_flush(s);
 	pthread_mutex_lock(&s->mu);
@@ -1685,13 +1700,8 @@ pgs_close(void *ctx)
 		    "written (and %llu dropped); they are in the log and the "
 		    "JSON lines", s->uri, s->nacts,
 		    (unsigned long long)s->acts_dropped);
-	s->stop = 1;
-	pthread_cond_broadcast(&s->cv_work);
 	pthread_mutex_unlock(&s->mu);
-	/* a batch still out (rolled back after a failed one) ends first */
-	for (i = 0; i < PG_LANES; i++)
-		if (s->lane[i].started)
-			pthread_join(s->lane[i].thread, NULL);
+	pgs_stop(s);	/* a batch out (rolled back after one that failed) */
 	left = s->nin + s->nout;
 	if (left > 0)
 		log_warnx("PostgreSQL %s: %d findings could not be written "
@@ -1768,13 +1778,7 @@ ad_pg_open(const struct ad_store_opts *o)
 		errno = rc;
 		log_warn("PostgreSQL %s: cannot start the writer threads",
 		    s->uri);
-		pthread_mutex_lock(&s->mu);
-		s->stop = 1;
-		pthread_cond_broadcast(&s->cv_work);
-		pthread_mutex_unlock(&s->mu);
-		for (i = 0; i < PG_LANES; i++)
-			if (s->lane[i].started)
-				pthread_join(s->lane[i].thread, NULL);
+		pgs_stop(s);
 		pgs_free(s);
 		return NULL;
 	}

@@ -402,22 +402,30 @@ test_busy_queue(void **state)
 	assert_int_equal(sql_int("SELECT stop IS NOT NULL FROM runs"), 1);
 }
 
+/* Wait (5 s at most) until the writer pruned down to left findings: it
+ * prunes by itself, in batches of 1000. */
+static void
+wait_pruned(int left)
+{
+	int i;
+
+	for (i = 0; i < 500 && sql_int("SELECT count(*) FROM findings") >
+	    left; i++)
+		usleep(10 * 1000);
+}
+
 static void
 test_retention(void **state)
 {
 	struct ad_sink *s = open_store(512, 8192, 0);
 	int64_t now = time(NULL);
-	int i;
 
 	write_n(s, 2500, now - 10 * 86400);
 	write_n(s, 7, now);
 	ad_sink_free_all(s);
 	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 2507);
 	s = open_store(512, 8192, 5);
-	/* the writer prunes by itself, in batches of 1000 */
-	for (i = 0; i < 500 && sql_int("SELECT count(*) FROM findings") > 7;
-	    i++)
-		usleep(10 * 1000);
+	wait_pruned(7);
 	ad_sink_free_all(s);
 	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 7);
 	assert_int_equal(sql_int("SELECT count(*) FROM containers"), 1);
@@ -431,14 +439,11 @@ test_retention_keeps_ids(void **state)
 {
 	struct ad_sink *s = open_store(512, 8192, 0);
 	int64_t now = time(NULL);
-	int i;
 
 	write_n(s, 30, now - 10 * 86400);
 	ad_sink_free_all(s);
 	s = open_store(512, 8192, 5);
-	for (i = 0; i < 500 && sql_int("SELECT count(*) FROM findings") > 1;
-	    i++)
-		usleep(10 * 1000);
+	wait_pruned(1);
 	write_n(s, 2, now);
 	ad_sink_free_all(s);
 	assert_int_equal(sql_int("SELECT count(*) FROM findings"), 3);
