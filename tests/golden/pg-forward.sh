@@ -167,9 +167,12 @@ slow() {	# slow DB: the trigger, once audrift made the schema there
 	    EACH STATEMENT EXECUTE FUNCTION slow()" >/dev/null ||
 	    fail "the slow trigger in $1"
 }
-in_order() {	# in_order DB COLUMN
+in_order() {	# in_order DB COLUMN: of the log's findings (serials from
+	# 3e9: copies 3000 on), by id (a run also reports what it finds in
+	# the host's containers, and make -j2 runs container tests beside)
 	[ "$($PGSU -d "$1" -tA -c "SELECT count(*) FROM (SELECT $2 s,
-	    lag($2) OVER (ORDER BY id) p FROM findings) q WHERE p > s")" = 0 ]
+	    lag($2) OVER (ORDER BY id) p FROM findings
+	    WHERE serial >= 3000000000) q WHERE p > s")" = 0 ]
 }
 $PGSU -d postgres -c "CREATE DATABASE lanes OWNER fwd" \
     -c "CREATE DATABASE lanesf OWNER fwd" >/dev/null
@@ -183,12 +186,13 @@ copies 3000 5500 >"$T/lanes.log"
     fail "run --forward (the schema)"
 slow lanes
 slow lanesf
+base=$($PGSU -d lanes -tA -c "SELECT count(*) FROM findings")
 mark=$(wc -l <"$PGDIR/server.log")
 AUDRIFT_LOG=stderr "$AUDRIFT" run --source plugin --no-kernel-rules \
     --rules "$top_srcdir/rules.d" --db "$LURI" <"$T/lanes.log" \
     2>"$T/lanes.err" || { cat "$T/lanes.err"; fail "run into PostgreSQL"; }
 lwant=$(sed -n 's/.*stopped: .* events, \([0-9]*\) findings,.*/\1/p' "$T/lanes.err")
-nl=$($PGSU -d lanes -tA -c "SELECT count(*) FROM findings")
+nl=$(($($PGSU -d lanes -tA -c "SELECT count(*) FROM findings") - base))
 [ "${lwant:-0}" -ge 15000 ] || fail "the run made only ${lwant:-no} findings"
 [ "$nl" = "$lwant" ] || fail "PostgreSQL holds $nl of $lwant findings"
 in_order lanes serial || fail "the ids are not in the stream's order"
