@@ -63,8 +63,10 @@ extern const struct ad_col ad_finding_cols[AD_FINDING_NCOLS];
 	"package, package_ok, evidence, evidence_ms, kind, image_digest, " \
 	"k8s_pod_name, k8s_ns_name, k8s_container_name, net_op, " \
 	"net_family, net_addr, net_port"
-#define AD_FINDING_INSERT_SQL \
-	"INSERT INTO findings(" AD_FINDING_COLUMNS ") VALUES(" \
+#define AD_FINDING_INSERT_SQL	"INSERT" AD_FINDING_INSERT_INTO
+/* ... its text after the verb (store.c's INSERT OR FAIL of many rows) */
+#define AD_FINDING_INSERT_INTO \
+	" INTO findings(" AD_FINDING_COLUMNS ") VALUES(" \
 	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?," \
 	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?," \
 	"?,?,?,?,?,?,?,?)"

@@ -589,8 +589,7 @@ store_prepare(struct store *s)
 	 * statement); a failure here rolls the whole transaction back
 	 * anyway (store_commit), so there is nothing for one to undo */
 	ad_buf_init(&b);
-	ad_buf_adds(&b, "INSERT OR FAIL");
-	ad_buf_adds(&b, AD_FINDING_INSERT_SQL + strlen("INSERT"));
+	ad_buf_adds(&b, "INSERT OR FAIL" AD_FINDING_INSERT_INTO);
 	for (k = 1; k < STORE_INS_ROWS; k++)
 		ad_buf_adds(&b, sql_values_row);
 	rc = sqlite3_prepare_v3(s->db, b.p, -1, SQLITE_PREPARE_PERSISTENT,
