@@ -46,6 +46,8 @@ struct ad_norm {
 	int argv_n;		/* arguments collected so far */
 	int argv_bad;		/* argv did not fit: skip the rest */
 	int arg_join;		/* index of the argument being rejoined */
+	int fresh_want;		/* the table held many: renew when empty */
+	int fresh_skip;		/* chances to let pass: something was open */
 	struct ad_norm_stats stats;
 };
 
@@ -902,6 +904,90 @@ on_event(auparse_state_t *au, auparse_cb_event_t type, void *data)
 	n->fn(n->arg, ev);
 }
 
+/* --- the parser state ------------------------------------------------------ */
+
+static auparse_state_t *
+norm_parser(struct ad_norm *n)
+{
+	auparse_state_t *au = auparse_init(AUSOURCE_FEED, NULL);
+
+	if (au == NULL)
+		return NULL;
+	auparse_set_escape_mode(au, AUPARSE_ESC_RAW);
+	auparse_add_callback(au, on_event, n, NULL);
+	return au;
+}
+
+/*
+ * libauparse (3.0.9) keeps the events it builds in a table and walks it,
+ * from the first slot to the highest ever used, three times for each
+ * record and twice more for each event handed out; the mark never comes
+ * down.  It hands out events in timestamp order, so one exec whose
+ * records the kernel spread over 5,000 lines of a chmod storm (the bench
+ * log, two cores) parks every event after it: 1,290 slots, walked for
+ * every record of the rest of the file, 71% of a replay's time.  When
+ * nothing is open, a new state is the same state with the mark at zero
+ * (the callers feed whole lines: nothing is left in its buffer).
+ *
+ * Renewing costs what auparse_init does, reading auditd.conf among it,
+ * so it is done only after the table has held many: when one feed handed
+ * out NORM_FRESH_BURST events or more (parked events go out together
+ * when the one before them ends), at the first chance where the table
+ * can be empty: after a feed whose last record ends its event, or a
+ * release.  While something stays open, at every NORM_FRESH_SKIP + 1st
+ * such chance (a look costs about one feed).
+ */
+#define NORM_FRESH_BURST	16
+#define NORM_FRESH_SKIP		3
+
+/* 1 if the last line of data (whole lines) is a PROCTITLE or an EOE. */
+static int
+ends_event(const char *data, size_t len)
+{
+	const char *p, *end = data + len - 1;	/* at the last newline */
+
+	if (len < 2)
+		return 0;
+	p = memrchr(data, '\n', len - 1);
+	p = p != NULL ? p + 1 : data;
+	if (end - p > 5 && memcmp(p, "node=", 5) == 0) {
+		p = memchr(p, ' ', (size_t)(end - p));
+		if (p == NULL)
+			return 0;
+		p++;
+	}
+	return (end - p >= 15 && memcmp(p, "type=PROCTITLE ", 15) == 0) ||
+	    (end - p >= 9 && memcmp(p, "type=EOE ", 9) == 0);
+}
+
+static void
+norm_refresh(struct ad_norm *n, uint64_t before, int chance)
+{
+	auparse_state_t *au;
+
+	if (n->stats.events - before >= NORM_FRESH_BURST)
+		n->fresh_want = 1;
+	if (!n->fresh_want || !chance)
+		return;
+	if (n->fresh_skip > 0) {
+		n->fresh_skip--;
+		return;
+	}
+	/* an empty feed hands out what is complete, as the next feed would
+	 * first: the order of events is the same */
+	(void)auparse_feed(n->au, "", 0);
+	if (auparse_feed_has_data(n->au)) {
+		n->fresh_skip = NORM_FRESH_SKIP;
+		return;
+	}
+	if ((au = norm_parser(n)) == NULL)
+		return;		/* keep the old one: slower, not wrong */
+	auparse_destroy_ext(n->au, AUPARSE_DESTROY_COMMON);
+	n->au = au;
+	n->fresh_want = 0;
+	n->stats.parser_renewed++;
+}
+
 /* --- public --------------------------------------------------------------- */
 
 struct ad_norm *
@@ -909,15 +995,13 @@ ad_norm_new(ad_event_fn fn, ad_norm_error_fn efn, void *arg)
 {
 	struct ad_norm *n = xcalloc(1, sizeof(*n));
 
-	n->au = auparse_init(AUSOURCE_FEED, NULL);
+	n->au = norm_parser(n);
 	if (n->au == NULL) {
 		log_warn("cannot start libauparse (feed mode); check that "
 		    "libauparse is installed and memory is available");
 		free(n);
 		return NULL;
 	}
-	auparse_set_escape_mode(n->au, AUPARSE_ESC_RAW);
-	auparse_add_callback(n->au, on_event, n, NULL);
 	n->fn = fn;
 	n->efn = efn;
 	n->arg = arg;
@@ -947,7 +1031,11 @@ ad_norm_set_attribution(struct ad_norm *n, enum ad_attr a)
 int
 ad_norm_feed(struct ad_norm *n, const char *data, size_t len)
 {
-	return auparse_feed(n->au, data, len) == 0 ? 0 : -1;
+	uint64_t before = n->stats.events;
+	int rc = auparse_feed(n->au, data, len) == 0 ? 0 : -1;
+
+	norm_refresh(n, before, ends_event(data, len));
+	return rc;
 }
 
 /*
@@ -958,7 +1046,10 @@ ad_norm_feed(struct ad_norm *n, const char *data, size_t len)
 void
 ad_norm_release(struct ad_norm *n)
 {
+	uint64_t before = n->stats.events;
+
 	(void)auparse_feed(n->au, "", 0);
+	norm_refresh(n, before, 1);
 }
 
 void

@@ -26,6 +26,8 @@ struct ad_norm_stats {
 	uint64_t args_truncated;	/* events whose argv did not fit */
 	uint64_t orphan_records;	/* events dropped: a SOCKADDR and no
 					   SYSCALL to say whose */
+	uint64_t parser_renewed;	/* libauparse states replaced while
+					   empty (normalize.c) */
 };
 
 typedef void (*ad_event_fn)(void *arg, struct ad_event *ev);

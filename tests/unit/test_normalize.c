@@ -42,6 +42,8 @@ struct seen {
 static struct seen seen[MAXSEEN];
 static int nseen;
 static int nerrors;
+static uint64_t order[1024];	/* every serial handed out, in order */
+static int norder;
 
 static char *
 dup_str(const struct ad_str *s)
@@ -56,6 +58,8 @@ on_event(void *arg, struct ad_event *ev)
 	const struct ad_item *f;
 	int i;
 
+	if (norder < (int)(sizeof(order) / sizeof(order[0])))
+		order[norder++] = ev->serial;
 	if (nseen == MAXSEEN)
 		return;
 	s = &seen[nseen++];
@@ -116,6 +120,7 @@ clear_seen(void)
 	}
 	nseen = 0;
 	nerrors = 0;
+	norder = 0;
 }
 
 static void
@@ -324,6 +329,69 @@ test_batch_released(void **state)
 	ad_norm_free(n);
 }
 
+/*
+ * normalize.c renews libauparse's state when nothing is open.  Events
+ * parked behind an open one (libauparse hands out in timestamp order)
+ * must survive it: serial 1 stays open over 199 complete events, serial
+ * 300 over 50, each line fed on its own as a reader feeds; every serial
+ * comes out once, in order, and the state was renewed after each park
+ * (only then: renewing reads auditd.conf).
+ */
+static void
+chmod_line(struct ad_buf *b, unsigned serial, const char *type)
+{
+	ad_buf_printf(b, "type=%s msg=audit(1795432701.360:%u): ", type,
+	    serial);
+	if (strcmp(type, "SYSCALL") == 0)
+		ad_buf_printf(b, "arch=c000003e syscall=90 success=yes exit=0 "
+		    "a0=1 a1=1ed a2=0 a3=0 items=1 ppid=1 pid=%u auid=0 "
+		    "uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 "
+		    "fsgid=0 tty=(none) ses=1 comm=\"chmod\" "
+		    "exe=\"/bin/chmod\" key=\"k\"\n", serial);
+	else if (strcmp(type, "PATH") == 0)
+		ad_buf_printf(b, "item=0 name=\"/usr/bin/x\" inode=8 "
+		    "dev=00:27 mode=0100755 ouid=0 ogid=0 rdev=00:00 "
+		    "nametype=NORMAL\n");
+	else
+		ad_buf_printf(b, "proctitle=63686D6F64\n");
+}
+
+static void
+test_parser_renewed(void **state)
+{
+	struct ad_norm *n = ad_norm_new(on_event, on_error, NULL);
+	struct ad_buf b;
+	unsigned s, head[] = { 1, 300 }, tail[] = { 200, 350 };
+	size_t i, at, nl;
+	int k;
+
+	clear_seen();
+	assert_non_null(n);
+	ad_buf_init(&b);
+	for (s = 1; s <= 400; s++) {
+		chmod_line(&b, s, "SYSCALL");
+		chmod_line(&b, s, "PATH");
+		for (k = 0; k < 2; k++)
+			if (s == tail[k])	/* the open one ends */
+				chmod_line(&b, head[k], "PROCTITLE");
+		if (s != head[0] && s != head[1])
+			chmod_line(&b, s, "PROCTITLE");
+	}
+	for (at = 0; at < b.len; at = nl + 1) {
+		nl = (size_t)((const char *)memchr(b.p + at, '\n',
+		    b.len - at) - b.p);
+		assert_int_equal(ad_norm_feed(n, b.p + at, nl + 1 - at), 0);
+	}
+	ad_norm_flush(n);
+	assert_int_equal(norder, 400);
+	for (i = 0; i < 400; i++)
+		assert_int_equal(order[i], i + 1);
+	assert_int_equal(ad_norm_stats(n)->parser_renewed, 2);
+	assert_int_equal(ad_norm_stats(n)->events, 400);
+	ad_buf_free(&b);
+	ad_norm_free(n);
+}
+
 static void
 test_open_flags(void **state)
 {
@@ -467,6 +535,7 @@ main(void)
 		cmocka_unit_test_teardown(test_numbers, teardown),
 		cmocka_unit_test_teardown(test_path_folding, teardown),
 		cmocka_unit_test_teardown(test_batch_released, teardown),
+		cmocka_unit_test_teardown(test_parser_renewed, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
