@@ -64,6 +64,9 @@ wait_audit_pid() {
 bench_rules() {
 	local a=
 	for d in "$@"; do a="$a --watch-dir $d"; done
+	# the anchor dir's rules need it to exist (audrift run makes it the
+	# same way; on a fresh machine nothing has yet)
+	mkdir -p -m 0755 /run/audrift && mkdir -p -m 0700 /run/audrift/containers
 	# shellcheck disable=SC2086
 	"$AUDRIFT" rules $a 2>/dev/null | grep '^-a' |
 	    sed "s/-k audrift-[a-z]*/-k $BENCH_KEY/" > "$BT/bench.rules"

@@ -12,6 +12,7 @@
  * the ephemeral ports.  Each connection is one connect and one accept4
  * in the audit log when their rules are on.
  */
+#define _GNU_SOURCE	/* accept4 */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
