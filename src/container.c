@@ -559,22 +559,30 @@ ticks_ms(const struct ad_resolver *r, uint64_t ticks)
 
 /*
  * Read a whole file (at most max bytes) into r->file, NUL-terminated.
- * nofollow for runtime state files.  0 ok, -1 with errno.
+ * READ_NOFOLLOW for runtime state files.  READ_ONE: a read that fills
+ * less than it asked for is the whole file, so no read is spent on the
+ * end (/proc/PID/stat, status and cgroup: the kernel renders each whole
+ * at the first read; mountinfo comes in pieces).  0 ok, -1 with errno.
  */
+#define READ_NOFOLLOW	1
+#define READ_ONE	2
+
 static int
-read_into(struct ad_resolver *r, const char *path, size_t max, int nofollow)
+read_into(struct ad_resolver *r, const char *path, size_t max, int flags)
 {
 	int fd, e;
 	ssize_t n;
+	size_t want;
 
 	ad_buf_reset(&r->file);
-	fd = open(path, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	fd = open(path, O_RDONLY | O_CLOEXEC |
+	    ((flags & READ_NOFOLLOW) ? O_NOFOLLOW : 0));
 	if (fd < 0)
 		return -1;
 	for (;;) {
 		ad_buf_reserve(&r->file, 4096);
-		n = read(fd, r->file.p + r->file.len,
-		    r->file.cap - r->file.len - 1);
+		want = r->file.cap - r->file.len - 1;
+		n = read(fd, r->file.p + r->file.len, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -585,6 +593,8 @@ read_into(struct ad_resolver *r, const char *path, size_t max, int nofollow)
 			errno = EFBIG;
 			break;
 		}
+		if ((flags & READ_ONE) && (size_t)n < want)
+			break;
 	}
 	e = errno;
 	close(fd);
@@ -617,7 +627,7 @@ proc_stat(struct ad_resolver *r, pid_t pid, pid_t *ppid, uint64_t *ticks)
 	int field;
 
 	r->st.proc_reads++;
-	if (read_into(r, proc_path(r, pid, "stat"), MAX_STAT, 0) != 0)
+	if (read_into(r, proc_path(r, pid, "stat"), MAX_STAT, READ_ONE) != 0)
 		return 0;
 	p = strrchr(r->file.p, ')');
 	if (p == NULL)
@@ -696,7 +706,7 @@ proc_vpid(struct ad_resolver *r, struct crec *c, pid_t pid)
 {
 	int depth;
 
-	if (read_into(r, proc_path(r, pid, "status"), MAX_STATUS, 0) != 0)
+	if (read_into(r, proc_path(r, pid, "status"), MAX_STATUS, READ_ONE) != 0)
 		return 0;
 	ad_status_nspid(r->file.p, r->file.len, 0, &depth);
 	if (depth > 0 && (c->pidns_depth == 0 || depth < c->pidns_depth))
@@ -1350,7 +1360,7 @@ live_pid(struct ad_resolver *r, pid_t pid, int64_t t, struct crec **rec,
 		r->st.pid_reused++;
 		return 0;
 	}
-	if (read_into(r, proc_path(r, pid, "cgroup"), MAX_CGROUP, 0) != 0)
+	if (read_into(r, proc_path(r, pid, "cgroup"), MAX_CGROUP, READ_ONE) != 0)
 		return 0;
 	if (ad_cgroup_match(r->file.p, r->file.len, &m) && !m.helper &&
 	    cg_confirmed(r, &m))
