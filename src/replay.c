@@ -230,15 +230,12 @@ is_cwd_type(const char *type, size_t len)
 }
 
 /* Some byte of w is below 0x20 or is 0x7f (may say so of a tab or 0x1d,
- * which the byte test then lets through).  Per byte b < 0x80: b - 0x20
- * borrows, and b + 1 carries into bit 7, exactly there; bytes from 0x80
- * (UTF-8) are masked out by ~w. */
+ * which the byte test then lets through); bytes from 0x80 (UTF-8) are
+ * not. */
 static int
 ctl_in_word(uint64_t w)
 {
-	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
-
-	return (((w - 0x20 * ones) | ((w & ~high) + ones)) & ~w & high) != 0;
+	return (ad_swar_below(w, 0x20) | ad_swar_has(w, 0x7f)) != 0;
 }
 
 int

@@ -641,8 +641,6 @@ bin_text(struct ad_buf *b, const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 	unsigned char *o, *start;
 	size_t i = 0;
-
-	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
 	uint64_t w;
 
 	ad_buf_reserve(b, 4 + len * 4);
@@ -653,7 +651,7 @@ bin_text(struct ad_buf *b, const char *s, size_t len)
 		 * byte at a time, this was the forwarder's first cost) */
 		if (i + 8 <= len) {
 			memcpy(&w, p + i, 8);
-			if (((w | ((w - ones) & ~w)) & high) == 0) {
+			if (((w & AD_SWAR_HIGH) | ad_swar_has(w, 0)) == 0) {
 				memcpy(o, p + i, 8);
 				o += 8;
 				i += 8;

@@ -313,22 +313,17 @@ ad_esc_text(struct ad_buf *b, const char *s, size_t len)
 }
 
 /* The first byte of u[i..len) that a JSON string must not hold as it is
- * (below 0x20, '"', '\\', or from 0x80: maybe UTF-8), or len.  Eight
- * bytes at a time: per byte, x - 0x20 borrows into bit 7 below 0x20, and
- * a byte equal to '"' or '\\' becomes 0 under the xor, which then
- * borrows the same way; bytes from 0x80 show in x itself. */
+ * (below 0x20, '"', '\\', or from 0x80: maybe UTF-8), or len; eight bytes
+ * at a time. */
 static size_t
 json_plain_end(const unsigned char *u, size_t i, size_t len)
 {
-	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
-	uint64_t x, q, e;
+	uint64_t x;
 
 	for (; i + 8 <= len; i += 8) {
 		memcpy(&x, u + i, 8);
-		q = x ^ ('"' * ones);
-		e = x ^ ('\\' * ones);
-		if ((((x - 0x20 * ones) & ~x) | ((q - ones) & ~q) |
-		    ((e - ones) & ~e) | x) & high)
+		if ((ad_swar_below(x, 0x20) | ad_swar_has(x, '"') |
+		    ad_swar_has(x, '\\') | (x & AD_SWAR_HIGH)) != 0)
 			break;
 	}
 	while (i < len && u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' &&

@@ -82,6 +82,27 @@ ad_hexval(int c)
 	return (int)ad_hex_digits[(unsigned char)c] - 1;
 }
 
+/*
+ * Eight bytes at a time (SWAR): the scans of replay's record check, JSON
+ * escaping and the PostgreSQL text encoder.  ad_swar_below(w, c) has bit
+ * 7 set in some byte iff some byte of w is below c (c <= 0x80; bytes
+ * from 0x80 never count): per byte, b - c borrows into bit 7 there.  A
+ * borrow can mark a byte above a true one, so the answer is only "is
+ * there one", not which.  ad_swar_has(w, c): some byte equals c.
+ */
+#define AD_SWAR_ONES	0x0101010101010101ull
+#define AD_SWAR_HIGH	(AD_SWAR_ONES << 7)
+static inline uint64_t
+ad_swar_below(uint64_t w, unsigned c)
+{
+	return (w - c * AD_SWAR_ONES) & ~w & AD_SWAR_HIGH;
+}
+static inline uint64_t
+ad_swar_has(uint64_t w, unsigned c)
+{
+	return ad_swar_below(w ^ (c * AD_SWAR_ONES), 1);
+}
+
 /* Decode an audit value as logged (quoted "text", hex, or (null)) into
  * out.  Returns the decoded length, or -1 for (null)/empty-unquoted.
  * Hex is decoded when the value is unquoted, of even length and all hex
