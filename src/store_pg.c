@@ -901,6 +901,65 @@ pg_order_finish(struct pg_order *o, uint64_t seq, int failed)
 	pthread_cond_broadcast(&o->cv);
 }
 
+#define PG_LANE_RETRY_MS 10000	/* a lane > 0 not connected: try after */
+#define PG_LANE_IDLE_MS	60000	/* a lane > 0 unused: its connection closes */
+
+/*
+ * A writer thread and its connection, of the direct sink (s) or the
+ * forwarder (f): each sink has PG_LANES, their batches in order
+ * (pg_order).  Lane 0 is always there (the direct sink's also writes the
+ * runs and actions rows, under cmu); a lane > 0 takes a batch only while
+ * another has one out (a host writing little holds one connection of the
+ * server's), closes its connection after PG_LANE_IDLE_MS unused, and
+ * after a refused connection leaves the writing to the others for
+ * PG_LANE_RETRY_MS.  Fields marked mu are under the sink's.
+ */
+struct pg_lane {
+	struct pgs *s;		/* the direct sink's lane, or */
+	struct fwd *f;		/* the forwarder's */
+	int i;
+	pthread_t thread;
+	int started;
+	PGconn *c;		/* direct lane 0: cmu; forwarder: the lane's
+				   while n > 0, else the reader's */
+	int binary;		/* c may COPY in binary */
+	int64_t down_ms;	/* mu, lane > 0: not connected, try after */
+	int down_said;
+	int64_t used_ms;	/* mu, lane > 0: its last batch */
+	struct ad_buf b;
+	struct ad_row **rows;	/* the batch (direct: into the queue) */
+	int64_t *sids;		/* their ids there (pg_order) */
+	/* the forwarder's */
+	int64_t *ids;		/* the rows' ids in the spool */
+	int n;			/* mu: rows of the batch out; 0 free */
+	int64_t after;		/* mu: the id before its first */
+	uint64_t seq;		/* mu */
+};
+
+/* Lane l > 0 could not connect (mu held): said once, tried again after
+ * PG_LANE_RETRY_MS; the other lanes write meanwhile. */
+static void
+pg_lane_down(struct pg_lane *l, const char *what, const char *uri,
+    int64_t now)
+{
+	l->down_ms = now + PG_LANE_RETRY_MS;
+	if (!l->down_said++)
+		log_warnx("%s %s: a second connection failed; one writes "
+		    "meanwhile (at about half the rate), and it is tried "
+		    "again every %d s", what, uri, PG_LANE_RETRY_MS / 1000);
+}
+
+/* Lane l > 0 unused for PG_LANE_IDLE_MS closes its connection (mu held;
+ * opened again when needed). */
+static void
+pg_lane_idle(struct pg_lane *l, int64_t now)
+{
+	if (l->i > 0 && l->c != NULL && now - l->used_ms >= PG_LANE_IDLE_MS) {
+		PQfinish(l->c);
+		l->c = NULL;
+	}
+}
+
 /* What a batch's writing needs beside its rows. */
 struct pg_batch {
 	PGconn *c;
@@ -1106,25 +1165,6 @@ fail:
  */
 #define PG_TXN_MAX	4096	/* rows per transaction, at most */
 #define PG_ACTS_MAX	256	/* action records waiting, at most */
-#define PG_LANE_RETRY_MS 10000	/* a lane > 0 not connected: try after */
-#define PG_LANE_IDLE_MS	60000	/* a lane > 0 unused: its connection closes */
-
-/* A writer thread and its connection (pg_order): lane 0's also writes
- * the runs and actions rows, under cmu. */
-struct pgs_lane {
-	struct pgs *s;
-	int i;
-	pthread_t thread;
-	int started;
-	PGconn *c;		/* lane 0: cmu */
-	int binary;		/* c may COPY in binary */
-	int64_t down_ms;	/* mu, lane > 0: not connected, try after */
-	int down_said;
-	int64_t used_ms;	/* lane > 0: its last batch */
-	struct ad_buf b;
-	struct ad_row **batch;	/* PG_TXN_MAX, pointing into rows */
-	int64_t *sids;		/* their ids */
-};
 
 struct pgs {
 	char *uri;
@@ -1133,7 +1173,7 @@ struct pgs {
 	pthread_cond_t cv_work;	/* to the writers: rows, a flush, stop */
 	pthread_cond_t cv_done;	/* to the pipeline: room, flush done */
 	pthread_mutex_t cmu;
-	struct pgs_lane lane[PG_LANES];
+	struct pg_lane lane[PG_LANES];
 	struct pg_order ord;	/* mu */
 	/* mu */
 	struct ad_row **rows;	/* queue_max slots */
@@ -1164,7 +1204,7 @@ struct pgs {
 /* Is a transaction due, for lane l?  mu held.  While the server fails,
  * one batch at a time retries. */
 static int
-pgs_due(const struct pgs *s, const struct pgs_lane *l, int64_t now)
+pgs_due(const struct pgs *s, const struct pg_lane *l, int64_t now)
 {
 	if (s->nin == 0)
 		return 0;
@@ -1185,9 +1225,9 @@ pgs_due(const struct pgs *s, const struct pgs_lane *l, int64_t now)
 static void
 pgs_refused(void *ctx, int i, const char *why)
 {
-	struct pgs_lane *l = ctx;
+	struct pg_lane *l = ctx;
 	struct pgs *s = l->s;
-	const struct ad_row *r = l->batch[i];
+	const struct ad_row *r = l->rows[i];
 	uint64_t k;
 
 	pthread_mutex_lock(&s->mu);
@@ -1208,7 +1248,7 @@ pgs_refused(void *ctx, int i, const char *why)
 /* A lane's connection, opened again when it broke (lane 0: cmu held);
  * quiet: a failure was already reported.  l->c NULL when it cannot. */
 static void
-pgs_conn(struct pgs_lane *l, int quiet)
+pgs_conn(struct pg_lane *l, int quiet)
 {
 	if (l->c != NULL && PQstatus(l->c) != CONNECTION_OK) {
 		PQfinish(l->c);
@@ -1225,7 +1265,7 @@ pgs_conn(struct pgs_lane *l, int quiet)
  * front, once no batch is out.
  */
 static int
-pgs_send(struct pgs *s, struct pgs_lane *l)
+pgs_send(struct pgs *s, struct pg_lane *l)
 {
 	int n = s->nin < PG_TXN_MAX ? s->nin : PG_TXN_MAX, i, rc, was, done;
 	int qmax = s->o.queue_max, waiting = s->nin, at = s->head + s->nout;
@@ -1234,7 +1274,7 @@ pgs_send(struct pgs *s, struct pgs_lane *l)
 	int aborted;
 
 	for (i = 0; i < n; i++)
-		l->batch[i] = s->rows[(at + i) % qmax];
+		l->rows[i] = s->rows[(at + i) % qmax];
 	s->nout += n;
 	s->nin -= n;
 	s->first_ms = ad_store_now_ms();
@@ -1249,7 +1289,7 @@ pgs_send(struct pgs *s, struct pgs_lane *l)
 	done = 0;
 	if (pg_order_reserve(&s->ord, l->c, s->uri, seq, n, l->sids) == 0) {
 		w = (struct pg_batch){ .c = l->c, .uri = s->uri,
-		    .rows = l->batch, .sids = l->sids, .b = &l->b,
+		    .rows = l->rows, .sids = l->sids, .b = &l->b,
 		    .binary = l->binary, .o = &s->ord, .seq = seq };
 		done = pg_write_split(&w, 0, n, pgs_refused, l);
 	}
@@ -1375,7 +1415,7 @@ pgs_send_actions(struct pgs *s)
 static void *
 pgs_main(void *arg)
 {
-	struct pgs_lane *l = arg;
+	struct pg_lane *l = arg;
 	struct pgs *s = l->s;
 	struct timespec ts;
 	uint64_t want;
@@ -1403,17 +1443,9 @@ pgs_main(void *arg)
 			pthread_mutex_unlock(&s->mu);
 			pgs_conn(l, l->down_said);
 			pthread_mutex_lock(&s->mu);
-			if (l->c == NULL) {
-				l->down_ms = ad_store_now_ms() +
-				    PG_LANE_RETRY_MS;
-				if (!l->down_said++)
-					log_warnx("PostgreSQL %s: a second "
-					    "connection failed; one writes "
-					    "meanwhile (at about half the "
-					    "rate), and it is tried again "
-					    "every %d s", s->uri,
-					    PG_LANE_RETRY_MS / 1000);
-			}
+			if (l->c == NULL)
+				pg_lane_down(l, "PostgreSQL", s->uri,
+				    ad_store_now_ms());
 			continue;
 		}
 		if (pgs_due(s, l, now)) {
@@ -1433,14 +1465,21 @@ pgs_main(void *arg)
 			pthread_cond_broadcast(&s->cv_done);
 			continue;
 		}
-		if (l->i > 0 && l->c != NULL && now - l->used_ms >=
-		    PG_LANE_IDLE_MS) {
-			PQfinish(l->c);		/* opened again when needed */
-			l->c = NULL;
-		}
+		pg_lane_idle(l, now);
 		if (l->i > 0 && l->c != NULL) {
-			ad_store_ms_timespec(l->used_ms + PG_LANE_IDLE_MS, &ts);
-			pthread_cond_timedwait(&s->cv_work, &s->mu, &ts);
+			/* the earlier of its idle end and a batch's due time
+			 * (lane 0 may be out longer) */
+			t = l->used_ms + PG_LANE_IDLE_MS;
+			if (s->nin > 0 && !s->failing &&
+			    s->first_ms + s->o.batch_ms < t)
+				t = s->first_ms + s->o.batch_ms;
+			if (t <= now)	/* due for another lane: its turn */
+				pthread_cond_wait(&s->cv_work, &s->mu);
+			else {
+				ad_store_ms_timespec(t, &ts);
+				pthread_cond_timedwait(&s->cv_work, &s->mu,
+				    &ts);
+			}
 		} else if (s->nin == 0 && (l->i > 0 || s->nacts == 0))
 			pthread_cond_wait(&s->cv_work, &s->mu);
 		else {
@@ -1653,7 +1692,7 @@ pgs_free(struct pgs *s)
 		}
 	free(s->rows);
 	for (i = 0; i < PG_LANES; i++) {
-		free(s->lane[i].batch);
+		free(s->lane[i].rows);
 		free(s->lane[i].sids);
 		ad_buf_free(&s->lane[i].b);
 		PQfinish(s->lane[i].c);
@@ -1739,8 +1778,8 @@ ad_pg_open(const struct ad_store_opts *o)
 	for (i = 0; i < PG_LANES; i++) {
 		s->lane[i].s = s;
 		s->lane[i].i = i;
-		s->lane[i].batch = xcalloc(PG_TXN_MAX,
-		    sizeof(*s->lane[i].batch));
+		s->lane[i].rows = xcalloc(PG_TXN_MAX,
+		    sizeof(*s->lane[i].rows));
 		s->lane[i].sids = xcalloc(PG_TXN_MAX,
 		    sizeof(*s->lane[i].sids));
 		ad_buf_init(&s->lane[i].b);
@@ -1849,26 +1888,6 @@ ad_host_id(const char *db, char out[33])
  * batch while the lanes send.  After a failure, once no batch is out,
  * it connects again and asks the server where it is.
  */
-struct fwd_lane {
-	struct fwd *f;
-	int i;
-	pthread_t thread;
-	int started;
-	PGconn *c;		/* the lane's while n > 0, else the reader's */
-	int binary;
-	int64_t down_ms;	/* lane > 0: not connected, try after */
-	int down_said;
-	int64_t used_ms;	/* lane > 0: its last batch */
-	struct ad_buf b;
-	struct ad_row **rows;	/* FWD_BATCH */
-	int64_t *ids;		/* their ids here */
-	int64_t *sids;		/* and there */
-	/* mu */
-	int n;			/* rows of the batch out; 0 free */
-	int64_t after;		/* the id before its first */
-	uint64_t seq;
-};
-
 struct fwd {
 	char *uri, *db, *state;
 	char host_id[33];
@@ -1877,7 +1896,7 @@ struct fwd {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;	/* to the reader: written, stop, a lane free */
 	pthread_cond_t cv_lane;	/* to the lanes: a batch, stop */
-	struct fwd_lane lane[PG_LANES];
+	struct pg_lane lane[PG_LANES];
 	struct pg_order ord;	/* mu */
 	/* mu */
 	int stop;
@@ -1966,7 +1985,7 @@ fwd_open(struct fwd *f, int quiet, int *binary)
 static int
 fwd_connect(struct fwd *f, int quiet)
 {
-	struct fwd_lane *l = &f->lane[0];
+	struct pg_lane *l = &f->lane[0];
 	const char *v[1] = { f->host_id };
 	PGresult *r;
 
@@ -2005,7 +2024,7 @@ fwd_connect(struct fwd *f, int quiet)
 static void
 fwd_refused(void *ctx, int i, const char *why)
 {
-	struct fwd_lane *l = ctx;
+	struct pg_lane *l = ctx;
 	struct fwd *f = l->f;
 	int64_t k;
 
@@ -2029,7 +2048,7 @@ fwd_refused(void *ctx, int i, const char *why)
 /* Up to FWD_BATCH rows after id after from SQLite into lane l's rows:
  * how many, -1 failed (f->error says why). */
 static int
-fwd_read(struct fwd *f, struct fwd_lane *l, int64_t after)
+fwd_read(struct fwd *f, struct pg_lane *l, int64_t after)
 {
 	int n = 0, rc;
 
@@ -2114,7 +2133,7 @@ fwd_down(struct fwd *f, const char *why)
 static void *
 fwd_lane_main(void *arg)
 {
-	struct fwd_lane *l = arg;
+	struct pg_lane *l = arg;
 	struct fwd *f = l->f;
 	struct pg_batch bw;
 	uint64_t seq;
@@ -2168,10 +2187,10 @@ fwd_lane_main(void *arg)
 
 /* A free lane to send with, connecting one > 0 if need be; NULL: none
  * now.  mu held, released meanwhile. */
-static struct fwd_lane *
+static struct pg_lane *
 fwd_free_lane(struct fwd *f, int64_t now)
 {
-	struct fwd_lane *l;
+	struct pg_lane *l;
 	int i;
 
 	for (i = 0; i < PG_LANES; i++) {
@@ -2181,23 +2200,21 @@ fwd_free_lane(struct fwd *f, int64_t now)
 		if (l->n > 0 || !l->started || (i > 0 && (f->failed ||
 		    now < l->down_ms || f->nbusy == 0)))
 			continue;
-		l->used_ms = now;
-		if (l->c != NULL && PQstatus(l->c) == CONNECTION_OK)
+		if (l->c != NULL && PQstatus(l->c) == CONNECTION_OK) {
+			l->used_ms = now;
 			return l;
+		}
 		if (i == 0)
 			continue;	/* fwd_connect's, after a failure */
 		pthread_mutex_unlock(&f->mu);
 		PQfinish(l->c);
 		l->c = fwd_open(f, l->down_said, &l->binary);
 		pthread_mutex_lock(&f->mu);
-		if (l->c != NULL)
+		if (l->c != NULL) {
+			l->used_ms = now;
 			return l;
-		l->down_ms = now + PG_LANE_RETRY_MS;
-		if (!l->down_said++)
-			log_warnx("forward %s: a second connection failed; "
-			    "one sends meanwhile (at about half the rate), and "
-			    "it is tried again every %d s", f->uri,
-			    PG_LANE_RETRY_MS / 1000);
+		}
+		pg_lane_down(l, "forward", f->uri, now);
 	}
 	return NULL;
 }
@@ -2207,7 +2224,7 @@ static void *
 fwd_main(void *arg)
 {
 	struct fwd *f = arg;
-	struct fwd_lane *l;
+	struct pg_lane *l;
 	int64_t last_state = 0, state_sent = -1, now, next, sent;
 	int n, i, quiet, connected = f->lane[0].c != NULL;
 
@@ -2288,11 +2305,8 @@ fwd_main(void *arg)
 		if (n == 0 && f->stop && f->nbusy == 0)
 			break;		/* all sent */
 		for (i = 1; i < PG_LANES; i++)
-			if (f->lane[i].n == 0 && f->lane[i].c != NULL &&
-			    now - f->lane[i].used_ms >= PG_LANE_IDLE_MS) {
-				PQfinish(f->lane[i].c);	/* opened again */
-				f->lane[i].c = NULL;
-			}
+			if (f->lane[i].n == 0)
+				pg_lane_idle(&f->lane[i], now);
 		if (fwd_wait(f, -1) && n < 0)
 			break;
 	}
@@ -2340,7 +2354,7 @@ static void
 fwd_close(void *ctx)
 {
 	struct fwd *f = ctx;
-	struct fwd_lane *l;
+	struct pg_lane *l;
 	int i, k;
 
 	if (f->started) {
@@ -2395,7 +2409,7 @@ struct ad_sink *
 ad_pg_forward_open(const char *uri, const char *db)
 {
 	struct fwd *f;
-	struct fwd_lane *l;
+	struct pg_lane *l;
 	struct ad_sink *sink;
 	sigset_t all, old;
 	size_t len;
