@@ -333,9 +333,10 @@ test_batch_released(void **state)
  * normalize.c renews libauparse's state when nothing is open.  Events
  * parked behind an open one (libauparse hands out in timestamp order)
  * must survive it: serial 1 stays open over 199 complete events, serial
- * 300 over 50, each line fed on its own as a reader feeds; every serial
+ * 800 over 50, each line fed on its own as a reader feeds; every serial
  * comes out once, in order, and the state was renewed after each park
- * (only then: renewing reads auditd.conf).
+ * (only then, and 512 events apart at least: renewing reads
+ * auditd.conf).
  */
 static void
 chmod_line(struct ad_buf *b, unsigned serial, const char *type)
@@ -361,14 +362,14 @@ test_parser_renewed(void **state)
 {
 	struct ad_norm *n = ad_norm_new(on_event, on_error, NULL);
 	struct ad_buf b;
-	unsigned s, head[] = { 1, 300 }, tail[] = { 200, 350 };
+	unsigned s, head[] = { 1, 800 }, tail[] = { 200, 850 };
 	size_t i, at, nl;
 	int k;
 
 	clear_seen();
 	assert_non_null(n);
 	ad_buf_init(&b);
-	for (s = 1; s <= 400; s++) {
+	for (s = 1; s <= 1000; s++) {
 		chmod_line(&b, s, "SYSCALL");
 		chmod_line(&b, s, "PATH");
 		for (k = 0; k < 2; k++)
@@ -383,11 +384,11 @@ test_parser_renewed(void **state)
 		assert_int_equal(ad_norm_feed(n, b.p + at, nl + 1 - at), 0);
 	}
 	ad_norm_flush(n);
-	assert_int_equal(norder, 400);
-	for (i = 0; i < 400; i++)
+	assert_int_equal(norder, 1000);
+	for (i = 0; i < 1000; i++)
 		assert_int_equal(order[i], i + 1);
 	assert_int_equal(ad_norm_stats(n)->parser_renewed, 2);
-	assert_int_equal(ad_norm_stats(n)->events, 400);
+	assert_int_equal(ad_norm_stats(n)->events, 1000);
 	ad_buf_free(&b);
 	ad_norm_free(n);
 }
