@@ -58,7 +58,7 @@ main(int argc, char **argv)
 	int pg = ad_db_is_pg(dir);
 	struct fx x;
 	struct stat st;
-	int64_t t0, t1, now;
+	int64_t t0, t1, tf, now;
 	double secs;
 
 	log_init(1, 0);
@@ -83,6 +83,7 @@ main(int argc, char **argv)
 		}
 	}
 	sink->ops->flush(sink->ctx);
+	tf = ad_store_now_ms();
 	while (fwd != NULL && fwd_sent(path) < n)
 		usleep(20000);
 	t1 = ad_store_now_ms();
@@ -95,11 +96,12 @@ main(int argc, char **argv)
 	if (pg || stat(path, &st) != 0)
 		st.st_size = 0;
 	printf("store-bench: %s%s: %ld findings (batch %d) in %.2f s: "
-	    "%.0f findings/s; %llu written, %llu dropped; database %.1f MB\n",
+	    "%.0f findings/s; %llu written, %llu dropped; database %.1f MB; "
+	    "stored (flush returned) at %.2f s\n",
 	    pg ? "postgresql" : "sqlite", uri ? " forwarded" : "",
 	    n, o.batch_max, secs, secs > 0 ? (double)n / secs : 0.0,
 	    (unsigned long long)ss.written, (unsigned long long)ss.dropped,
-	    (double)st.st_size / 1e6);
+	    (double)st.st_size / 1e6, (double)(tf - t0) / 1000.0);
 	unlink(path);
 	snprintf(side, sizeof(side), "%s.forward", path);
 	unlink(side);
