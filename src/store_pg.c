@@ -1473,15 +1473,8 @@ pgs_main(void *arg)
 			if (s->nin > 0 && !s->failing &&
 			    s->first_ms + s->o.batch_ms < t)
 				t = s->first_ms + s->o.batch_ms;
-			if (t <= now)	/* due for another lane: its turn */
-				pthread_cond_wait(&s->cv_work, &s->mu);
-			else {
-				ad_store_ms_timespec(t, &ts);
-				pthread_cond_timedwait(&s->cv_work, &s->mu,
-				    &ts);
-			}
 		} else if (s->nin == 0 && (l->i > 0 || s->nacts == 0))
-			pthread_cond_wait(&s->cv_work, &s->mu);
+			t = 0;		/* until told */
 		else {
 			t = s->nin == 0 ? s->acts_retry_ms : s->failing ?
 			    s->retry_ms : s->first_ms + s->o.batch_ms;
@@ -1489,13 +1482,13 @@ pgs_main(void *arg)
 				t = l->down_ms;
 			if (l->i == 0 && s->nacts > 0 && s->acts_retry_ms < t)
 				t = s->acts_retry_ms;
-			if (t <= now)	/* due for another lane: its turn */
-				pthread_cond_wait(&s->cv_work, &s->mu);
-			else {
-				ad_store_ms_timespec(t, &ts);
-				pthread_cond_timedwait(&s->cv_work, &s->mu,
-				    &ts);
-			}
+		}
+		/* t <= now: until told (due for another lane: its turn) */
+		if (t <= now)
+			pthread_cond_wait(&s->cv_work, &s->mu);
+		else {
+			ad_store_ms_timespec(t, &ts);
+			pthread_cond_timedwait(&s->cv_work, &s->mu, &ts);
 		}
 	}
 	pthread_mutex_unlock(&s->mu);
