@@ -49,6 +49,7 @@ struct ad_norm {
 	int fresh_want;		/* the table held many: renew when empty */
 	uint64_t fresh_at;	/* stats.events at the last renewal */
 	int fresh_skip;		/* chances to let pass: something was open */
+	int fresh_partial;	/* the last feed ended inside a line */
 	struct ad_norm_stats stats;
 };
 
@@ -937,7 +938,9 @@ norm_parser(struct ad_norm *n)
  * at most once per NORM_FRESH_MIN events, at the first chance where the
  * table can be empty: after a feed whose last record ends its event, or
  * a release.  While something stays open, at every NORM_FRESH_SKIP + 1st
- * such chance (a look costs about one feed).  Replay of the bench log,
+ * such chance (a look costs about one feed).  auparse_init also sets
+ * libauparse's process-wide end-of-event timeout from auditd.conf: an
+ * edited auditd.conf takes effect at the next renewal.  Replay of the bench log,
  * --jobs 1: renewing at most every 0 / 512 / 2,048 / 8,192 events took
  * 0.91-1.00 / 0.73-0.88 / 0.84-0.99 / 1.08-1.20 s of user CPU; the live
  * path's table stays small (23 slots: audrift's own rule records at
@@ -947,14 +950,15 @@ norm_parser(struct ad_norm *n)
 #define NORM_FRESH_SKIP		3
 #define NORM_FRESH_MIN		512	/* events between renewals, at least */
 
-/* 1 if the last line of data (whole lines) is a PROCTITLE or an EOE. */
+/* 1 if data ends with a whole line that is a PROCTITLE or an EOE. */
 static int
 ends_event(const char *data, size_t len)
 {
-	const char *p, *end = data + len - 1;	/* at the last newline */
+	const char *p, *end;
 
-	if (len < 2)
+	if (len < 2 || data[len - 1] != '\n')
 		return 0;
+	end = data + len - 1;	/* at the last newline */
 	p = memrchr(data, '\n', len - 1);
 	p = p != NULL ? p + 1 : data;
 	if (end - p > 5 && memcmp(p, "node=", 5) == 0) {
@@ -974,7 +978,8 @@ norm_refresh(struct ad_norm *n, uint64_t before, int chance)
 
 	if (n->stats.events - before >= NORM_FRESH_BURST)
 		n->fresh_want = 1;
-	if (!n->fresh_want || !chance || (n->stats.parser_renewed > 0 &&
+	if (!n->fresh_want || !chance || n->fresh_partial ||
+	    (n->stats.parser_renewed > 0 &&
 	    n->stats.events < n->fresh_at + NORM_FRESH_MIN))
 		return;
 	if (n->fresh_skip > 0) {
@@ -1043,6 +1048,11 @@ ad_norm_feed(struct ad_norm *n, const char *data, size_t len)
 	uint64_t before = n->stats.events;
 	int rc = auparse_feed(n->au, data, len) == 0 ? 0 : -1;
 
+	/* a line cut short stays in libauparse's buffer, which a new state
+	 * would not have: no renewal until a feed ends a line (the callers
+	 * feed whole lines; this keeps a future one that does not safe) */
+	if (len > 0)
+		n->fresh_partial = data[len - 1] != '\n';
 	norm_refresh(n, before, ends_event(data, len));
 	return rc;
 }
