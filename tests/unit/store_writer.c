@@ -217,7 +217,7 @@ do_read(const char *db, int secs)
 static int
 self_test(void)
 {
-	char dir[] = "/tmp/store_writer.XXXXXX", db[64];
+	char dir[] = "/tmp/store_writer.XXXXXX", db[64], side[72];
 	char *args[] = { "store_writer", NULL };
 	long long n = -1;
 	int rc;
@@ -231,7 +231,13 @@ self_test(void)
 		rc = 1;
 	printf("self-test: %lld findings (%s)\n", n, rc ? "FAIL" : "ok");
 	unlink(db);
-	rmdir(dir);
+	/* the store's WAL side files stay after its close: ours too */
+	snprintf(side, sizeof(side), "%s-wal", db);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", db);
+	unlink(side);
+	if (rmdir(dir) != 0)
+		fprintf(stderr, "self-test: cannot remove %s\n", dir);
 	return rc;
 }
 
