@@ -967,8 +967,7 @@ ends_event(const char *data, size_t len)
 			return 0;
 		p++;
 	}
-	return (end - p >= 15 && memcmp(p, "type=PROCTITLE ", 15) == 0) ||
-	    (end - p >= 9 && memcmp(p, "type=EOE ", 9) == 0);
+	return ad_norm_type_ends(p, (size_t)(end - p));
 }
 
 static void
@@ -1003,6 +1002,13 @@ norm_refresh(struct ad_norm *n, uint64_t before, int chance)
 }
 
 /* --- public --------------------------------------------------------------- */
+
+int
+ad_norm_type_ends(const char *type, size_t n)
+{
+	return (n >= 15 && memcmp(type, "type=PROCTITLE ", 15) == 0) ||
+	    (n >= 9 && memcmp(type, "type=EOE ", 9) == 0);
+}
 
 struct ad_norm *
 ad_norm_new(ad_event_fn fn, ad_norm_error_fn efn, void *arg)

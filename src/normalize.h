@@ -44,6 +44,9 @@ void ad_norm_set_attribution(struct ad_norm *n, enum ad_attr a);
 int ad_norm_feed(struct ad_norm *n, const char *data, size_t len);
 /* Hand out a complete event libauparse holds after a multi-line feed. */
 void ad_norm_release(struct ad_norm *n);
+/* 1 if a record, from its "type=" on (n bytes), is one libauparse ends
+ * its event at: a PROCTITLE or an EOE.  Pure. */
+int ad_norm_type_ends(const char *type, size_t n);
 void ad_norm_flush(struct ad_norm *n);
 void ad_norm_age(struct ad_norm *n);
 /* 1 if libauparse holds records of an event not yet handed out. */

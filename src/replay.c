@@ -411,9 +411,7 @@ record_key(const char *line, size_t len, int *ender)
 			h = (h ^ (unsigned char)*p) * 1099511628211ull;
 	while (p < end && *p == ' ')
 		p++;
-	*ender = ((size_t)(end - p) >= 15 &&
-	    memcmp(p, "type=PROCTITLE ", 15) == 0) ||
-	    ((size_t)(end - p) >= 9 && memcmp(p, "type=EOE ", 9) == 0);
+	*ender = ad_norm_type_ends(p, (size_t)(end - p));
 	while (p < end && *p != '(')	/* checked: msg=audit( is there */
 		p++;
 	for (; p < end && *p != ')'; p++)
