@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <libaudit.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -447,9 +448,10 @@ ad_event_synthetic(struct ad_event *ev, int64_t now_ms)
 
 /* --- a deep copy, to hand an event to another thread ------------------- */
 
-/* Every counted string of ev, for pack and unpack to walk alike. */
+/* Every counted string of ev's first nitems items and the rest, for pack
+ * and unpack to walk alike. */
 static int
-event_strs(struct ad_event *ev, struct ad_str **out)
+event_strs(struct ad_event *ev, int nitems, struct ad_str **out)
 {
 	int i, n = 0;
 
@@ -461,7 +463,7 @@ event_strs(struct ad_event *ev, struct ad_str **out)
 	out[n++] = &ev->proc.proctitle;
 	out[n++] = &ev->cwd;
 	out[n++] = &ev->key;
-	for (i = 0; i < AD_MAX_ITEMS; i++) {
+	for (i = 0; i < nitems; i++) {
 		out[n++] = &ev->items[i].name;
 		out[n++] = &ev->items[i].path;
 	}
@@ -470,6 +472,58 @@ event_strs(struct ad_event *ev, struct ad_str **out)
 
 #define PACK_STRS	(8 + 2 * AD_MAX_ITEMS)
 #define PACK_ALIGN(x)	(((x) + 7) & ~(size_t)7)
+
+/*
+ * The packed event leaves out the slots it does not use: an event fills
+ * one or two of its AD_MAX_ITEMS items and a few of its AD_MAX_TYPES
+ * types, and the whole struct is ~1.2 KB, twice what a typical event
+ * packs to with its strings (a 106 MB log packed to 167 MB, all of it
+ * written to a memfd and read back).  Its fixed part: the struct up to
+ * items, nitems items, file_idx up to types, ntypes types, net to the
+ * end; then the argv array and the strings.
+ */
+#define SEG_ITEMS	offsetof(struct ad_event, items)
+#define SEG_MID		offsetof(struct ad_event, file_idx)
+#define SEG_TYPES	offsetof(struct ad_event, types)
+#define SEG_TAIL	offsetof(struct ad_event, net)
+
+static int
+clamp(int n, int max)
+{
+	return n < 0 ? 0 : n > max ? max : n;
+}
+
+/* The packed fixed part of an event with ni items and nt types. */
+static size_t
+pack_fixed(int ni, int nt)
+{
+	return PACK_ALIGN(SEG_ITEMS + (size_t)ni * sizeof(struct ad_item) +
+	    (SEG_TYPES - SEG_MID) + (size_t)nt * sizeof(int) +
+	    (sizeof(struct ad_event) - SEG_TAIL));
+}
+
+/* Copy the fixed part of ev to (pack != 0) or from the packed form at p. */
+static void
+pack_segments(struct ad_event *ev, char *p, int ni, int nt, int pack)
+{
+	const struct { size_t at, len; } seg[] = {
+		{ 0, SEG_ITEMS },
+		{ SEG_ITEMS, (size_t)ni * sizeof(struct ad_item) },
+		{ SEG_MID, SEG_TYPES - SEG_MID },
+		{ SEG_TYPES, (size_t)nt * sizeof(int) },
+		{ SEG_TAIL, sizeof(struct ad_event) - SEG_TAIL },
+	};
+	char *e = (char *)ev;
+	size_t i;
+
+	for (i = 0; i < sizeof(seg) / sizeof(seg[0]); i++) {
+		if (pack)
+			memcpy(p, e + seg[i].at, seg[i].len);
+		else
+			memcpy(e + seg[i].at, p, seg[i].len);
+		p += seg[i].len;
+	}
+}
 
 /* Append one string at the end of b; its offset from start, 0 if NULL. */
 static uintptr_t
@@ -485,19 +539,34 @@ pack_str(struct ad_buf *b, size_t start, const struct ad_str *s)
 	return off;
 }
 
+static void
+pad8(struct ad_buf *b)
+{
+	size_t pad = PACK_ALIGN(b->len) - b->len;
+
+	if (pad > 0) {
+		ad_buf_reserve(b, pad);
+		memset(b->p + b->len, 0, pad);
+		b->len += pad;
+		b->p[b->len] = '\0';
+	}
+}
+
 size_t
 ad_event_pack(struct ad_buf *b, const struct ad_event *ev)
 {
 	struct ad_event c = *ev;
 	struct ad_str *strs[PACK_STRS], *argv = NULL;
-	size_t start, argv_off = 0, pad;
-	int i, n;
+	size_t start, fixed, argv_off = 0;
+	int i, n, ni = clamp(ev->nitems, AD_MAX_ITEMS),
+	    nt = clamp(ev->ntypes, AD_MAX_TYPES);
 
-	pad = PACK_ALIGN(b->len) - b->len;
-	while (pad-- > 0)
-		ad_buf_addc(b, '\0');
+	pad8(b);
 	start = b->len;
-	ad_buf_add(b, &c, sizeof(c));	/* its place; written last */
+	fixed = pack_fixed(ni, nt);
+	ad_buf_reserve(b, fixed);	/* its place; written last */
+	memset(b->p + start, 0, fixed);
+	b->len += fixed;
 	if (ev->proc.argc > 0 && ev->proc.argv != NULL) {
 		argv_off = b->len - start;
 		argv = xcalloc((size_t)ev->proc.argc, sizeof(*argv));
@@ -512,24 +581,35 @@ ad_event_pack(struct ad_buf *b, const struct ad_event *ev)
 		free(argv);
 	}
 	c.proc.argv = (const struct ad_str *)(uintptr_t)argv_off;
-	n = event_strs(&c, strs);
+	c.nitems = ni;
+	c.ntypes = nt;
+	n = event_strs(&c, ni, strs);
 	for (i = 0; i < n; i++)
 		strs[i]->s = (const char *)pack_str(b, start, strs[i]);
-	memcpy(b->p + start, &c, sizeof(c));
-	pad = PACK_ALIGN(b->len) - b->len;
-	while (pad-- > 0)
-		ad_buf_addc(b, '\0');
+	pack_segments(&c, b->p + start, ni, nt, 1);
+	pad8(b);
 	return b->len - start;
 }
 
 struct ad_event *
-ad_event_unpack(void *p)
+ad_event_unpack(void *p, struct ad_event *ev)
 {
-	struct ad_event *ev = p;
 	char *base = p;
 	struct ad_str *strs[PACK_STRS], *argv;
-	int i, n;
+	struct ad_event head;
+	int i, n, ni, nt;
 
+	/* the counts sit in the first and third segments, where they are
+	 * in the struct */
+	memcpy(&head, base, SEG_ITEMS);
+	ni = clamp(head.nitems, AD_MAX_ITEMS);
+	memcpy(&nt, base + SEG_ITEMS + (size_t)ni * sizeof(struct ad_item) +
+	    (offsetof(struct ad_event, ntypes) - SEG_MID), sizeof(nt));
+	nt = clamp(nt, AD_MAX_TYPES);
+	memset(ev, 0, sizeof(*ev));
+	pack_segments(ev, base, ni, nt, 0);
+	ev->nitems = ni;
+	ev->ntypes = nt;
 	if (ev->proc.argv != NULL) {
 		argv = (struct ad_str *)(base + (uintptr_t)ev->proc.argv);
 		for (i = 0; i < ev->proc.argc; i++)
@@ -537,7 +617,7 @@ ad_event_unpack(void *p)
 				argv[i].s = base + (uintptr_t)argv[i].s;
 		ev->proc.argv = argv;
 	}
-	n = event_strs(ev, strs);
+	n = event_strs(ev, ni, strs);
 	for (i = 0; i < n; i++)
 		if (strs[i]->s != NULL)
 			strs[i]->s = base + (uintptr_t)strs[i]->s;

@@ -204,15 +204,18 @@ struct ad_event {
 void ad_event_synthetic(struct ad_event *ev, int64_t now_ms);
 
 /* A deep copy of ev appended to b (8-aligned): the event, its argv and
- * every string, pointers turned into offsets; static names (arch_name,
+ * every string, pointers turned into offsets, the item and type slots
+ * past nitems and ntypes left out; static names (arch_name,
  * syscall_name) and container are kept as they are.  For handing an
  * event owned by one thread's normalizer to another (replay_split.c).
  * Returns the bytes appended, a multiple of 8 with the padding. */
 struct ad_buf;
 size_t ad_event_pack(struct ad_buf *b, const struct ad_event *ev);
-/* The event ad_event_pack wrote at p (8-aligned, writable), made usable
- * in place: its pointers turned back.  Valid while p is; call once. */
-struct ad_event *ad_event_unpack(void *p);
+/* The event ad_event_pack wrote at p (8-aligned, writable) in *ev: the
+ * slots it left out zeroed, its strings and argv pointing into p (argv's
+ * pointers turned back in place: call once per p).  Valid while p is.
+ * Returns ev. */
+struct ad_event *ad_event_unpack(void *p, struct ad_event *ev);
 
 /* Table lookups (event.c).  Names are static strings; never NULL. */
 const char *ad_op_name(enum ad_op op);

@@ -456,6 +456,7 @@ struct merge {
 	uint64_t base;		/* lines before cursor */
 	size_t redone;		/* parts normalized again here */
 	struct worker self;	/* for a part normalized here */
+	struct ad_event ev;	/* the event handed out */
 };
 
 /* Hand out one chunk's items; c->start is m->cursor. */
@@ -469,7 +470,7 @@ merge_items(struct merge *m, const struct chunk *c, char *p)
 		memcpy(&it, p, sizeof(it));
 		p += sizeof(it);
 		if (it.kind == ITEM_EVENT)
-			m->fn(m->arg, ad_event_unpack(p));
+			m->fn(m->arg, ad_event_unpack(p, &m->ev));
 		else if (it.kind == ITEM_SAY)
 			ad_reader_say(m->r, it.line ? m->base + it.line : 0,
 			    p);

@@ -1,7 +1,8 @@
 /*
  * test_split.c - where `replay --jobs` cuts a file (ad_split_find), on
  * hostile input: no newline, one giant line, events interleaved across
- * the cut, garbage between records.
+ * the cut, garbage between records; and the packed form an event takes
+ * from a worker to the merge (ad_event_pack, ad_event_unpack).
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "event.h"
 #include "replay_split.h"
 #include "util.h"
 
@@ -153,6 +155,141 @@ test_same_serial_or_garbage(void **state)
 	ad_buf_free(&b);
 }
 
+#define STR(x)	((struct ad_str){ (x), sizeof(x) - 1 })
+
+static void
+assert_str(struct ad_str a, struct ad_str b)
+{
+	if (b.s == NULL) {
+		assert_null(a.s);
+		return;
+	}
+	assert_non_null(a.s);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.s, b.s, b.len);
+	assert_int_equal(a.s[a.len], '\0');
+}
+
+/* An event with two of its eight items, three types, argv and a
+ * socket address comes back whole from its packed form, the slots it
+ * did not use zeroed, at a shifted, 8-aligned place in the buffer (as
+ * events after the first of a chunk are), in less room than the struct
+ * alone. */
+static void
+test_pack_roundtrip(void **state)
+{
+	struct ad_str argv[3] = { STR("sh"), STR("-c"), STR("id; x\001") };
+	struct ad_event ev, back, *u;
+	struct ad_buf b;
+	size_t n, n2;
+	int i;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.serial = 123456789;
+	ev.sec = 1700000000;
+	ev.ms = 42;
+	ev.arch_name = "x86_64";
+	ev.syscall = 59;
+	ev.syscall_name = "execve";
+	ev.node = STR("web-1");
+	ev.proc.pid = 4242;
+	ev.proc.comm = STR("sh");
+	ev.proc.exe = STR("/usr/bin/dash");
+	ev.proc.argc = 3;
+	ev.proc.argv = argv;
+	ev.proc.cmdline = STR("sh -c id; x\001");
+	ev.cwd = STR("/root");
+	ev.key = (struct ad_str){ NULL, 0 };
+	ev.nitems = 2;
+	ev.items_logged = 3;
+	ev.items[0].name = STR("/usr/bin/sh");
+	ev.items[0].path = STR("/usr/bin/sh");
+	ev.items[0].inode = 77;
+	ev.items[1].name = STR("ld.so");
+	ev.items[1].path = STR("/lib64/ld.so");
+	ev.items[1].mode = 0100755;
+	ev.file_idx = 0;
+	ev.file2_idx = -1;
+	ev.ntypes = 3;
+	ev.types[0] = 1300;
+	ev.types[1] = 1309;
+	ev.types[2] = 1327;
+	ev.net.present = 1;
+	ev.exe_upper_layer = 1;
+	ev.file_upper_layer = -1;
+
+	ad_buf_init(&b);
+	ad_buf_addc(&b, 'x');		/* not at an aligned start */
+	n = ad_event_pack(&b, &ev);
+	n2 = ad_event_pack(&b, &ev);
+	assert_int_equal(n, n2);
+	assert_int_equal(n % 8, 0);
+	assert_int_equal(b.len, 8 + 2 * n);
+	assert_true(n < sizeof(ev));	/* strings and argv included */
+	for (i = 0; i < 2; i++) {
+		memset(&back, 0x5a, sizeof(back));
+		u = ad_event_unpack(b.p + 8 + (size_t)i * n, &back);
+		assert_ptr_equal(u, &back);
+		assert_int_equal(u->serial, ev.serial);
+		assert_int_equal(u->sec, ev.sec);
+		assert_int_equal(u->ms, ev.ms);
+		assert_ptr_equal(u->arch_name, ev.arch_name);
+		assert_ptr_equal(u->syscall_name, ev.syscall_name);
+		assert_str(u->node, ev.node);
+		assert_int_equal(u->proc.pid, 4242);
+		assert_str(u->proc.comm, ev.proc.comm);
+		assert_str(u->proc.exe, ev.proc.exe);
+		assert_null(u->proc.tty.s);
+		assert_int_equal(u->proc.argc, 3);
+		assert_str(u->proc.argv[0], argv[0]);
+		assert_str(u->proc.argv[2], argv[2]);
+		assert_str(u->proc.cmdline, ev.proc.cmdline);
+		assert_str(u->cwd, ev.cwd);
+		assert_null(u->key.s);
+		assert_int_equal(u->nitems, 2);
+		assert_int_equal(u->items_logged, 3);
+		assert_str(u->items[0].path, ev.items[0].path);
+		assert_int_equal(u->items[0].inode, 77);
+		assert_str(u->items[1].name, ev.items[1].name);
+		assert_str(u->items[1].path, ev.items[1].path);
+		assert_int_equal(u->items[1].mode, 0100755);
+		assert_null(u->items[2].path.s);
+		assert_int_equal(u->items[7].inode, 0);
+		assert_int_equal(u->file_idx, 0);
+		assert_int_equal(u->file2_idx, -1);
+		assert_int_equal(u->ntypes, 3);
+		assert_int_equal(u->types[2], 1327);
+		assert_int_equal(u->types[3], 0);
+		assert_int_equal(u->net.present, 1);
+		assert_int_equal(u->exe_upper_layer, 1);
+		assert_int_equal(u->file_upper_layer, -1);
+	}
+	ad_buf_free(&b);
+}
+
+/* Counts out of range in a packed event (it came from a worker of the
+ * same binary, but is read as data) are held to the slots there are. */
+static void
+test_pack_counts_clamped(void **state)
+{
+	struct ad_event ev, back;
+	struct ad_buf b;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.nitems = 99;
+	ev.ntypes = -5;
+	ev.items[7].path = STR("/last");
+	ad_buf_init(&b);
+	ad_event_pack(&b, &ev);
+	ad_event_unpack(b.p, &back);
+	assert_int_equal(back.nitems, AD_MAX_ITEMS);
+	assert_int_equal(back.ntypes, 0);
+	assert_str(back.items[7].path, ev.items[7].path);
+	ad_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -162,6 +299,8 @@ main(void)
 		cmocka_unit_test(test_giant_line),
 		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_same_serial_or_garbage),
+		cmocka_unit_test(test_pack_roundtrip),
+		cmocka_unit_test(test_pack_counts_clamped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
