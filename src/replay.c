@@ -606,6 +606,11 @@ struct replay {
 	struct ad_reader *reader;	/* the input being read */
 	struct ad_netstate *net;	/* bind -> listen (no /proc) */
 	struct ad_split_opts split;	/* jobs 1: one core */
+	/* the first file, its workers started before the rules and sinks
+	 * were set up (they take 10-30 ms: the schema of a new database) */
+	struct ad_split *early;
+	const char *early_path;
+	int early_fd;
 };
 
 static void
@@ -705,10 +710,10 @@ replay_gz(struct replay *rp, int fd, const char *label, char *in, size_t cap,
 	return REPLAY_DAMAGED;
 }
 
-/* A regular file, not gzip, big enough to share out: on several cores
- * (replay_split.c).  1 done, 0 read it the ordinary way. */
+/* Is the file open on fd a regular file, not gzip, big enough to share
+ * out on several cores (replay_split.c)?  Its size in *size. */
 static int
-replay_split(struct replay *rp, int fd)
+splittable(const struct replay *rp, int fd, size_t *size)
 {
 	struct stat st;
 	char magic[2];
@@ -719,8 +724,59 @@ replay_split(struct replay *rp, int fd)
 	    (uint64_t)st.st_size > SIZE_MAX ||
 	    pread(fd, magic, 2, 0) != 2 || GZ_MAGIC(magic))
 		return 0;
-	return ad_split_replay(fd, (size_t)st.st_size, rp->reader, &rp->split,
-	    replay_event, rp) == 0;
+	*size = (size_t)st.st_size;
+	return 1;
+}
+
+/* Replay fd on several cores if it can be: 1 done, 0 read it the
+ * ordinary way. */
+static int
+replay_split(struct replay *rp, int fd)
+{
+	struct ad_split *sp = NULL;
+	size_t size;
+
+	if (rp->early != NULL && fd == rp->early_fd) {
+		sp = rp->early;
+		rp->early = NULL;
+	} else if (splittable(rp, fd, &size))
+		sp = ad_split_start(fd, size, ad_reader_label(rp->reader),
+		    &rp->split);
+	if (sp == NULL)
+		return 0;
+	ad_split_finish(sp, rp->reader, replay_event, rp);
+	return 1;
+}
+
+/* The first file's workers, started before the set-up (replay_split.c,
+ * ad_split_start); nothing if it is not splittable, or cannot be opened
+ * (replay_file says so in its turn). */
+static void
+early_start(struct replay *rp, const char *path)
+{
+	size_t size;
+	int fd;
+
+	if (rp->split.jobs < 2 || strcmp(path, "-") == 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (splittable(rp, fd, &size) &&
+	    (rp->early = ad_split_start(fd, size, path, &rp->split)) != NULL) {
+		rp->early_path = path;
+		rp->early_fd = fd;
+	} else
+		close(fd);
+}
+
+/* The set-up failed: the early workers stopped. */
+static void
+early_cancel(struct replay *rp)
+{
+	if (rp->early == NULL)
+		return;
+	ad_split_cancel(rp->early);
+	close(rp->early_fd);
+	rp->early = NULL;
 }
 
 static void
@@ -744,6 +800,8 @@ replay_file(struct replay *rp, struct ad_norm *norm, const char *path)
 
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
+	else if (rp->early != NULL && path == rp->early_path)
+		fd = rp->early_fd;
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		log_warn("cannot open %s: skipped; check the path and that "
 		    "it is readable by this user", path);
@@ -909,6 +967,7 @@ cmd_replay(int argc, char **argv)
 	if (chunk != NULL && strtoul(chunk, &end, 10) > 0 && *end == '\0')
 		rp.split.chunk = strtoul(chunk, NULL, 10);	/* tests */
 	rp.split.attribution = host ? AD_ATTR_HOST : AD_ATTR_REPLAY;
+	early_start(&rp, argv[optind]);
 	ad_pipeline_init(&rp.pipe);
 	if (rules != NULL || db != NULL || json != NULL) {
 		if (rules == NULL)
@@ -920,11 +979,13 @@ cmd_replay(int argc, char **argv)
 			    "the errors above (audrift check --rules %s)",
 			    rules, rules);
 			ad_pipeline_free(&rp.pipe);
+			early_cancel(&rp);
 			return 1;
 		}
 	}
 	if (ad_pipeline_add_sinks(&rp.pipe, db, json, insecure_db) != 0) {
 		ad_pipeline_free(&rp.pipe);
+		early_cancel(&rp);
 		return 1;
 	}
 	if (events)
@@ -933,6 +994,7 @@ cmd_replay(int argc, char **argv)
 	norm = ad_norm_new(replay_event, replay_error, &rp);
 	if (norm == NULL) {
 		ad_pipeline_free(&rp.pipe);
+		early_cancel(&rp);
 		return 1;
 	}
 	ad_norm_set_attribution(norm, host ? AD_ATTR_HOST : AD_ATTR_REPLAY);
@@ -945,6 +1007,7 @@ cmd_replay(int argc, char **argv)
 		else if (frc == REPLAY_DAMAGED && rc == 0)
 			rc = REPLAY_DAMAGED;
 	}
+	early_cancel(&rp);	/* used by then: nothing */
 	ad_pipeline_end(&rp.pipe);
 	log_info("replayed %llu records, %llu events; %llu malformed "
 	    "skipped; %llu findings",

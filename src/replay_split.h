@@ -44,4 +44,20 @@ struct ad_split_opts {
 int ad_split_replay(int fd, size_t size, struct ad_reader *r,
     const struct ad_split_opts *o, ad_event_fn fn, void *arg);
 
+/*
+ * The same in two steps, so that the workers start on the first chunks
+ * while the caller loads its rules and opens its sinks: ad_split_start
+ * maps the file open on fd (size bytes; label names it in messages)
+ * and starts the workers, NULL if it could not be mapped (read it the
+ * ordinary way); ad_split_finish hands the events out as
+ * ad_split_replay does; ad_split_cancel stops the workers unread (the
+ * caller failed to set up).  Both free sp; fd stays open.
+ */
+struct ad_split;
+struct ad_split *ad_split_start(int fd, size_t size, const char *label,
+    const struct ad_split_opts *o);
+void ad_split_finish(struct ad_split *sp, struct ad_reader *r,
+    ad_event_fn fn, void *arg);
+void ad_split_cancel(struct ad_split *sp);
+
 #endif
