@@ -41,8 +41,15 @@
 
 #define READ_BLOCK	(256 * 1024)	/* replay.c's read size: same feeds */
 #define SPLIT_BACK	(512 * 1024)	/* walked before a cut's window */
-#define CREDITS		2	/* chunks ordered of a worker beyond the
-				   one being merged */
+#define CREDITS		2	/* chunks ordered of a worker and not
+				   yet merged */
+/* A worker's results go through shared slots, reused: one per chunk
+ * ordered of it (a chunk is ordered when the one CREDITS before it was
+ * merged, so its slot is free).  A fresh memfd per
+ * chunk cost ~8% of a replay in the kernel (its pages allocated,
+ * zeroed, copied into by write, faulted in and freed by the parent);
+ * results larger than a slot still go that way. */
+#define NSLOT		CREDITS
 
 /* --- where to cut ---------------------------------------------------------- */
 
@@ -213,6 +220,9 @@ struct worker {
 	struct ad_norm *norm;
 	struct ad_reader *r;	/* the chunk's reader */
 	struct ad_buf out;	/* the chunk's items */
+	char *slot[NSLOT];	/* this worker's, shared with the parent */
+	size_t slot_size;
+	size_t sent;		/* chunks sent: the next uses slot sent % NSLOT */
 };
 
 static void
@@ -324,48 +334,58 @@ chunk_run(struct worker *w, struct chunk *c)
 struct msg {
 	size_t index;
 	struct chunk c;
+	int slot;		/* the items are in this slot; -1: in the
+				   memfd passed with it */
 };
 
-/* Send c's results, the items in a memfd.  0 ok, -1 failed. */
+/* Send c's results: the items in the next slot, or in a memfd if they
+ * do not fit.  0 ok, -1 failed. */
 static int
-send_chunk(int sock, size_t index, const struct chunk *c,
-    const struct ad_buf *out)
+send_chunk(int sock, size_t index, const struct chunk *c, struct worker *w)
 {
-	struct msg m = { index, *c };
+	const struct ad_buf *out = &w->out;
+	struct msg m = { index, *c, -1 };
 	struct iovec iov = { &m, sizeof(m) };
 	char ctl[CMSG_SPACE(sizeof(int))];
 	struct msghdr mh;
 	struct cmsghdr *cm;
 	size_t done = 0;
 	ssize_t n;
-	int fd, rc = -1;
+	int fd = -1, rc = -1;
 
-	if ((fd = memfd_create("audrift-chunk", MFD_CLOEXEC)) < 0)
-		return -1;
-	while (done < out->len) {
-		n = write(fd, out->p + done, out->len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto out;
-		done += (size_t)n;
-	}
 	memset(&mh, 0, sizeof(mh));
-	memset(ctl, 0, sizeof(ctl));
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
-	mh.msg_control = ctl;
-	mh.msg_controllen = sizeof(ctl);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (out->len <= w->slot_size && w->slot[w->sent % NSLOT] != NULL) {
+		m.slot = (int)(w->sent % NSLOT);
+		memcpy(w->slot[m.slot], out->p, out->len);
+	} else {
+		if ((fd = memfd_create("audrift-chunk", MFD_CLOEXEC)) < 0)
+			return -1;
+		while (done < out->len) {
+			n = write(fd, out->p + done, out->len - done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				goto out;
+			done += (size_t)n;
+		}
+		memset(ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl;
+		mh.msg_controllen = sizeof(ctl);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	w->sent++;
 	while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
 		;
 	rc = n == (ssize_t)sizeof(m) ? 0 : -1;
 out:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
@@ -414,16 +434,18 @@ worker_main(struct worker *w, int sock)
 		c.start = o.start;
 		c.end = o.end;
 		chunk_run(w, &c);
-		if (send_chunk(sock, o.index, &c, &w->out) != 0)
+		if (send_chunk(sock, o.index, &c, w) != 0)
 			_exit(1);
 		release_pages(w->map, c.start, c.stop);
 	}
 }
 
-/* Receive the next results of a worker.  Returns the memfd, -1 if the
- * worker is gone or sent something else. */
+/* Receive the next results of worker w: 0 with *p the items (*fd the
+ * memfd they are mapped from, to unmap and close after, or -1: a slot);
+ * -1 if the worker is gone or sent something else. */
 static int
-recv_chunk(int sock, size_t index, struct chunk *c)
+recv_chunk(int sock, const struct worker *w, size_t index, struct chunk *c,
+    char **p, int *fd)
 {
 	struct msg m;
 	struct iovec iov = { &m, sizeof(m) };
@@ -431,8 +453,9 @@ recv_chunk(int sock, size_t index, struct chunk *c)
 	struct msghdr mh;
 	struct cmsghdr *cm;
 	ssize_t n;
-	int fd = -1;
 
+	*p = NULL;
+	*fd = -1;
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
@@ -441,16 +464,29 @@ recv_chunk(int sock, size_t index, struct chunk *c)
 	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 &&
 	    errno == EINTR)
 		;
-	cm = n == (ssize_t)sizeof(m) ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
+	if (n != (ssize_t)sizeof(m))
 		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	if (m.index != index || m.c.start != c->start || m.c.end != c->end) {
-		close(fd);
-		return -1;
-	}
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm != NULL && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	if (m.index != index || m.c.start != c->start || m.c.end != c->end ||
+	    (m.slot < 0 && *fd < 0) || (m.slot >= 0 && (*fd >= 0 ||
+	    m.slot >= NSLOT || w->slot[m.slot] == NULL ||
+	    m.c.outlen > w->slot_size)))
+		goto bad;
 	*c = m.c;
-	return fd;
+	if (m.slot >= 0)
+		*p = w->slot[m.slot];
+	else if (c->outlen > 0 && (*p = mmap(NULL, c->outlen, PROT_READ |
+	    PROT_WRITE, MAP_SHARED, *fd, 0)) == MAP_FAILED)
+		goto bad;
+	return 0;
+bad:
+	*p = NULL;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	return -1;
 }
 
 /* --- in file order ---------------------------------------------------------- */
@@ -588,6 +624,7 @@ struct ad_split {
 	int socks[AD_SPLIT_JOBS_MAX], dead[AD_SPLIT_JOBS_MAX];
 	pid_t pids[AD_SPLIT_JOBS_MAX];
 	struct worker self;	/* what the workers inherit */
+	struct worker wk[AD_SPLIT_JOBS_MAX];	/* each one's, with its slots */
 };
 
 struct ad_split *
@@ -623,6 +660,16 @@ ad_split_start(int fd, size_t size, const char *label,
 	for (j = 0; j < sp->jobs; j++) {
 		int sv[2];
 
+		sp->wk[j] = sp->self;
+		/* twice a chunk: a chunk's items take ~0.8 of it (pages
+		 * are only taken as they are written) */
+		sp->wk[j].slot_size = 2 * o->chunk;
+		for (k = 0; k < NSLOT; k++)
+			if ((sp->wk[j].slot[k] = mmap(NULL,
+			    sp->wk[j].slot_size, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+				sp->wk[j].slot[k] = NULL;
+
 		sp->dead[j] = 1;
 		sp->pids[j] = -1;
 		sp->socks[j] = -1;
@@ -634,7 +681,7 @@ ad_split_start(int fd, size_t size, const char *label,
 			for (k = 0; k < j; k++)
 				if (sp->socks[k] >= 0)
 					close(sp->socks[k]);
-			worker_main(&sp->self, sv[1]);
+			worker_main(&sp->wk[j], sv[1]);
 		}
 		close(sv[1]);
 		if (sp->pids[j] < 0) {
@@ -645,7 +692,7 @@ ad_split_start(int fd, size_t size, const char *label,
 		sp->dead[j] = 0;
 	}
 	/* CREDITS chunks out per worker: chunk i goes to worker i % jobs,
-	 * ordered when chunk i - jobs * CREDITS is received */
+	 * ordered when chunk i - jobs * CREDITS was merged */
 	for (i = 0; sp->jobs > 0 && i < (size_t)sp->jobs * CREDITS; i++) {
 		if (i >= sp->pl.n && !plan_next(&sp->pl))
 			break;
@@ -660,7 +707,7 @@ ad_split_start(int fd, size_t size, const char *label,
 static void
 split_free(struct ad_split *sp)
 {
-	int j;
+	int j, k;
 
 	for (j = 0; j < sp->jobs; j++) {
 		if (sp->socks[j] >= 0)
@@ -670,6 +717,10 @@ split_free(struct ad_split *sp)
 			    errno == EINTR)
 				;
 	}
+	for (j = 0; j < sp->jobs; j++)
+		for (k = 0; k < NSLOT; k++)
+			if (sp->wk[j].slot[k] != NULL)
+				munmap(sp->wk[j].slot[k], sp->wk[j].slot_size);
 	ad_norm_free(sp->self.norm);
 	ad_buf_free(&sp->self.out);
 	free(sp->pl.c);
@@ -710,33 +761,26 @@ ad_split_finish(struct ad_split *sp, struct ad_reader *r, ad_event_fn fn,
 	for (i = 0; i < pl->n; i++) {
 		j = jobs > 0 ? (int)(i % (size_t)jobs) : -1;
 		p = NULL;
-		efd = j < 0 || sp->dead[j] ? -1 : recv_chunk(sp->socks[j], i,
-		    &pl->c[i]);
-		if (efd < 0 && j >= 0 && !sp->dead[j]) {
+		efd = -1;
+		have = j >= 0 && !sp->dead[j] && recv_chunk(sp->socks[j],
+		    &sp->wk[j], i, &pl->c[i], &p, &efd) == 0;
+		if (!have && j >= 0 && !sp->dead[j]) {
 			sp->dead[j] = 1;
 			log_warnx("%s: a replay worker stopped; its part of the "
 			    "file is read here, on one core (check memory and "
 			    "the process limit)", ad_reader_label(r));
 		}
-		have = efd >= 0;
-		if (have && pl->c[i].outlen > 0) {
-			p = mmap(NULL, pl->c[i].outlen, PROT_READ | PROT_WRITE,
-			    MAP_SHARED, efd, 0);
-			if (p == MAP_FAILED) {
-				p = NULL;
-				have = 0;
-			}
+		merge_chunk(&m, &pl->c[i], have, p);
+		if (efd >= 0) {
+			if (p != NULL)
+				munmap(p, pl->c[i].outlen);
+			close(efd);
 		}
-		/* the next order first: the worker works while this merges */
+		/* its slot is free: the worker's next order */
 		if (j >= 0 && i + (size_t)jobs * CREDITS >= pl->n &&
 		    plan_next(pl) && !sp->dead[j] &&
 		    order(sp->socks[j], pl, pl->n - 1) != 0)
 			sp->dead[j] = 1;
-		merge_chunk(&m, &pl->c[i], have, p);
-		if (p != NULL)
-			munmap(p, pl->c[i].outlen);
-		if (efd >= 0)
-			close(efd);
 		/* what is handed out is not read again: keep RSS small */
 		if (pl->c[i].end <= m.cursor)
 			release_pages(sp->map, pl->c[i].start, pl->c[i].end);
