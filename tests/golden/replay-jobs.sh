@@ -3,7 +3,8 @@
 # --events output, the findings (JSON) and every problem reported on
 # stderr, on every recorded log and on a synthetic log of ~24 MB.  Tiny
 # chunks (AUDRIFT_REPLAY_CHUNK) make the small logs split at many
-# places, events interleaved across cuts included (reordered.log).
+# places, events interleaved across cuts included (reordered.log); a
+# log of one-record events passes its results by memfd, not the slots.
 . "$top_srcdir/tests/lib.sh"
 T=$(mktemp -d) || exit 1
 trap 'rm -rf "$T"' EXIT
@@ -83,4 +84,13 @@ same synth.1 synth.2
 AUDRIFT_REPLAY_CHUNK=3000000 run synth.3 "$T/synth.log" --jobs 3
 same synth.1 synth.3
 [ "$(wc -l <"$T/synth.1.ev")" -gt 10000 ] || fail "synthetic: too few events"
-echo "replay --jobs: $n small-log runs and the $size-byte synthetic log match --jobs 1"
+# events of one short record each: a chunk's packed events outgrow the
+# worker's shared slots (twice a chunk), so they come by memfd instead
+awk 'BEGIN { for (i = 1; i <= 60000; i++) printf "type=USER_START " \
+    "msg=audit(1700000000.%03d:%d): pid=%d\n", i % 1000, i, i % 300 + 1 }' \
+    >"$T/tiny.log"
+run tiny.1 "$T/tiny.log" --jobs 1
+AUDRIFT_REPLAY_CHUNK=400000 run tiny.2 "$T/tiny.log" --jobs 2
+same tiny.1 tiny.2
+[ "$(wc -l <"$T/tiny.1.ev")" = 60000 ] || fail "tiny: not 60000 events"
+echo "replay --jobs: $n small-log runs, the $size-byte synthetic log and 60000 one-record events match --jobs 1"
