@@ -277,6 +277,25 @@ on_say(void *arg, uint64_t line, const char *what)
 	item_end(&w->out, at);
 }
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22	/* Linux 5.14 */
+#endif
+
+/* The map's pages of [start, end) in this process's page tables at
+ * once, not faulted in 64 KiB at a time as they are read (the page
+ * cache has them: a replayed file was just written, or is read again).
+ * An older kernel refuses it: then they fault in as before. */
+static void
+populate(const char *map, size_t start, size_t end)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t lo = start & ~(pg - 1);
+
+	if (end > lo)
+		(void)madvise((void *)(map + lo), end - lo,
+		    MADV_POPULATE_READ);
+}
+
 /*
  * Normalize c into w->out, fed in the same pieces a reader of the whole
  * file gets (READ_BLOCK-aligned reads), and go on past c->end until
@@ -290,6 +309,7 @@ chunk_run(struct worker *w, struct chunk *c)
 	uint64_t k0, k1;
 
 	ad_buf_reset(&w->out);
+	populate(w->map, c->start, c->end);
 	w->r = ad_reader_new(w->norm, w->label);
 	ad_reader_hold_across(w->r, 1);
 	ad_reader_set_report(w->r, on_say, w);
@@ -769,6 +789,14 @@ ad_split_finish(struct ad_split *sp, struct ad_reader *r, ad_event_fn fn,
 			log_warnx("%s: a replay worker stopped; its part of the "
 			    "file is read here, on one core (check memory and "
 			    "the process limit)", ad_reader_label(r));
+		}
+		/* its last chunk: told to go now, so that it exits (~2 ms
+		 * unmapping) while this merges */
+		if (j >= 0 && pl->at >= pl->size && i + (size_t)jobs >= pl->n &&
+		    sp->socks[j] >= 0) {
+			close(sp->socks[j]);
+			sp->socks[j] = -1;
+			sp->dead[j] = 1;
 		}
 		merge_chunk(&m, &pl->c[i], have, p);
 		if (efd >= 0) {
