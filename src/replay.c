@@ -754,11 +754,16 @@ replay_split(struct replay *rp, int fd)
 static void
 early_start(struct replay *rp, const char *path)
 {
+	struct stat st;
 	size_t size;
 	int fd;
 
+	/* a FIFO is not opened here: opened and closed again before it is
+	 * read, its writer would lose what it wrote (and O_NONBLOCK in
+	 * case one replaces the file before the open) */
 	if (rp->split.jobs < 2 || strcmp(path, "-") == 0 ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	    stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return;
 	if (splittable(rp, fd, &size) &&
 	    (rp->early = ad_split_start(fd, size, path, &rp->split)) != NULL) {

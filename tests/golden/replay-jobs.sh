@@ -93,4 +93,15 @@ run tiny.1 "$T/tiny.log" --jobs 1
 AUDRIFT_REPLAY_CHUNK=400000 run tiny.2 "$T/tiny.log" --jobs 2
 same tiny.1 tiny.2
 [ "$(wc -l <"$T/tiny.1.ev")" = 60000 ] || fail "tiny: not 60000 events"
+# a named FIFO as the first file: read once, whole (replay opens a first
+# file early for its workers; a FIFO opened and closed there would lose
+# what its writer wrote)
+mkfifo "$T/fifo"
+cat "$G/host-fileops.log" >"$T/fifo" &
+timeout 20 "$AUDRIFT" replay --jobs 2 --events "$T/fifo" >"$T/fifo.ev" \
+    2>"$T/fifo.err" || fail "replay of a FIFO: $(cat "$T/fifo.err")"
+wait
+"$AUDRIFT" replay --jobs 1 --events "$G/host-fileops.log" >"$T/file.ev" \
+    2>/dev/null
+cmp -s "$T/fifo.ev" "$T/file.ev" || fail "replay of a FIFO lost events"
 echo "replay --jobs: $n small-log runs, the $size-byte synthetic log and 60000 one-record events match --jobs 1"
