@@ -596,13 +596,12 @@ ad_event_unpack(void *p, struct ad_event *ev)
 {
 	char *base = p;
 	struct ad_str *strs[PACK_STRS], *argv;
-	struct ad_event head;
 	int i, n, ni, nt;
 
 	/* the counts sit in the first and third segments, where they are
 	 * in the struct */
-	memcpy(&head, base, SEG_ITEMS);
-	ni = clamp(head.nitems, AD_MAX_ITEMS);
+	memcpy(&ni, base + offsetof(struct ad_event, nitems), sizeof(ni));
+	ni = clamp(ni, AD_MAX_ITEMS);
 	memcpy(&nt, base + SEG_ITEMS + (size_t)ni * sizeof(struct ad_item) +
 	    (offsetof(struct ad_event, ntypes) - SEG_MID), sizeof(nt));
 	nt = clamp(nt, AD_MAX_TYPES);

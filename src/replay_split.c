@@ -637,9 +637,7 @@ order(int sock, const struct plan *pl, size_t i)
 
 /* A file being replayed on workers (replay_split.h). */
 struct ad_split {
-	struct plan pl;
-	char *map;
-	size_t size;
+	struct plan pl;		/* its map and size: the file's */
 	int jobs;		/* 0: all of it here */
 	int socks[AD_SPLIT_JOBS_MAX], dead[AD_SPLIT_JOBS_MAX];
 	pid_t pids[AD_SPLIT_JOBS_MAX];
@@ -661,8 +659,6 @@ ad_split_start(int fd, size_t size, const char *label,
 		return NULL;
 	(void)madvise(map, size, MADV_WILLNEED);
 	sp = xcalloc(1, sizeof(*sp));
-	sp->map = map;
-	sp->size = size;
 	sp->jobs = o->jobs > AD_SPLIT_JOBS_MAX ? AD_SPLIT_JOBS_MAX : o->jobs;
 	sp->pl.map = map;
 	sp->pl.size = size;
@@ -744,7 +740,7 @@ split_free(struct ad_split *sp)
 	ad_norm_free(sp->self.norm);
 	ad_buf_free(&sp->self.out);
 	free(sp->pl.c);
-	munmap(sp->map, sp->size);
+	munmap((void *)sp->pl.map, sp->pl.size);
 	free(sp);
 }
 
@@ -811,23 +807,11 @@ ad_split_finish(struct ad_split *sp, struct ad_reader *r, ad_event_fn fn,
 			sp->dead[j] = 1;
 		/* what is handed out is not read again: keep RSS small */
 		if (pl->c[i].end <= m.cursor)
-			release_pages(sp->map, pl->c[i].start, pl->c[i].end);
+			release_pages(pl->map, pl->c[i].start, pl->c[i].end);
 	}
 	log_debug("%s: %zu chunks on %d workers, %zu normalized again here",
 	    ad_reader_label(r), pl->n, jobs, m.redone);
 	ad_norm_free(m.self.norm);
 	ad_buf_free(&m.self.out);
 	split_free(sp);
-}
-
-int
-ad_split_replay(int fd, size_t size, struct ad_reader *r,
-    const struct ad_split_opts *o, ad_event_fn fn, void *arg)
-{
-	struct ad_split *sp = ad_split_start(fd, size, ad_reader_label(r), o);
-
-	if (sp == NULL)
-		return -1;
-	ad_split_finish(sp, r, fn, arg);
-	return 0;
 }

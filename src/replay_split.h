@@ -1,6 +1,6 @@
 /*
  * replay_split.h - one audit.log file replayed on several cores: cut at
- * event boundaries into chunks, each normalized by a worker thread, the
+ * event boundaries into chunks, each normalized by a worker process, the
  * events handed to the caller on its own thread in file order, exactly
  * as a single reader would hand them out (replay_split.c).
  */
@@ -28,30 +28,22 @@
 size_t ad_split_find(const char *p, size_t len, size_t from, size_t window);
 
 struct ad_split_opts {
-	int jobs;		/* worker threads, >= 2 */
+	int jobs;		/* worker processes, >= 2 */
 	size_t chunk;		/* bytes per chunk */
 	enum ad_attr attribution;
 };
 
 /*
- * Replay the regular file open on fd (size bytes) for reader r (its
- * label, counters and budget of shown problems): events to fn(arg, ev)
- * on this thread, in the order one reader over the whole file would
- * give them, problems printed through r in the same order.  Returns 0,
- * or -1 if the file could not be mapped (nothing was read: the caller
- * reads it the ordinary way).
- */
-int ad_split_replay(int fd, size_t size, struct ad_reader *r,
-    const struct ad_split_opts *o, ad_event_fn fn, void *arg);
-
-/*
- * The same in two steps, so that the workers start on the first chunks
- * while the caller loads its rules and opens its sinks: ad_split_start
- * maps the file open on fd (size bytes; label names it in messages)
- * and starts the workers, NULL if it could not be mapped (read it the
- * ordinary way); ad_split_finish hands the events out as
- * ad_split_replay does; ad_split_cancel stops the workers unread (the
- * caller failed to set up).  Both free sp; fd stays open.
+ * Replay the regular file open on fd (size bytes; label names it in
+ * messages), in two steps, so that the workers start on the first
+ * chunks while the caller loads its rules and opens its sinks.
+ * ad_split_start maps the file and starts the workers: NULL if it could
+ * not be mapped (nothing was read: read it the ordinary way).
+ * ad_split_finish hands the events to fn(arg, ev) on this thread, in
+ * the order one reader over the whole file would give them, problems
+ * printed through r (its counters and budget of shown problems) in the
+ * same order.  ad_split_cancel stops the workers unread (the caller
+ * failed to set up).  Both free sp; fd stays open.
  */
 struct ad_split;
 struct ad_split *ad_split_start(int fd, size_t size, const char *label,
