@@ -997,7 +997,7 @@ loop(struct live *lv, int sfd)
 	struct signalfd_siginfo si;
 	struct ad_buf line;
 	int64_t now, next_tick, next_age, next_status, next_gc, next_scan;
-	int type, i, n, stop = 0;
+	int type, i, n, queued, stop = 0;
 	ssize_t r;
 
 	ad_buf_init(&line);
@@ -1019,9 +1019,12 @@ loop(struct live *lv, int sfd)
 	next_gc = now + GC_MS;
 	next_scan = now + SCAN_MS;
 	while (!stop) {
-		if (lv->nlr != NULL)
+		queued = 0;
+		if (lv->nlr != NULL) {
 			pfd[3].fd = ad_nl_reader_sock(lv->nlr);
-		n = poll(pfd, 4, TICK_MS);
+			queued = ad_nl_reader_queued(lv->nlr);
+		}
+		n = poll(pfd, 4, queued ? 0 : TICK_MS);
 		if (n < 0 && errno != EINTR) {
 			log_warn("poll");
 			break;
@@ -1046,7 +1049,10 @@ loop(struct live *lv, int sfd)
 				log_info("end of the plugin stream: stopping");
 				stop = 1;
 			}
-		} else if (n > 0 && (pfd[1].revents || pfd[3].revents)) {
+		} else if (queued || (n > 0 && (pfd[1].revents ||
+		    pfd[3].revents))) {
+			if (n > 0 && pfd[3].revents)
+				ad_nl_reader_readable(lv->nlr);
 			for (i = 0; i < BATCH &&
 			    ad_nl_reader_pop(lv->nlr, &type, &line); i++)
 				netlink_line(lv, type, &line);
@@ -1390,8 +1396,8 @@ cmd_run(int argc, char **argv)
 		ad_nl_reader_counts(lv.nlr, &rec, &enb, &ovf, ho);
 		log_info("netlink: the socket went to the main thread %llu "
 		    "time(s) (a low rate), back to the reader thread %llu "
-		    "time(s) (bursts)", (unsigned long long)ho[0],
-		    (unsigned long long)ho[1]);
+		    "time(s) (bursts, or the main thread busy)",
+		    (unsigned long long)ho[0], (unsigned long long)ho[1]);
 	}
 	log_info("stopped: %llu records, %llu events, %llu findings, %llu "
 	    "events lost, %llu malformed",

@@ -48,6 +48,12 @@ struct ad_nl_reader *ad_nl_reader_start(int fd, int qmax, int block);
  * for the socket before each wait. */
 int ad_nl_reader_fd(const struct ad_nl_reader *r);
 int ad_nl_reader_sock(struct ad_nl_reader *r);
+/* Records already in the main thread's hands (its last read of the
+ * socket, or what a loop turn left): wait with no timeout then. */
+int ad_nl_reader_queued(const struct ad_nl_reader *r);
+/* poll found the socket readable: the next pop reads it (a pop reads
+ * the socket only after this, until a read drains it). */
+void ad_nl_reader_readable(struct ad_nl_reader *r);
 /* Take the oldest record: 1 with its type and text (swapped into line,
  * whose old bytes the queue reuses), 0 if the queue is empty (and, when
  * the main thread owns the socket, nothing could be read from it). */
