@@ -131,6 +131,9 @@ struct live {
 	char *const *extra;		/* --watch-dir */
 	int nextra;
 	int manage_rules;		/* install and remove ours */
+	long stall_ms;			/* AUDRIFT_TEST_STALL_MS: the main
+					   thread sleeps once, after the
+					   turn that made the first finding */
 	int recorded;			/* AUDRIFT_TEST_RECORDS: a file, and
 					   its end stops the run */
 	int locked;			/* enabled 2 at start */
@@ -989,6 +992,22 @@ reload(struct live *lv)
 
 /* --- the loop ---------------------------------------------------------- */
 
+/* The test seam AUDRIFT_TEST_STALL_MS: the main thread busy elsewhere
+ * (a checkpoint, a reload) while records arrive, once. */
+static void
+test_stall(struct live *lv)
+{
+	struct timespec ts;
+
+	ts.tv_sec = lv->stall_ms / 1000;
+	ts.tv_nsec = (lv->stall_ms % 1000) * 1000000L;
+	lv->stall_ms = 0;
+	log_info("test: the main thread stalls for %ld ms",
+	    (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 static int
 loop(struct live *lv, int sfd)
 {
@@ -1067,6 +1086,8 @@ loop(struct live *lv, int sfd)
 				ad_pipeline_tick(&lv->pipe,
 				    ad_store_now_ms());
 			}
+			if (lv->stall_ms > 0 && lv->pipe.stats.findings > 0)
+				test_stall(lv);
 		}
 		if (n > 0 && (pfd[2].revents & POLLIN))
 			arm_notices(lv);
@@ -1311,6 +1332,8 @@ cmd_run(int argc, char **argv)
 		lv.manage_rules = 0;	/* plugin without kernel access */
 	lv.locked = have_status && lv.start.enabled == 2;
 	lv.kernel_lost_base = lv.start.lost;
+	if (getenv("AUDRIFT_TEST_STALL_MS") != NULL)
+		lv.stall_ms = strtol(getenv("AUDRIFT_TEST_STALL_MS"), NULL, 10);
 	if (getenv("AUDRIFT_TEST_RECORDS") != NULL) {
 		/* the benchmark seam: recorded datagrams, no kernel */
 		lv.recorded = 1;

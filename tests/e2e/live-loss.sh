@@ -1,5 +1,8 @@
 #!/bin/sh
 # Loss is never silent, and a slow consumer loses nothing it could keep.
+# Daemon source, the main thread reading the socket (solo) and stalled
+# 300 ms by a test seam while 300 chmods arrive: the reader thread takes
+# the socket for the stall and gives it back, nothing lost.
 # Daemon source, a queue of one record between the reader thread and the
 # rules, a burst of 300 chmods: the reader waits for the rules (the
 # kernel holds the rest in its backlog, as it does for auditd), so every
@@ -34,6 +37,37 @@ live_stop
 [ "$(sqlite3 "$DB" "SELECT count(*) FROM findings WHERE rule='audit_events_lost';")" = 0 ] ||
 	fail "daemon, queue 1: an audit_events_lost finding without loss"
 echo "daemon, queue 1: 300 of 300 chmods, none lost"
+
+# daemon, solo reader (the main thread reads the socket; on two CPUs the
+# default), the main thread stalled 300 ms after its first finding
+# while 300 chmods arrive: the reader thread takes the socket during
+# the stall, gives it back after, and nothing is lost
+AUDRIFT_TEST_READER=solo AUDRIFT_TEST_STALL_MS=300
+export AUDRIFT_TEST_READER AUDRIFT_TEST_STALL_MS
+live_start --source daemon
+unset AUDRIFT_TEST_READER AUDRIFT_TEST_STALL_MS
+: > "$BIN/stall-trigger"
+wait_row "rule='live_file_drift' AND path='$BIN/stall-trigger'"
+chmod 755 "$BIN"/f*
+wait_row "rule='live_file_drift' AND op='chmod' AND path='$BIN/f299'" 5000
+n=0 i=0
+while [ $i -lt 50 ]; do
+	n=$(sqlite3 "$DB" "SELECT count(DISTINCT path) FROM findings WHERE rule='live_file_drift' AND op='chmod' AND id > (SELECT id FROM findings WHERE path='$BIN/stall-trigger');")
+	[ "$n" = 300 ] && break
+	i=$((i + 1)); sleep 0.1
+done
+live_stop
+grep -q 'test: the main thread stalls for 300 ms' "$T/err" ||
+	fail "solo: the stall seam did not fire: $(tail -5 "$T/err")"
+ho=$(grep -o 'the socket went to the main thread [0-9]* time(s) (a low rate), back to the reader thread [0-9]*' "$T/err") ||
+	fail "solo: no netlink handoff counts in the log: $(tail -5 "$T/err")"
+tomain=$(echo "$ho" | awk '{ print $8 }') toreader=$(echo "$ho" | awk '{ print $NF }')
+[ "$n" = 300 ] || fail "solo, a 300 ms stall: $n of 300 chmods are findings"
+[ "$(last_run events_lost)" = 0 ] ||
+	fail "solo, a 300 ms stall: runs.events_lost is '$(last_run events_lost)'"
+[ "$toreader" -ge 1 ] && [ "$tomain" -ge 2 ] ||
+	fail "solo, a 300 ms stall: the socket went to the reader $toreader time(s) and to the main thread $tomain: want >= 1 and >= 2"
+echo "solo, a 300 ms stall: 300 of 300 chmods, none lost; socket to the reader $toreader, to the main thread $tomain"
 
 # multicast: overflow, counted and reported
 live_start --source multicast --queue 1
