@@ -506,7 +506,13 @@ load_dir(struct loader *L, const char *dir, int insecure)
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(dp);
-	qsort(names, (size_t)n, sizeof(*names), name_cmp);
+	if (n == 0)
+		log_warnx("%s holds no *.rules files: no rule is evaluated "
+		    "and no kernel rule is derived; put rules there (the "
+		    "shipped rules.d) or point --rules at a directory that "
+		    "has them", dir);
+	if (n > 1)
+		qsort(names, (size_t)n, sizeof(*names), name_cmp);
 	while (dlen > 1 && dir[dlen - 1] == '/')
 		dlen--;
 	for (i = 0; i < n; i++) {
