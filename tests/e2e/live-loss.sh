@@ -19,17 +19,22 @@ live_setup
 i=0
 while [ $i -lt 300 ]; do : > "$BIN/f$i"; i=$((i + 1)); done
 last_run() { sqlite3 "$DB" "SELECT $1 FROM runs ORDER BY id DESC LIMIT 1;"; }
+# chmods_found ID: in n, the chmod'ed paths among the findings after id
+# ID, waited for (up to 5 s) until all 300 are there
+chmods_found() {
+	n=0 i=0
+	while [ $i -lt 50 ]; do
+		n=$(sqlite3 "$DB" "SELECT count(DISTINCT path) FROM findings WHERE rule='live_file_drift' AND op='chmod' AND id > $1;")
+		[ "$n" = 300 ] && break
+		i=$((i + 1)); sleep 0.1
+	done
+}
 
 # daemon: backpressure, no loss
 live_start --source daemon --queue 1
 chmod 700 "$BIN"/f*
 wait_row "rule='live_file_drift' AND op='chmod' AND path='$BIN/f299'" 5000
-n=0 i=0
-while [ $i -lt 50 ]; do
-	n=$(sqlite3 "$DB" "SELECT count(DISTINCT path) FROM findings WHERE rule='live_file_drift' AND op='chmod';")
-	[ "$n" = 300 ] && break
-	i=$((i + 1)); sleep 0.1
-done
+chmods_found 0
 live_stop
 [ "$n" = 300 ] || fail "daemon, queue 1: $n of 300 chmods are findings"
 [ "$(last_run events_lost)" = 0 ] ||
@@ -50,12 +55,7 @@ unset AUDRIFT_TEST_READER AUDRIFT_TEST_STALL_MS
 wait_row "rule='live_file_drift' AND path='$BIN/stall-trigger'"
 chmod 755 "$BIN"/f*
 wait_row "rule='live_file_drift' AND op='chmod' AND path='$BIN/f299'" 5000
-n=0 i=0
-while [ $i -lt 50 ]; do
-	n=$(sqlite3 "$DB" "SELECT count(DISTINCT path) FROM findings WHERE rule='live_file_drift' AND op='chmod' AND id > (SELECT id FROM findings WHERE path='$BIN/stall-trigger');")
-	[ "$n" = 300 ] && break
-	i=$((i + 1)); sleep 0.1
-done
+chmods_found "$(sqlite3 "$DB" "SELECT id FROM findings WHERE path='$BIN/stall-trigger';")"
 live_stop
 grep -q 'test: the main thread stalls for 300 ms' "$T/err" ||
 	fail "solo: the stall seam did not fire: $(tail -5 "$T/err")"
