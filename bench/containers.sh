@@ -29,16 +29,18 @@ hc() {
 	echo "$(field open_close_per_s "$BT/hc.out") $(field fstat_per_s "$BT/hc.out")"
 }
 
-# exec_base: the exec-rule baseline (a discarding consumer registered,
-# only the exec rules): "OPEN_CLOSE FSTAT"
-exec_base() {
+# null_base [exec]: a baseline with a discarding consumer registered and
+# no rule, or (exec) only the exec rules: "OPEN_CLOSE FSTAT"
+null_base() {
 	auditctl -b 8192 >/dev/null
 	auditctl -e 1 >/dev/null
 	"$B/null-daemon" > "$BT/null.out" &
 	NPID=$!
 	wait_audit_pid "$NPID"
-	auditctl -a always,exit -F arch=b64 -S execve,execveat -k "$BENCH_KEY"
-	auditctl -a always,exit -F arch=b32 -S execve,execveat -k "$BENCH_KEY"
+	if [ "${1:-}" = exec ]; then
+		auditctl -a always,exit -F arch=b64 -S execve,execveat -k "$BENCH_KEY"
+		auditctl -a always,exit -F arch=b32 -S execve,execveat -k "$BENCH_KEY"
+	fi
 	hc
 	stop_pid "$NPID"; NPID=
 	bench_restore
@@ -51,15 +53,7 @@ bench_containers() {
 	: > "$BT/unwatched"
 	HCN=${HCN:-300000}
 
-	# no rule at all, a discarding consumer registered
-	auditctl -b 8192 >/dev/null
-	auditctl -e 1 >/dev/null
-	"$B/null-daemon" > "$BT/null.out" &
-	NPID=$!
-	wait_audit_pid "$NPID"
-	base_none=$(hc)
-	stop_pid "$NPID"; NPID=
-	bench_restore
+	base_none=$(null_base)
 
 	# audrift at 0, 10, 50, 100 containers, each count between two
 	# exec-rule baselines of its own, measured right before and right
@@ -70,7 +64,7 @@ bench_containers() {
 	# arms the running containers at its start.
 	HC_ROWS=
 	last=${CTR_COUNTS##* }
-	base_prev=$(exec_base)
+	base_prev=$(null_base exec)
 	bases=$base_prev
 	for n in $CTR_COUNTS; do
 		ctr_up "$n" || break
@@ -99,7 +93,7 @@ bench_containers() {
 			stop_pid "$APID"; APID=
 		fi
 		bench_restore
-		base_next=$(exec_base)
+		base_next=$(null_base exec)
 		bases="$bases, $base_next"
 		HC_ROWS="$HC_ROWS $n:${hco% *}:${hco#* }:$nrules:$armed:${base_prev% *}:${base_prev#* }:${base_next% *}:${base_next#* }"
 		base_prev=$base_next

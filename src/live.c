@@ -999,11 +999,10 @@ test_stall(struct live *lv)
 {
 	struct timespec ts;
 
+	log_info("test: the main thread stalls for %ld ms", lv->stall_ms);
 	ts.tv_sec = lv->stall_ms / 1000;
 	ts.tv_nsec = (lv->stall_ms % 1000) * 1000000L;
 	lv->stall_ms = 0;
-	log_info("test: the main thread stalls for %ld ms",
-	    (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }

@@ -1,12 +1,12 @@
 #!/bin/sh
 # Loss is never silent, and a slow consumer loses nothing it could keep.
-# Daemon source, the main thread reading the socket (solo) and stalled
-# 300 ms by a test seam while 300 chmods arrive: the reader thread takes
-# the socket for the stall and gives it back, nothing lost.
 # Daemon source, a queue of one record between the reader thread and the
 # rules, a burst of 300 chmods: the reader waits for the rules (the
 # kernel holds the rest in its backlog, as it does for auditd), so every
-# chmod is a finding and nothing is counted lost.  Multicast source,
+# chmod is a finding and nothing is counted lost.  Daemon source, the
+# main thread reading the socket (solo) and stalled 300 ms by a test
+# seam while 300 chmods arrive: the reader thread takes the socket for
+# the stall and gives it back, nothing lost.  Multicast source,
 # same queue: the kernel never waits for a multicast reader, so what
 # does not fit overflows, and the overflow must become an
 # audit_events_lost finding and the runs row's events_lost.
