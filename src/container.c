@@ -463,6 +463,8 @@ struct pent {
 	struct crec *rec;	/* NULL: host */
 	pid_t vpid;		/* pid in its own pid namespace, 0 unknown */
 	int exe_upper;		/* -2 not computed, else as exe_upper_layer */
+	int unsure;		/* a container's cgroup not (yet) confirmed:
+				   the scan reads it again */
 	int32_t hnext;		/* hash chain */
 	int32_t prev, next;	/* LRU list, most recent first */
 };
@@ -1341,6 +1343,7 @@ live_pid(struct ad_resolver *r, pid_t pid, int64_t t, struct crec **rec,
 	struct ad_cgroup_match m;
 	uint64_t ticks;
 	pid_t ppid = 0;
+	int unsure;
 
 	*rec = NULL;
 	*ent = NULL;
@@ -1362,10 +1365,15 @@ live_pid(struct ad_resolver *r, pid_t pid, int64_t t, struct crec **rec,
 	}
 	if (read_into(r, proc_path(r, pid, "cgroup"), MAX_CGROUP, READ_ONE) != 0)
 		return 0;
-	if (ad_cgroup_match(r->file.p, r->file.len, &m) && !m.helper &&
-	    cg_confirmed(r, &m))
-		*rec = rec_get(r, &m, pid, ticks);
+	unsure = 0;
+	if (ad_cgroup_match(r->file.p, r->file.len, &m) && !m.helper) {
+		if (cg_confirmed(r, &m))
+			*rec = rec_get(r, &m, pid, ticks);
+		else
+			unsure = 1;
+	}
 	*ent = cache_put(r, pid, ppid, ticks, *rec);
+	(*ent)->unsure = unsure;
 	/* one more /proc read, only where a rule can use it: in containers */
 	(*ent)->vpid = *rec != NULL ? proc_vpid(r, *rec, pid) : 0;
 	return 1;
@@ -1820,6 +1828,40 @@ ad_resolver_free(struct ad_resolver *r)
 	free(r);
 }
 
+/*
+ * The scan's check of a pid the cache holds: still the process of the
+ * entry (the same start time)?  Then only its parent is refreshed (a
+ * parent's death reparents it) and its cgroup is not read again: a
+ * process's container changes only where it execs (a runtime's child
+ * joins the container's cgroup, then execs: the exec event reads it
+ * live), and the cgroup read was most of the scan's cost (bench: 30-42
+ * ms of CPU per 10 s idle with 2,000 processes).  A container cgroup
+ * its runtime did not confirm yet is read again.  1 when handled.
+ */
+static int
+scan_cached(struct ad_resolver *r, pid_t pid)
+{
+	struct pent *e = cache_get(r, pid);
+	uint64_t ticks;
+	pid_t ppid = 0;
+
+	if (e == NULL || e->unsure)
+		return 0;
+	errno = 0;
+	if (!proc_stat(r, pid, &ppid, &ticks)) {
+		if (errno == ENOENT || errno == ESRCH)
+			mark_gone(r, pid);
+		return 1;
+	}
+	if (ticks != e->ticks)
+		return 0;	/* a reused pid: read it whole */
+	e->ppid = ppid;
+	lru_unlink(r, (int32_t)(e - r->ents));
+	lru_push(r, (int32_t)(e - r->ents));
+	r->st.scan_kept++;
+	return 1;
+}
+
 int
 ad_resolver_scan(struct ad_resolver *r)
 {
@@ -1840,7 +1882,11 @@ ad_resolver_scan(struct ad_resolver *r)
 
 		if (*end != '\0' || pid <= 0 || pid > INT32_MAX)
 			continue;
-		if (live_pid(r, (pid_t)pid, t, &rec, &ent) && rec != NULL)
+		if (scan_cached(r, (pid_t)pid)) {
+			ent = cache_get(r, (pid_t)pid);
+			n += ent != NULL && ent->rec != NULL;
+		} else if (live_pid(r, (pid_t)pid, t, &rec, &ent) &&
+		    rec != NULL)
 			n++;
 	}
 	closedir(d);

@@ -142,6 +142,8 @@ struct ad_resolver_stats {
 	uint64_t proc_reads;		/* /proc/PID/stat reads */
 	uint64_t pid_reused;		/* live pid started after the event */
 	uint64_t gone_skipped;		/* lookups of a pid already seen gone */
+	uint64_t scan_kept;		/* scanned pids the cache had right:
+					   no cgroup read */
 	uint64_t device_stale;		/* device matched a container not seen
 					   alive at the event's time */
 	uint64_t containers;		/* records created */

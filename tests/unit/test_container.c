@@ -171,6 +171,26 @@ kill_pid(const char *layout, pid_t pid)
 	rm_tree(p);
 }
 
+/* copy pid's file what from pid from, in the temp copy of layout */
+static void
+copy_file(const char *layout, pid_t from, pid_t pid, const char *what)
+{
+	char src[PATH_MAX + 600], dst[PATH_MAX + 600], buf[8192];
+	ssize_t n;
+	int in, out;
+
+	snprintf(src, sizeof(src), "%s/%s/proc/%d/%s", tmpbase, layout,
+	    (int)from, what);
+	snprintf(dst, sizeof(dst), "%s/%s/proc/%d/%s", tmpbase, layout,
+	    (int)pid, what);
+	assert_true((in = open(src, O_RDONLY)) >= 0);
+	assert_true((out = open(dst, O_WRONLY | O_TRUNC)) >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+}
+
 /* --- the pure matcher -------------------------------------------------- */
 
 #define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -588,6 +608,53 @@ test_pid_reuse(void **state)
 	assert_int_equal(ad_resolve_event(r, &ev), 1);
 	assert_int_equal(ev.attribution, AD_ATTR_PID);
 	ad_resolver_free(r);
+}
+
+/*
+ * A second scan reads no cgroup of a pid the cache has right (the same
+ * start time): a host process whose cgroup changed stays the host's
+ * until it execs.  A reused pid (another start time) is read whole.
+ */
+static void
+test_scan_kept(void **state)
+{
+	const char *L = "podman-cgroupfs";
+	struct ad_resolver *r;
+	struct ad_resolver_stats st;
+	struct ad_event ev;
+
+	copy_layout(L);
+	r = open_layout(tmpbase, L);
+	assert_int_equal(ad_resolver_scan(r), 2);
+	ad_resolver_stats(r, &st);
+	assert_int_equal(st.scan_kept, 0);
+
+	/* 3000 (bash, host) now shows the container's cgroup: kept */
+	copy_file(L, 4242, 3000, "cgroup");
+	assert_int_equal(ad_resolver_scan(r), 2);
+	ad_resolver_stats(r, &st);
+	assert_int_equal(st.scan_kept, 5);	/* 1 3000 4230 4242 4243 */
+	ev_init(&ev, 3000, 2990, AD_OP_CHMOD, EVENT_MS);
+	assert_int_equal(ad_resolve_event(r, &ev), 0);
+	assert_int_equal(ev.attribution, AD_ATTR_HOST);
+
+	/* ... until it execs: read live */
+	ev_init(&ev, 3000, 2990, AD_OP_EXEC, EVENT_MS);
+	assert_int_equal(ad_resolve_event(r, &ev), 1);
+	assert_int_equal(ev.attribution, AD_ATTR_PID);
+
+	/* 4243's pid reused by a process of 4242's start time (150000
+	 * ticks, not 150100) on the host's cgroup: read whole */
+	copy_file(L, 4242, 4243, "stat");
+	copy_file(L, 1, 4243, "cgroup");
+	assert_int_equal(ad_resolver_scan(r), 2);	/* 3000 and 4242 */
+	ad_resolver_stats(r, &st);
+	assert_int_equal(st.scan_kept, 5 + 4);
+	ev_init(&ev, 4243, 4242, AD_OP_CHMOD, EVENT_MS);
+	assert_int_equal(ad_resolve_event(r, &ev), 0);
+	assert_int_equal(ev.attribution, AD_ATTR_HOST);
+	ad_resolver_free(r);
+	rm_tree(tmpbase);
 }
 
 /* live pid -> cache -> device -> parent, on a copy whose pids exit. */
@@ -1086,6 +1153,7 @@ main(void)
 		tests[n++] = t;
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_scan);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_scan_kept);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_gone);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_pid_reuse);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_vpid);
