@@ -1413,13 +1413,15 @@ cmd_run(int argc, char **argv)
 		    (unsigned long long)ns.proc_gone);
 	}
 	if (lv.nlr != NULL) {
-		uint64_t rec, enb, ovf, ho[2];
+		uint64_t rec, enb, ovf, ho[3];
 
 		ad_nl_reader_counts(lv.nlr, &rec, &enb, &ovf, ho);
 		log_info("netlink: the socket went to the main thread %llu "
 		    "time(s) (a low rate), back to the reader thread %llu "
-		    "time(s) (bursts, or the main thread busy)",
-		    (unsigned long long)ho[0], (unsigned long long)ho[1]);
+		    "time(s) (bursts, or the main thread busy); the reader "
+		    "slept through %llu quiet spell(s)",
+		    (unsigned long long)ho[0], (unsigned long long)ho[1],
+		    (unsigned long long)ho[2]);
 	}
 	log_info("stopped: %llu records, %llu events, %llu findings, %llu "
 	    "events lost, %llu malformed",

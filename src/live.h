@@ -62,7 +62,7 @@ int ad_nl_reader_pop(struct ad_nl_reader *r, int *type, struct ad_buf *line);
 int ad_nl_reader_done(struct ad_nl_reader *r);
 /* Counters so far: records queued, multicast ENOBUFS, queue overflow;
  * handoffs (NULL: not wanted): [0] the socket to the main thread, [1]
- * back to the reader. */
+ * back to the reader, [2] the reader's sleeps through a quiet spell. */
 void ad_nl_reader_counts(struct ad_nl_reader *r, uint64_t *records,
     uint64_t *enobufs, uint64_t *overflow, uint64_t *handoffs);
 /* Stop and join the thread; the queue stays readable. */

@@ -191,10 +191,21 @@ nl_line(const char *buf, size_t n, struct ad_buf *line, int *type)
  * backlog), so nothing is lost by it; the multicast source keeps the
  * split, since nothing waits for a multicast reader.
  * AUDRIFT_TEST_READER=split or solo forces one (tests).
+ *
+ * The stall check is a timed wait every STALL_NS while the main thread
+ * owns the socket: half of audrift's CPU on an idle host.  After
+ * QUIET_CHECKS checks in a row found no read and nothing to read, the
+ * reader sleeps in poll on the socket instead, with no timeout: it wakes
+ * when a record waits (the main thread wakes too, and normally takes
+ * it), when the main thread hands it the socket (kickfd) or at stop, and
+ * then checks every STALL_NS again.  A record that arrives while the
+ * main thread is busy wakes it, so the rescue is as quick after a quiet
+ * spell as during traffic.
  */
 #define BIG_BURST	32
 #define QUIET_NS	200000000
 #define STALL_NS	20000000
+#define QUIET_CHECKS	10
 
 enum owner { OWN_READER, OWN_MAIN };
 /* one datagram's room, a multiple of 16: each starts with an nlmsghdr */
@@ -209,6 +220,8 @@ struct ad_nl_reader {
 	int fd;			/* netlink, borrowed */
 	int evfd;		/* eventfd: the queue is not empty */
 	int stopfd;		/* eventfd: stop the thread */
+	int kickfd;		/* eventfd: the socket is the reader's (it
+				   sleeps in poll, below STALL_NS) */
 	int block;		/* full queue: wait (1) or drop (0) */
 	FILE *recorded;		/* datagrams from a file (a seam), or NULL */
 	int at_eof;		/* under mu: the file has ended */
@@ -234,6 +247,8 @@ struct ad_nl_reader {
 	int64_t last_big;	/* under mu: the last BIG_BURST burst */
 	int64_t last_pump;	/* under mu: the main thread's last read */
 	uint64_t to_main, to_reader;	/* under mu: handoffs */
+	int asleep;		/* under mu: the reader sleeps in poll */
+	uint64_t sleeps;	/* under mu: how often it did */
 	uint64_t records, enobufs, overflow;
 	int failed;		/* recv failed for good (errno in err) */
 	int err;
@@ -311,6 +326,32 @@ ends_event(int type)
 }
 
 /*
+ * Under mu, released while asleep: a quiet host (above).  Sleep in poll
+ * until a record waits in the socket, the main thread hands it over, or
+ * stop.
+ */
+static void
+reader_sleep(struct ad_nl_reader *r)
+{
+	struct pollfd pfd[3] = {
+		{ .fd = r->fd, .events = POLLIN },
+		{ .fd = r->stopfd, .events = POLLIN },
+		{ .fd = r->kickfd, .events = POLLIN },
+	};
+	uint64_t v;
+
+	r->asleep = 1;
+	r->sleeps++;
+	pthread_mutex_unlock(&r->mu);
+	while (poll(pfd, 3, -1) < 0 && errno == EINTR)
+		;
+	if ((pfd[2].revents & POLLIN) && read(r->kickfd, &v, sizeof(v)) < 0)
+		v = 0;
+	pthread_mutex_lock(&r->mu);
+	r->asleep = 0;
+}
+
+/*
  * Wait until the queue has a free slot, or stop is asked.  Returns the
  * first free slot's index and how many are free (contiguity is not
  * needed: the ring wraps by index), or -1 to stop; *due: ns until a
@@ -321,8 +362,8 @@ reader_space(struct ad_nl_reader *r, int *tail, int64_t *due)
 {
 	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
 	struct timespec ts;
-	int64_t now, quiet;
-	int nfree;
+	int64_t now, quiet, seen;
+	int nfree, idle = 0;
 
 	pthread_mutex_lock(&r->mu);
 	now = mono_ns();
@@ -337,7 +378,14 @@ reader_space(struct ad_nl_reader *r, int *tail, int64_t *due)
 		 * socket instead */
 		ev_signal(r);
 	}
+	seen = r->last_pump;
 	while (r->owner == OWN_MAIN && !r->stopping) {
+		if (idle >= QUIET_CHECKS) {
+			reader_sleep(r);
+			idle = 0;
+			seen = r->last_pump;
+			continue;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &ts);	/* own's clock */
 		ts.tv_nsec += STALL_NS;
 		if (ts.tv_nsec >= 1000000000) {
@@ -353,6 +401,11 @@ reader_space(struct ad_nl_reader *r, int *tail, int64_t *due)
 			r->owner = OWN_READER;
 			r->last_big = mono_ns();
 			r->to_reader++;
+		} else if (r->last_pump == seen)
+			idle++;		/* no read, nothing to read */
+		else {
+			seen = r->last_pump;
+			idle = 0;
 		}
 	}
 	while (r->count == r->qmax && r->block && !r->stopping) {
@@ -625,7 +678,8 @@ ad_nl_reader_start(int fd, int qmax, int block)
 	r->armed = 1;
 	r->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (r->evfd < 0 || r->stopfd < 0) {
+	r->kickfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->evfd < 0 || r->stopfd < 0 || r->kickfd < 0) {
 		log_warn("eventfd");
 		ad_nl_reader_free(r);
 		return NULL;
@@ -703,6 +757,9 @@ main_pump(struct ad_nl_reader *r)
 		r->last_big = r->last_pump;
 		r->to_reader++;
 		pthread_cond_signal(&r->own);
+		if (r->asleep && write(r->kickfd, &(uint64_t){ 1 },
+		    sizeof(uint64_t)) < 0 && errno != EAGAIN)
+			log_warn("reader: eventfd write");
 	}
 	r->c_avail = r->count;
 	pthread_mutex_unlock(&r->mu);
@@ -782,6 +839,7 @@ ad_nl_reader_counts(struct ad_nl_reader *r, uint64_t *records,
 	if (handoffs != NULL) {
 		handoffs[0] = r->to_main;
 		handoffs[1] = r->to_reader;
+		handoffs[2] = r->sleeps;
 	}
 	if (r->failed) {
 		r->failed = 0;
@@ -827,6 +885,8 @@ ad_nl_reader_free(struct ad_nl_reader *r)
 		close(r->evfd);
 	if (r->stopfd >= 0)
 		close(r->stopfd);
+	if (r->kickfd >= 0)
+		close(r->kickfd);
 	ad_buf_free(&r->drop);
 	pthread_cond_destroy(&r->space);
 	pthread_cond_destroy(&r->own);

@@ -5,8 +5,9 @@
 # kernel holds the rest in its backlog, as it does for auditd), so every
 # chmod is a finding and nothing is counted lost.  Daemon source, the
 # main thread reading the socket (solo) and stalled 300 ms by a test
-# seam while 300 chmods arrive: the reader thread takes the socket for
-# the stall and gives it back, nothing lost.  Multicast source,
+# seam while 300 chmods arrive, after a quiet half second (the reader
+# thread sleeps in poll): the reader wakes, takes the socket for the
+# stall and gives it back, nothing lost.  Multicast source,
 # same queue: the kernel never waits for a multicast reader, so what
 # does not fit overflows, and the overflow must become an
 # audit_events_lost finding and the runs row's events_lost.
@@ -46,11 +47,14 @@ echo "daemon, queue 1: 300 of 300 chmods, none lost"
 # daemon, solo reader (the main thread reads the socket; on two CPUs the
 # default), the main thread stalled 300 ms after its first finding
 # while 300 chmods arrive: the reader thread takes the socket during
-# the stall, gives it back after, and nothing is lost
+# the stall, gives it back after, and nothing is lost.  First half a
+# second with no record: the reader's 20 ms checks stop after 200 ms
+# and it sleeps in poll; the stall's records must wake it.
 AUDRIFT_TEST_READER=solo AUDRIFT_TEST_STALL_MS=300
 export AUDRIFT_TEST_READER AUDRIFT_TEST_STALL_MS
 live_start --source daemon
 unset AUDRIFT_TEST_READER AUDRIFT_TEST_STALL_MS
+sleep 0.5
 : > "$BIN/stall-trigger"
 wait_row "rule='live_file_drift' AND path='$BIN/stall-trigger'"
 chmod 755 "$BIN"/f*
@@ -62,12 +66,15 @@ grep -q 'test: the main thread stalls for 300 ms' "$T/err" ||
 ho=$(grep -o 'the socket went to the main thread [0-9]* time(s) (a low rate), back to the reader thread [0-9]*' "$T/err") ||
 	fail "solo: no netlink handoff counts in the log: $(tail -5 "$T/err")"
 tomain=$(echo "$ho" | awk '{ print $8 }') toreader=$(echo "$ho" | awk '{ print $NF }')
+sleeps=$(grep -o 'the reader slept through [0-9]* quiet spell' "$T/err" | awk '{ print $5 }')
+[ "${sleeps:-0}" -ge 1 ] ||
+	fail "solo: the reader never slept through a quiet spell: $(grep 'netlink:' "$T/err")"
 [ "$n" = 300 ] || fail "solo, a 300 ms stall: $n of 300 chmods are findings"
 [ "$(last_run events_lost)" = 0 ] ||
 	fail "solo, a 300 ms stall: runs.events_lost is '$(last_run events_lost)'"
 [ "$toreader" -ge 1 ] && [ "$tomain" -ge 2 ] ||
 	fail "solo, a 300 ms stall: the socket went to the reader $toreader time(s) and to the main thread $tomain: want >= 1 and >= 2"
-echo "solo, a 300 ms stall: 300 of 300 chmods, none lost; socket to the reader $toreader, to the main thread $tomain"
+echo "solo, a 300 ms stall after a quiet spell: 300 of 300 chmods, none lost; socket to the reader $toreader, to the main thread $tomain; the reader slept $sleeps time(s)"
 
 # multicast: overflow, counted and reported
 live_start --source multicast --queue 1
