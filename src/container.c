@@ -1331,6 +1331,18 @@ cg_confirmed(struct ad_resolver *r, const struct ad_cgroup_match *m)
 	return any != 0;
 }
 
+/* proc_stat, and a pid found gone remembered so (known_gone) */
+static int
+stat_or_gone(struct ad_resolver *r, pid_t pid, pid_t *ppid, uint64_t *ticks)
+{
+	errno = 0;
+	if (proc_stat(r, pid, ppid, ticks))
+		return 1;
+	if (errno == ENOENT || errno == ESRCH)
+		mark_gone(r, pid);
+	return 0;
+}
+
 /*
  * Ask /proc about pid as of time t.  1: live, started by t, and *rec set
  * (NULL for the host), the cache refilled; 0: gone, unreadable, or
@@ -1353,12 +1365,8 @@ live_pid(struct ad_resolver *r, pid_t pid, int64_t t, struct crec **rec,
 		r->st.gone_skipped++;
 		return 0;
 	}
-	errno = 0;
-	if (!proc_stat(r, pid, &ppid, &ticks)) {
-		if (errno == ENOENT || errno == ESRCH)
-			mark_gone(r, pid);
+	if (!stat_or_gone(r, pid, &ppid, &ticks))
 		return 0;
-	}
 	if (ticks_ms(r, ticks) > t + r->slack_ms) {
 		r->st.pid_reused++;
 		return 0;
@@ -1847,12 +1855,8 @@ scan_cached(struct ad_resolver *r, pid_t pid)
 
 	if (e == NULL || e->unsure)
 		return 0;
-	errno = 0;
-	if (!proc_stat(r, pid, &ppid, &ticks)) {
-		if (errno == ENOENT || errno == ESRCH)
-			mark_gone(r, pid);
+	if (!stat_or_gone(r, pid, &ppid, &ticks))
 		return 1;
-	}
 	if (ticks != e->ticks)
 		return 0;	/* a reused pid: read it whole */
 	e->ppid = ppid;
