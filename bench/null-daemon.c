@@ -16,7 +16,6 @@
 #define _GNU_SOURCE	/* recvmmsg */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <libaudit.h>
 #include <linux/netlink.h>
 #include <poll.h>
@@ -51,18 +50,16 @@ slurp(long pid, const char *what)
 static void
 attribute(const char *text, size_t len, int what)
 {
-	char line[MAX_AUDIT_MESSAGE_LENGTH + 1];
-	const char *p;
-	long pid;
+	const char *p, *end = text + len;
+	long pid = 0;
 
-	if (len >= sizeof(line))
-		len = sizeof(line) - 1;
-	memcpy(line, text, len);
-	line[len] = '\0';
-	if ((strstr(line, " syscall=59 ") == NULL &&
-	    strstr(line, " syscall=322 ") == NULL) ||
-	    (p = strstr(line, " pid=")) == NULL ||
-	    (pid = strtol(p + 5, NULL, 10)) <= 0)
+	if ((memmem(text, len, " syscall=59 ", 12) == NULL &&
+	    memmem(text, len, " syscall=322 ", 13) == NULL) ||
+	    (p = memmem(text, len, " pid=", 5)) == NULL)
+		return;
+	for (p += 5; p < end && *p >= '0' && *p <= '9'; p++)
+		pid = pid * 10 + (*p - '0');
+	if (pid <= 0)
 		return;
 	if (what & READ_STAT)
 		slurp(pid, "stat");

@@ -1844,7 +1844,8 @@ ad_resolver_free(struct ad_resolver *r)
  * joins the container's cgroup, then execs: the exec event reads it
  * live), and the cgroup read was most of the scan's cost (bench: 30-42
  * ms of CPU per 10 s idle with 2,000 processes).  A container cgroup
- * its runtime did not confirm yet is read again.  1 when handled.
+ * its runtime did not confirm yet is read again.  -1: read it whole; 0
+ * gone or the host's; 1 in a container.
  */
 static int
 scan_cached(struct ad_resolver *r, pid_t pid)
@@ -1854,16 +1855,16 @@ scan_cached(struct ad_resolver *r, pid_t pid)
 	pid_t ppid = 0;
 
 	if (e == NULL || e->unsure)
-		return 0;
+		return -1;
 	if (!stat_or_gone(r, pid, &ppid, &ticks))
-		return 1;
+		return 0;
 	if (ticks != e->ticks)
-		return 0;	/* a reused pid: read it whole */
+		return -1;	/* a reused pid */
 	e->ppid = ppid;
 	lru_unlink(r, (int32_t)(e - r->ents));
 	lru_push(r, (int32_t)(e - r->ents));
 	r->st.scan_kept++;
-	return 1;
+	return e->rec != NULL;
 }
 
 int
@@ -1873,7 +1874,7 @@ ad_resolver_scan(struct ad_resolver *r)
 	struct dirent *de;
 	struct crec *rec;
 	struct pent *ent;
-	int n = 0;
+	int n = 0, k;
 	int64_t t = now_ms(r);
 
 	if ((d = opendir(r->procfs)) == NULL) {
@@ -1886,12 +1887,9 @@ ad_resolver_scan(struct ad_resolver *r)
 
 		if (*end != '\0' || pid <= 0 || pid > INT32_MAX)
 			continue;
-		if (scan_cached(r, (pid_t)pid)) {
-			ent = cache_get(r, (pid_t)pid);
-			n += ent != NULL && ent->rec != NULL;
-		} else if (live_pid(r, (pid_t)pid, t, &rec, &ent) &&
-		    rec != NULL)
-			n++;
+		if ((k = scan_cached(r, (pid_t)pid)) < 0)
+			k = live_pid(r, (pid_t)pid, t, &rec, &ent) && rec != NULL;
+		n += k;
 	}
 	closedir(d);
 	return n;

@@ -345,8 +345,9 @@ reader_sleep(struct ad_nl_reader *r)
 	pthread_mutex_unlock(&r->mu);
 	while (poll(pfd, 3, -1) < 0 && errno == EINTR)
 		;
-	if ((pfd[2].revents & POLLIN) && read(r->kickfd, &v, sizeof(v)) < 0)
-		v = 0;
+	if ((pfd[2].revents & POLLIN) && read(r->kickfd, &v, sizeof(v)) < 0 &&
+	    errno != EAGAIN)
+		log_warn("reader: eventfd read");
 	pthread_mutex_lock(&r->mu);
 	r->asleep = 0;
 }
